@@ -1,0 +1,50 @@
+//! `cargo brainmig init`: the migrations folder, a template to edit, and the config to add.
+
+use crate::cli::Context;
+use crate::error::{Error, ScaffoldError};
+use crate::source::template;
+
+/// The project template's file name inside the migrations folder.
+pub const TEMPLATE_FILE: &str = "revision.sql.tmpl";
+
+pub fn exec(ctx: &Context) -> Result<(), Error> {
+    let dir = &ctx.config.migrations.value;
+    let write_error = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| ScaffoldError::Write { path, source }
+    };
+    if dir.is_dir() {
+        ctx.shell.note(format_args!("`{}` already exists", dir.display()));
+    } else {
+        std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+        ctx.shell.status("Created", format_args!("migrations folder `{}`", dir.display()));
+    }
+    let template_path = dir.join(TEMPLATE_FILE);
+    if template_path.exists() {
+        ctx.shell.note(format_args!("`{}` already exists; left as it is", template_path.display()));
+    } else {
+        std::fs::write(&template_path, template::BUILT_IN).map_err(write_error(&template_path))?;
+        ctx.shell.status("Created", format_args!("template `{}`", template_path.display()));
+    }
+    let relative = |p: &std::path::Path| {
+        p.strip_prefix(&ctx.config.base_dir)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    ctx.shell.out(&format!(
+        "# Add to Cargo.toml ([workspace.metadata.brainmig] works too); every key is optional:\n\
+         [package.metadata.brainmig]\n\
+         migrations = \"{}\"\n\
+         template = \"{}\"\n\
+         version_table = \"brainmig_version\"\n\
+         url_env = \"DATABASE_URL\"\n\
+         revision_style = \"sequence\"\n\
+         # app_config = \"config/app.toml\"\n\
+         # app_config_key = \"database.url\"\n",
+        relative(dir),
+        relative(&template_path),
+    ));
+    ctx.shell.note("next: `cargo brainmig new -m \"initial schema\"`");
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! Read-only commands: `current`, `history`, `heads`, `branches`, `show`.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::cli::Context;
+use crate::error::{Error, PlanError};
+use crate::graph::Target;
+use crate::output::{Format, alert_style, id_style, tag_style};
+use crate::state::{State, short};
+
+#[derive(Debug, clap::Args)]
+pub struct VerboseArgs {
+    /// Show details of each revision.
+    #[arg(long)]
+    verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Show details of each revision.
+    #[arg(long)]
+    verbose: bool,
+    /// Only revisions in `FROM:TO` (either side may be empty; `current` is allowed).
+    #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
+    range: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The revision (id or unique prefix; `head` for the single head).
+    #[arg(value_name = "REV")]
+    revision: String,
+}
+
+/// Everything known about one revision, for text and JSON alike.
+fn describe(state: &State, i: usize, heads: &[usize]) -> Value {
+    let node = state.graph.node(i);
+    let file = state.files[i].as_ref();
+    let record = state.records[i].as_ref();
+    json!({
+        "revision": node.id,
+        "parents": state.graph.ids(&node.parents),
+        "message": state.message(i),
+        "file": file.map(|f| f.path.display().to_string()),
+        "created": file.and_then(|f| f.created.clone()),
+        "head": heads.contains(&i),
+        "base": node.parents.is_empty(),
+        "applied": record.is_some(),
+        "applied_at": record.map(|r| format!("{} UTC", r.applied_at)),
+        "duration_ms": record.map(|r| r.duration_ms),
+        "checksum": file.map(|f| f.checksum.clone()).or_else(|| record.map(|r| r.row.checksum.clone())),
+        "checksum_changed": matches!((file, record), (Some(f), Some(r)) if f.checksum != r.row.checksum),
+        "file_missing": file.is_none(),
+        "has_down": file.map_or_else(|| record.is_some_and(|r| r.row.down_sql.is_some()), |f| f.down.is_some()),
+    })
+}
+
+/// One line of `history` and friends: `* 0004 <- 0003 (head) add full_name`.
+fn line(state: &State, i: usize, heads: &[usize], verbose: bool) -> String {
+    let node = state.graph.node(i);
+    let mark = if state.applied.revisions.contains(&i) { "*" } else { " " };
+    let parents: Vec<String> = node.parents.iter().map(|&p| state.graph.node(p).id.to_string()).collect();
+    let parents = if parents.is_empty() { "<base>".to_owned() } else { parents.join(", ") };
+    let mut tags = Vec::new();
+    if heads.contains(&i) {
+        tags.push(tag_style("(head)"));
+    }
+    if node.children.len() > 1 {
+        tags.push(tag_style("(branch point)"));
+    }
+    if node.parents.len() > 1 {
+        tags.push(tag_style("(merge)"));
+    }
+    if state.files[i].is_none() {
+        tags.push(alert_style("(file missing)"));
+    }
+    if matches!((&state.files[i], &state.records[i]), (Some(f), Some(r)) if f.checksum != r.row.checksum) {
+        tags.push(alert_style("(changed since applied)"));
+    }
+    let tags = if tags.is_empty() { String::new() } else { format!(" {}", tags.join(" ")) };
+    let mut text = format!("{mark} {parents} -> {}{tags}, {}\n", id_style(&node.id), state.message(i));
+    if verbose {
+        let d = describe(state, i, heads);
+        let field = |k: &str| d[k].as_str().map(str::to_owned);
+        if let Some(file) = field("file") {
+            text.push_str(&format!("      file:     {file}\n"));
+        }
+        if let Some(created) = field("created") {
+            text.push_str(&format!("      created:  {created}\n"));
+        }
+        if let Some(at) = field("applied_at") {
+            text.push_str(&format!("      applied:  {at} ({} ms)\n", d["duration_ms"]));
+        }
+        if let Some(sum) = field("checksum") {
+            text.push_str(&format!("      checksum: {}\n", short(&sum)));
+        }
+    }
+    text
+}
+
+fn emit(ctx: &Context, state: &State, key: &str, indices: &[usize], verbose: bool, empty: &str) {
+    let heads = state.graph.heads();
+    if ctx.format == Format::Json {
+        let items: Vec<Value> = indices.iter().map(|&i| describe(state, i, &heads)).collect();
+        ctx.shell.json(&json!({ key: items }));
+    } else if indices.is_empty() {
+        ctx.shell.out(&format!("{empty}\n"));
+    } else {
+        let text: String = indices.iter().map(|&i| line(state, i, &heads, verbose)).collect();
+        ctx.shell.out(&text);
+    }
+}
+
+pub async fn current(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
+    let state = ctx.read_state().await?;
+    let current = state.applied.current(&state.graph);
+    emit(ctx, &state, "current", &current, args.verbose || ctx.shell.verbosity() == crate::output::Verbosity::Verbose, "<base> (nothing applied)");
+    warn_about_state(ctx, &state);
+    Ok(())
+}
+
+/// Notes on stderr that `current` and `history` add to their data.
+fn warn_about_state(ctx: &Context, state: &State) {
+    let missing = state.missing_files();
+    if !missing.is_empty() {
+        let ids: Vec<String> = state.graph.ids(&missing).iter().map(ToString::to_string).collect();
+        ctx.shell.warn(format_args!(
+            "Revision not found: the database records {} with no file here; restore the file, `down` past it, or `stamp` a known revision",
+            ids.join(", ")
+        ));
+    }
+    for i in state.checksum_mismatches() {
+        ctx.shell.warn(format_args!(
+            "revision {} changed since it was applied; review it and run `cargo brainmig rehash {}`",
+            state.graph.node(i).id,
+            state.graph.node(i).id
+        ));
+    }
+    let pending = state.graph.len() - state.applied.revisions.len();
+    if pending > 0 && missing.is_empty() {
+        ctx.shell.note(format_args!(
+            "Target database is not up to date: {pending} revision(s) pending; run `cargo brainmig up`"
+        ));
+    }
+}
+
+pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
+    let state = match ctx.read_state().await {
+        Ok(state) => state,
+        Err(Error::Db(e)) => {
+            ctx.shell.warn(format_args!("cannot read the applied state ({e}); showing files only"));
+            ctx.offline_state()?
+        }
+        Err(e) => return Err(e),
+    };
+    let selected = match &args.range {
+        Some(range) => range_of(&state, range)?,
+        None => state.graph.topological().iter().copied().collect(),
+    };
+    let mut newest_first = state.graph.in_order(&selected);
+    newest_first.reverse();
+    emit(ctx, &state, "history", &newest_first, args.verbose || ctx.shell.verbosity() == crate::output::Verbosity::Verbose, "no revisions yet; create one with `cargo brainmig new -m \"...\"`");
+    if ctx.format == Format::Text {
+        warn_about_state(ctx, &state);
+    }
+    Ok(())
+}
+
+/// `FROM:TO`: revisions that descend from FROM (inclusive) and lead to TO (inclusive).
+fn range_of(state: &State, range: &str) -> Result<BTreeSet<usize>, Error> {
+    let (from, to) = range.split_once(':').ok_or_else(|| PlanError::BadTarget(range.to_owned()))?;
+    let g = &state.graph;
+    let points = |text: &str, default: Vec<usize>| -> Result<Vec<usize>, Error> {
+        Ok(match text {
+            "" => default,
+            "current" => state.applied.current(g),
+            other => match other.parse::<Target>()? {
+                Target::Head | Target::Heads => g.heads(),
+                Target::Base => Vec::new(),
+                Target::Revision(r) => vec![g.resolve(&r)?],
+                Target::Relative(_) => return Err(PlanError::BadTarget(other.to_owned()).into()),
+            },
+        })
+    };
+    let from_points = points(from, Vec::new())?;
+    let to_points = points(to, g.heads())?;
+    let mut set = g.ancestors(&to_points);
+    if !from.is_empty() && from != "base" {
+        let below = g.descendants(&from_points);
+        set.retain(|i| below.contains(i));
+    }
+    Ok(set)
+}
+
+pub async fn heads(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
+    let state = ctx.read_state().await?;
+    let heads = state.graph.heads();
+    emit(ctx, &state, "heads", &heads, args.verbose, "no revisions yet");
+    Ok(())
+}
+
+pub async fn branches(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
+    let state = ctx.read_state().await?;
+    let points = state.graph.branch_points();
+    if ctx.format == Format::Json {
+        let heads = state.graph.heads();
+        let items: Vec<Value> = points
+            .iter()
+            .map(|&i| {
+                let mut d = describe(&state, i, &heads);
+                d["branches"] = json!(state.graph.ids(&state.graph.node(i).children));
+                d
+            })
+            .collect();
+        ctx.shell.json(&json!({ "branches": items }));
+        return Ok(());
+    }
+    if points.is_empty() {
+        ctx.shell.out("no branch points: the history is linear\n");
+        return Ok(());
+    }
+    let heads = state.graph.heads();
+    let mut text = String::new();
+    for i in points {
+        text.push_str(&line(&state, i, &heads, args.verbose));
+        for &child in &state.graph.node(i).children {
+            text.push_str(&format!("      -> {}, {}\n", id_style(&state.graph.node(child).id), state.message(child)));
+        }
+    }
+    ctx.shell.out(&text);
+    Ok(())
+}
+
+pub async fn show(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
+    let state = ctx.read_state().await?;
+    let i = match args.revision.parse::<Target>()? {
+        Target::Head => {
+            let heads = state.graph.heads();
+            match heads.as_slice() {
+                [one] => *one,
+                _ => return Err(PlanError::MultipleHeads { heads: state.graph.ids(&heads) }.into()),
+            }
+        }
+        Target::Revision(r) => state.graph.resolve(&r)?,
+        _ => return Err(PlanError::BadTarget(args.revision.clone()).into()),
+    };
+    let heads = state.graph.heads();
+    let mut d = describe(&state, i, &heads);
+    let (up, down) = match (&state.files[i], &state.records[i]) {
+        (Some(f), _) => (Some(f.up.sql.clone()), f.down.as_ref().map(|s| s.sql.clone())),
+        (None, Some(r)) => (None, r.row.down_sql.clone()),
+        (None, None) => (None, None),
+    };
+    if ctx.format == Format::Json {
+        d["up_sql"] = json!(up);
+        d["down_sql"] = json!(down);
+        ctx.shell.json(&d);
+        return Ok(());
+    }
+    let mut text = line(&state, i, &heads, true);
+    text.push_str(&format!("      applied:  {}\n", if d["applied"] == json!(true) { "yes" } else { "no" }));
+    text.push_str("\n-- migrate:up\n");
+    text.push_str(up.as_deref().unwrap_or("-- (no file: the up section is not stored)\n"));
+    text.push_str("\n-- migrate:down\n");
+    text.push_str(down.as_deref().unwrap_or("-- (none: this revision cannot be downgraded)\n"));
+    ctx.shell.out(&text);
+    Ok(())
+}

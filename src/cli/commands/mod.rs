@@ -1,0 +1,8 @@
+//! One module per command (or per family of commands that share their arguments).
+
+pub mod config;
+pub mod init;
+pub mod inspect;
+pub mod new;
+pub mod run;
+pub mod stamp;

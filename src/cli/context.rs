@@ -1,0 +1,100 @@
+//! What every command starts from: the resolved config, the shell, and helpers to load the
+//! migrations and connect, so no command repeats them.
+
+use crate::config::{Config, DatabaseUrl, DiscoveryArgs, UrlOrigin};
+use crate::db::{Connection, Dialect, OpenMode};
+use crate::error::{Error, LoadError};
+use crate::output::{Format, Shell};
+use crate::source::MigrationSource;
+use crate::state::State;
+
+/// Resolved settings and the terminal.
+pub struct Context {
+    /// Settings.
+    pub config: Config,
+    /// Output.
+    pub shell: Shell,
+    /// `--format`.
+    pub format: Format,
+}
+
+impl Context {
+    /// Discovers the config from the current directory.
+    pub fn new(discovery: &DiscoveryArgs, shell: Shell, format: Format) -> Result<Self, Error> {
+        let cwd = std::env::current_dir().map_err(|source| LoadError::Io {
+            path: ".".into(),
+            source,
+        })?;
+        let config = Config::discover(discovery, &cwd)?;
+        Ok(Context { config, shell, format })
+    }
+
+    /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
+    pub fn load_source(&self) -> Result<MigrationSource, Error> {
+        Ok(MigrationSource::load(&self.config.migrations.value)?)
+    }
+
+    /// Files only, with no database: for `new`, `merge`, `--sql`.
+    pub fn offline_state(&self) -> Result<State, Error> {
+        Ok(State::build(self.load_source()?, Vec::new())?)
+    }
+
+    /// The database URL, announcing the embedded default when it is used.
+    pub fn database_url(&self) -> Result<DatabaseUrl, Error> {
+        let (url, origin) = self.config.database_url()?;
+        if origin == UrlOrigin::EmbeddedDefault {
+            self.shell.note(format_args!(
+                "no database URL configured; using the embedded SQLite database `{}`",
+                url.redacted().trim_start_matches("sqlite://")
+            ));
+        } else {
+            self.shell.detail("Database", format_args!("{url} (from {origin})"));
+        }
+        Ok(url)
+    }
+
+    /// The dialect of the configured URL, without connecting.
+    pub fn dialect(&self) -> Result<Dialect, Error> {
+        let (url, _) = self.config.database_url()?;
+        Ok(match url {
+            DatabaseUrl::Postgres(_) => Dialect::Postgres,
+            DatabaseUrl::Sqlite(_) => Dialect::Sqlite,
+        })
+    }
+
+    /// Connects for a command that changes the database, takes the run lock and makes sure the
+    /// version table exists; then reads the state under the lock.
+    pub async fn connect_locked(&self) -> Result<(Connection, State), Error> {
+        let url = self.database_url()?;
+        let source = self.load_source()?;
+        let mut conn = Connection::open(&url, OpenMode::ReadWrite)
+            .await?
+            .ok_or_else(|| LoadError::MissingDir(url.redacted().into()))?;
+        let table = &self.config.version_table.value;
+        let shell = &self.shell;
+        conn.lock(table, |holder| match holder.description {
+            Some(who) => shell.note(format_args!("waiting for another brainmig run to finish; it is held by {who}")),
+            None => shell.note("waiting for another brainmig run to finish"),
+        })
+        .await?;
+        conn.ensure_version_table(table).await?;
+        let rows = conn.applied(table).await?;
+        Ok((conn, State::build(source, rows)?))
+    }
+
+    /// Reads the state for a command that only looks; a SQLite file that does not exist yet
+    /// counts as nothing applied and is not created.
+    pub async fn read_state(&self) -> Result<State, Error> {
+        let url = self.database_url()?;
+        let source = self.load_source()?;
+        let rows = match Connection::open(&url, OpenMode::ReadOnly).await? {
+            Some(mut conn) => {
+                let rows = conn.applied(&self.config.version_table.value).await;
+                conn.close().await;
+                rows?
+            }
+            None => Vec::new(),
+        };
+        Ok(State::build(source, rows)?)
+    }
+}

@@ -1,0 +1,178 @@
+//! The command line: clap definitions and dispatch only. Each command lives in `commands/` and
+//! calls into the library.
+
+mod commands;
+mod context;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use context::Context;
+
+use crate::config::DiscoveryArgs;
+use crate::error::Error;
+use crate::output::{ColorChoice, Format, Shell, Verbosity};
+
+/// Alembic-style schema migrations for PostgreSQL and SQLite, as a cargo subcommand.
+///
+/// Revisions are SQL files in the migrations folder; each names its parent with `-- revises:`.
+/// Run `cargo brainmig init` to start, `cargo brainmig new -m "..."` to add a revision and
+/// `cargo brainmig up` to apply them.
+#[derive(Debug, Parser)]
+#[command(name = "cargo-brainmig", bin_name = "cargo brainmig", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command accepts, before or after its name.
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Database URL (postgres://... or sqlite://...); overrides every other source.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Migrations folder; also lets brainmig work without a Cargo.toml.
+    #[arg(long, global = true, value_name = "DIR")]
+    migrations_dir: Option<PathBuf>,
+    /// Path to the Cargo.toml of the workspace or package.
+    #[arg(long, global = true, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Package whose `[package.metadata.brainmig]` to use.
+    #[arg(short, long, global = true, value_name = "NAME")]
+    package: Option<String>,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Print errors and data only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more detail.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Output format of data commands.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the migrations folder and a template to edit, and print the config to add.
+    Init,
+    /// Scaffold a new revision from the template.
+    #[command(visible_alias = "revision")]
+    New(commands::new::NewArgs),
+    /// Apply revisions up to a target (default `head`).
+    #[command(visible_alias = "upgrade")]
+    Up(commands::run::UpArgs),
+    /// Revert revisions down to a target (default `-1`).
+    #[command(visible_alias = "downgrade")]
+    Down(commands::run::DownArgs),
+    /// Show the revisions the database is at.
+    Current(commands::inspect::VerboseArgs),
+    /// List revisions, newest first, marking what is applied and the heads.
+    History(commands::inspect::HistoryArgs),
+    /// List the heads.
+    Heads(commands::inspect::VerboseArgs),
+    /// List the branch points and their branches.
+    Branches(commands::inspect::VerboseArgs),
+    /// Show one revision in full.
+    Show(commands::inspect::ShowArgs),
+    /// Write a revision that merges several heads.
+    Merge(commands::new::MergeArgs),
+    /// Record a revision as the current state without running any SQL.
+    Stamp(commands::stamp::StampArgs),
+    /// Record the current checksum of an applied revision after reviewing its change.
+    Rehash(commands::stamp::RehashArgs),
+    /// Print the resolved settings and where each came from.
+    Config,
+}
+
+impl Cli {
+    /// Parses `args` (the program name first), accepting cargo's extra `brainmig` argument.
+    pub fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, clap::Error> {
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+        // `cargo brainmig x` runs `cargo-brainmig brainmig x`.
+        if args.get(1).is_some_and(|a| a == "brainmig") {
+            args.remove(1);
+        }
+        Cli::try_parse_from(args)
+    }
+
+    /// The shell this command line asks for.
+    pub fn shell(&self, no_color_env: bool) -> Shell {
+        let verbosity = match (self.global.quiet, self.global.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        };
+        Shell::new(self.global.color, verbosity, no_color_env)
+    }
+
+    /// Runs the command.
+    pub async fn run(self, shell: Shell) -> Result<(), Error> {
+        let discovery = DiscoveryArgs {
+            manifest_path: self.global.manifest_path,
+            package: self.global.package,
+            migrations_dir: self.global.migrations_dir,
+            database_url: self.global.database_url,
+        };
+        let ctx = Context::new(&discovery, shell, self.global.format)?;
+        match self.command {
+            Command::Init => commands::init::exec(&ctx),
+            Command::New(args) => commands::new::exec(&ctx, &args),
+            Command::Up(args) => commands::run::up(&ctx, &args).await,
+            Command::Down(args) => commands::run::down(&ctx, &args).await,
+            Command::Current(args) => commands::inspect::current(&ctx, &args).await,
+            Command::History(args) => commands::inspect::history(&ctx, &args).await,
+            Command::Heads(args) => commands::inspect::heads(&ctx, &args).await,
+            Command::Branches(args) => commands::inspect::branches(&ctx, &args).await,
+            Command::Show(args) => commands::inspect::show(&ctx, &args).await,
+            Command::Merge(args) => commands::new::merge(&ctx, &args),
+            Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
+            Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
+            Command::Config => commands::config::exec(&ctx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command_and_cargo_prefix_is_dropped() {
+        let valid: &[&[&str]] = &[
+            &["cargo-brainmig", "brainmig", "up", "--database-url", "sqlite::memory:"],
+            &["cargo-brainmig", "--database-url", "sqlite::memory:", "up", "head"],
+            &["cargo-brainmig", "upgrade", "+1", "--format", "json", "-q"],
+            &["cargo-brainmig", "down", "-1"],
+            &["cargo-brainmig", "downgrade", "base", "--sql"],
+            &["cargo-brainmig", "revision", "-m", "add users"],
+            &["cargo-brainmig", "history", "-r", "0001:head", "--verbose"],
+            &["cargo-brainmig", "merge", "-m", "join", "a", "b"],
+            &["cargo-brainmig", "stamp", "0002", "--purge", "-p", "app"],
+        ];
+        for args in valid {
+            Cli::parse_args(args.iter().map(Into::into)).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
+        let invalid: &[&[&str]] = &[
+            &["cargo-brainmig"],
+            &["cargo-brainmig", "new"],
+            &["cargo-brainmig", "up", "-q", "-v"],
+            &["cargo-brainmig", "merge", "-m", "x"],
+            &["cargo-brainmig", "up", "--color", "sometimes"],
+        ];
+        for args in invalid {
+            assert!(Cli::parse_args(args.iter().map(Into::into)).is_err(), "{args:?}");
+        }
+    }
+}

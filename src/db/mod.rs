@@ -1,0 +1,205 @@
+//! Talking to the database: connecting, the run lock, the version table, and sending SQL.
+//!
+//! The surface is deliberately small (send a script, send and count statements, read versions,
+//! lock); what a step means is decided by the executor, and the text comes from [`script`].
+
+mod postgres;
+pub mod script;
+mod sqlite;
+
+use futures_util::StreamExt;
+use sqlx::AssertSqlSafe;
+
+pub use script::{Dialect, DurationSql, StepScript, VersionRow};
+
+use crate::config::DatabaseUrl;
+use crate::error::{DbError, DbMessage};
+
+/// A row of the version table as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedRow {
+    /// What was recorded.
+    pub row: VersionRow,
+    /// When it was applied, UTC, as text.
+    pub applied_at: String,
+    /// How long the revision took, in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// Whether a missing SQLite file may be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Commands that write: create the file if needed.
+    ReadWrite,
+    /// Commands that only look: a missing file means nothing is applied.
+    ReadOnly,
+}
+
+/// Someone else holds the run lock; told to the caller before waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// Who, as far as the database can tell (application, pid, host, since when).
+    pub description: Option<String>,
+}
+
+/// An open connection of either backend.
+pub enum Connection {
+    /// PostgreSQL, with a second connection for the advisory lock.
+    Postgres(postgres::PgDatabase),
+    /// A SQLite file.
+    Sqlite(sqlite::SqliteDatabase),
+}
+
+impl Connection {
+    /// Connects; `Ok(None)` for a read-only look at a SQLite file that does not exist yet.
+    pub async fn open(url: &DatabaseUrl, mode: OpenMode) -> Result<Option<Connection>, DbError> {
+        match url {
+            DatabaseUrl::Postgres(raw) => Ok(Some(Connection::Postgres(
+                postgres::PgDatabase::connect(raw, url).await?,
+            ))),
+            DatabaseUrl::Sqlite(path) => {
+                Ok(sqlite::SqliteDatabase::open(path.as_deref(), mode, url).await?.map(Connection::Sqlite))
+            }
+        }
+    }
+
+    /// The SQL flavour.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Connection::Postgres(_) => Dialect::Postgres,
+            Connection::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Takes the run lock, calling `on_wait` once if another run holds it.
+    pub async fn lock(&mut self, table: &str, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
+        match self {
+            Connection::Postgres(pg) => pg.lock(table, on_wait).await,
+            Connection::Sqlite(db) => db.lock(on_wait).await,
+        }
+    }
+
+    /// Releases the run lock (it is also released when the process ends).
+    pub async fn unlock(&mut self) {
+        match self {
+            Connection::Postgres(pg) => pg.unlock().await,
+            Connection::Sqlite(db) => db.unlock(),
+        }
+    }
+
+    /// Sends `sql` as one query string.
+    pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.execute_counting(sql).await.1.map_or(Ok(()), Err)
+    }
+
+    /// Sends `sql` as one query string and counts the statements the server completed before an
+    /// error, so the failing statement can be named.
+    pub async fn execute_counting(&mut self, sql: &str) -> (usize, Option<sqlx::Error>) {
+        let query = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()));
+        let stream = match self {
+            Connection::Postgres(pg) => query.execute_many(&mut pg.conn).map(|r| r.map(drop)).boxed(),
+            Connection::Sqlite(db) => query.execute_many(&mut db.conn).map(|r| r.map(drop)).boxed(),
+        };
+        count_until_error(stream).await
+    }
+
+    /// Creates the version table if it does not exist, after checking an existing one's shape.
+    pub async fn ensure_version_table(&mut self, table: &str) -> Result<(), DbError> {
+        if !self.check_version_table(table).await? {
+            let sql = self.dialect().create_version_table(table);
+            self.execute(&sql).await.map_err(|e| query_error("creating the version table", &e))?;
+        }
+        Ok(())
+    }
+
+    /// True when the version table exists with the expected columns; an error when it exists
+    /// with another shape.
+    async fn check_version_table(&mut self, table: &str) -> Result<bool, DbError> {
+        let columns = match self {
+            Connection::Postgres(pg) => pg.columns(table).await,
+            Connection::Sqlite(db) => db.columns(table).await,
+        }
+        .map_err(|e| query_error("inspecting the version table", &e))?;
+        if columns.is_empty() {
+            return Ok(false);
+        }
+        if let Some(missing) = script::VERSION_COLUMNS.iter().find(|c| !columns.iter().any(|have| have == *c)) {
+            return Err(DbError::VersionTableShape {
+                table: table.to_owned(),
+                column: (*missing).to_owned(),
+            });
+        }
+        Ok(true)
+    }
+
+    /// The recorded revisions, oldest first; empty when the version table does not exist.
+    pub async fn applied(&mut self, table: &str) -> Result<Vec<AppliedRow>, DbError> {
+        if !self.check_version_table(table).await? {
+            return Ok(Vec::new());
+        }
+        let sql = self.dialect().select_versions(table);
+        match self {
+            Connection::Postgres(pg) => pg.versions(&sql).await,
+            Connection::Sqlite(db) => db.versions(&sql).await,
+        }
+        .map_err(|e| query_error("reading the version table", &e))
+    }
+
+    /// Closes the connection politely.
+    pub async fn close(self) {
+        match self {
+            Connection::Postgres(pg) => pg.close().await,
+            Connection::Sqlite(db) => db.close().await,
+        }
+    }
+}
+
+async fn count_until_error(
+    mut stream: futures_util::stream::BoxStream<'_, Result<(), sqlx::Error>>,
+) -> (usize, Option<sqlx::Error>) {
+    let mut done = 0;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(()) => done += 1,
+            Err(e) => return (done, Some(e)),
+        }
+    }
+    (done, None)
+}
+
+/// A failed statement as the database describes it, plus the byte offset into the query text
+/// that PostgreSQL reports for many errors.
+pub fn describe(error: &sqlx::Error, query: &str) -> (DbMessage, Option<usize>) {
+    let Some(db) = error.as_database_error() else {
+        return (
+            DbMessage {
+                message: error.to_string(),
+                ..DbMessage::default()
+            },
+            None,
+        );
+    };
+    let mut message = DbMessage {
+        message: db.message().to_owned(),
+        code: db.code().map(|c| c.into_owned()),
+        ..DbMessage::default()
+    };
+    let mut offset = None;
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        message.detail = pg.detail().map(str::to_owned);
+        message.hint = pg.hint().map(str::to_owned);
+        if let Some(sqlx::postgres::PgErrorPosition::Original(chars)) = pg.position() {
+            // PostgreSQL counts characters from 1; we need bytes from 0.
+            offset = query.char_indices().nth(chars.saturating_sub(1)).map(|(b, _)| b);
+        }
+    }
+    (message, offset)
+}
+
+/// A bookkeeping query that failed.
+pub fn query_error(doing: &str, error: &sqlx::Error) -> DbError {
+    DbError::Query {
+        doing: doing.to_owned(),
+        reason: describe(error, "").0.message,
+    }
+}

@@ -1,0 +1,164 @@
+//! PostgreSQL: the migration connection, and a second connection that holds the run's advisory
+//! lock so that `transaction:false` sections and reconnects never drop it by accident.
+
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, Row};
+
+use super::{AppliedRow, LockHolder, VersionRow};
+use crate::config::DatabaseUrl;
+use crate::error::{ConnectFailure, DbError};
+use crate::source::RevisionId;
+
+pub struct PgDatabase {
+    pub(super) conn: PgConnection,
+    options: PgConnectOptions,
+    lock_conn: Option<(PgConnection, i64)>,
+    redacted_url: String,
+}
+
+impl PgDatabase {
+    pub async fn connect(raw: &str, url: &DatabaseUrl) -> Result<Self, DbError> {
+        let redacted_url = url.redacted();
+        let options = PgConnectOptions::from_str(raw)
+            .map_err(|e| connect_error(&redacted_url, &e))?
+            .application_name("cargo-brainmig");
+        let conn = options.connect().await.map_err(|e| connect_error(&redacted_url, &e))?;
+        Ok(PgDatabase {
+            conn,
+            options,
+            lock_conn: None,
+            redacted_url,
+        })
+    }
+
+    /// `pg_advisory_lock` on a key derived from the version table's name, on its own connection.
+    pub async fn lock(&mut self, table: &str, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
+        let key = lock_key(table);
+        let mut conn = self
+            .options
+            .connect()
+            .await
+            .map_err(|e| connect_error(&self.redacted_url, &e))?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| super::query_error("taking the run lock", &e))?;
+        if !got {
+            on_wait(LockHolder {
+                description: lock_holder(&mut conn, key).await,
+            });
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(key)
+                .execute(&mut conn)
+                .await
+                .map_err(|e| super::query_error("waiting for the run lock", &e))?;
+        }
+        self.lock_conn = Some((conn, key));
+        Ok(())
+    }
+
+    pub async fn unlock(&mut self) {
+        if let Some((mut conn, key)) = self.lock_conn.take() {
+            // Closing the session releases the lock even if this query fails.
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut conn).await;
+            let _ = conn.close().await;
+        }
+    }
+
+    /// Column names of `table`; empty when it does not exist.
+    pub async fn columns(&mut self, table: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT attname::text FROM pg_attribute \
+             WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+        )
+        .bind(super::Dialect::Postgres.quote_table(table))
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
+    pub async fn versions(&mut self, sql: &str) -> Result<Vec<AppliedRow>, sqlx::Error> {
+        let rows = sqlx::query(AssertSqlSafe(sql.to_owned())).fetch_all(&mut self.conn).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AppliedRow {
+                    row: VersionRow {
+                        revision: stored_id(r.try_get("revision")?)?,
+                        parents: stored_parents(&r.try_get::<String, _>("parents")?)?,
+                        message: r.try_get("message")?,
+                        checksum: r.try_get("checksum")?,
+                        down_sql: r.try_get("down_sql")?,
+                        down_transactional: r.try_get("down_transactional")?,
+                    },
+                    applied_at: r.try_get("applied_at")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn close(mut self) {
+        self.unlock().await;
+        let _ = self.conn.close().await;
+    }
+}
+
+/// Ids read back from the version table, validated like ids from files.
+pub(super) fn stored_id(text: String) -> Result<RevisionId, sqlx::Error> {
+    RevisionId::parse(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+pub(super) fn stored_parents(text: &str) -> Result<Vec<RevisionId>, sqlx::Error> {
+    text.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| stored_id(p.to_owned()))
+        .collect()
+}
+
+fn lock_key(table: &str) -> i64 {
+    let digest = Sha256::digest(format!("brainmig:{table}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// Who holds the advisory lock, from `pg_locks` and `pg_stat_activity`, if visible to us.
+async fn lock_holder(conn: &mut PgConnection, key: i64) -> Option<String> {
+    let row = sqlx::query(
+        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), \
+                coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '') \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted \
+           AND l.classid = (($1 >> 32) & x'FFFFFFFF'::bigint)::oid AND l.objid = ($1 & x'FFFFFFFF'::bigint)::oid \
+         LIMIT 1",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+    .ok()??;
+    let pid: i32 = row.try_get(0).ok()?;
+    let app: String = row.try_get(1).ok()?;
+    let addr: String = row.try_get(2).ok()?;
+    let since: String = row.try_get(3).ok()?;
+    Some(format!("`{app}` (server pid {pid}, from {addr}, connected since {since} UTC)"))
+}
+
+fn connect_error(redacted_url: &str, error: &sqlx::Error) -> DbError {
+    let kind = match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => ConnectFailure::Unreachable,
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01" | "28000") => ConnectFailure::Auth,
+            Some("3D000") => ConnectFailure::NoDatabase,
+            _ => ConnectFailure::Other,
+        },
+        _ => ConnectFailure::Other,
+    };
+    DbError::Connect {
+        url: redacted_url.to_owned(),
+        reason: super::describe(error, "").0.message,
+        kind,
+    }
+}

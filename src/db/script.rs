@@ -1,0 +1,286 @@
+//! The SQL text of a run: version-table DDL, bookkeeping rows and transaction control, per dialect.
+//!
+//! Both the executor and `--sql` take their text from here, so the printed script is the one that
+//! runs. PURE: no connection needed.
+
+use crate::plan::Direction;
+use crate::source::{RevisionId, Section};
+
+/// The SQL flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
+/// Columns of the version table, in order. Their presence is checked before use.
+pub const VERSION_COLUMNS: &[&str] = &[
+    "revision",
+    "parents",
+    "message",
+    "checksum",
+    "applied_at",
+    "duration_ms",
+    "down_sql",
+    "down_transactional",
+];
+
+/// What the version table records about one applied revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRow {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its parents, so the graph can be rebuilt when its file is gone.
+    pub parents: Vec<RevisionId>,
+    /// Its message.
+    pub message: String,
+    /// Checksum of its up section.
+    pub checksum: String,
+    /// Its down section, so it can be reverted when its file is gone.
+    pub down_sql: Option<String>,
+    /// Whether that down section runs in a transaction.
+    pub down_transactional: bool,
+}
+
+impl VersionRow {
+    /// The parents as stored: comma-separated.
+    pub fn parents_text(&self) -> String {
+        self.parents
+            .iter()
+            .map(RevisionId::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// How the duration column is filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationSql {
+    /// Let the database compute it since the transaction began (PostgreSQL).
+    SinceTransactionStart,
+    /// A value measured by the caller, in milliseconds.
+    Measured(i64),
+}
+
+impl Dialect {
+    /// Double-quotes each part of a validated, possibly schema-qualified table name.
+    pub fn quote_table(self, name: &str) -> String {
+        name.split('.')
+            .map(|part| format!("\"{}\"", part.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// A string literal for `text`.
+    pub fn literal(self, text: &str) -> String {
+        match self {
+            Dialect::Postgres if text.contains('\\') => {
+                // E'' strings mean the same whatever `standard_conforming_strings` says.
+                format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+            }
+            _ => format!("'{}'", text.replace('\'', "''")),
+        }
+    }
+
+    fn bool_literal(self, b: bool) -> &'static str {
+        match (self, b) {
+            (Dialect::Postgres, true) => "true",
+            (Dialect::Postgres, false) => "false",
+            (Dialect::Sqlite, true) => "1",
+            (Dialect::Sqlite, false) => "0",
+        }
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS` for the version table.
+    pub fn create_version_table(self, table: &str) -> String {
+        let t = self.quote_table(table);
+        match self {
+            Dialect::Postgres => format!(
+                "CREATE TABLE IF NOT EXISTS {t} (\n    revision TEXT PRIMARY KEY,\n    parents TEXT NOT NULL,\n    \
+                 message TEXT NOT NULL,\n    checksum TEXT NOT NULL,\n    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n    \
+                 duration_ms BIGINT NOT NULL,\n    down_sql TEXT,\n    down_transactional BOOLEAN NOT NULL\n);"
+            ),
+            Dialect::Sqlite => format!(
+                "CREATE TABLE IF NOT EXISTS {t} (\n    revision TEXT PRIMARY KEY NOT NULL,\n    parents TEXT NOT NULL,\n    \
+                 message TEXT NOT NULL,\n    checksum TEXT NOT NULL,\n    \
+                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),\n    \
+                 duration_ms INTEGER NOT NULL,\n    down_sql TEXT,\n    down_transactional INTEGER NOT NULL\n);"
+            ),
+        }
+    }
+
+    /// The query that lists applied revisions, oldest first, with `applied_at` as UTC text.
+    pub fn select_versions(self, table: &str) -> String {
+        let t = self.quote_table(table);
+        let applied_at = match self {
+            Dialect::Postgres => "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')",
+            Dialect::Sqlite => "applied_at",
+        };
+        format!(
+            "SELECT revision, parents, message, checksum, {applied_at} AS applied_at, duration_ms, down_sql, \
+             down_transactional FROM {t} ORDER BY applied_at, revision"
+        )
+    }
+
+    /// The bookkeeping row for an applied revision.
+    pub fn insert_version(self, table: &str, row: &VersionRow, duration: DurationSql) -> String {
+        let duration = match (self, duration) {
+            (Dialect::Postgres, DurationSql::SinceTransactionStart) => {
+                "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint".to_owned()
+            }
+            (Dialect::Sqlite, DurationSql::SinceTransactionStart) => "0".to_owned(),
+            (_, DurationSql::Measured(ms)) => ms.to_string(),
+        };
+        let down = row
+            .down_sql
+            .as_deref()
+            .map_or_else(|| "NULL".to_owned(), |d| self.literal(d));
+        format!(
+            "INSERT INTO {} (revision, parents, message, checksum, duration_ms, down_sql, down_transactional) \
+             VALUES ({}, {}, {}, {}, {duration}, {down}, {});",
+            self.quote_table(table),
+            self.literal(row.revision.as_str()),
+            self.literal(&row.parents_text()),
+            self.literal(&row.message),
+            self.literal(&row.checksum),
+            self.bool_literal(row.down_transactional),
+        )
+    }
+
+    /// Removes the row of a reverted revision.
+    pub fn delete_version(self, table: &str, revision: &RevisionId) -> String {
+        format!(
+            "DELETE FROM {} WHERE revision = {};",
+            self.quote_table(table),
+            self.literal(revision.as_str())
+        )
+    }
+
+    /// Updates the checksum (and stored down section) after `rehash`.
+    pub fn update_checksum(self, table: &str, row: &VersionRow) -> String {
+        let down = row
+            .down_sql
+            .as_deref()
+            .map_or_else(|| "NULL".to_owned(), |d| self.literal(d));
+        format!(
+            "UPDATE {} SET checksum = {}, down_sql = {down}, down_transactional = {} WHERE revision = {};",
+            self.quote_table(table),
+            self.literal(&row.checksum),
+            self.bool_literal(row.down_transactional),
+            self.literal(row.revision.as_str()),
+        )
+    }
+
+    /// Opens a transaction.
+    pub fn begin(self) -> &'static str {
+        "BEGIN;"
+    }
+}
+
+/// The text of one step, split where the executor must split it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepScript {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Apply or revert.
+    pub direction: Direction,
+    /// Whether the section runs in a transaction with its bookkeeping.
+    pub transactional: bool,
+    /// The section's SQL as written.
+    pub section_sql: String,
+    /// The bookkeeping statement (insert or delete of the version row).
+    pub bookkeeping: String,
+}
+
+impl StepScript {
+    /// Builds the script of one step.
+    pub fn new(
+        dialect: Dialect,
+        table: &str,
+        direction: Direction,
+        section: &Section,
+        row: &VersionRow,
+        duration: DurationSql,
+    ) -> Self {
+        let bookkeeping = match direction {
+            Direction::Up => dialect.insert_version(table, row, duration),
+            Direction::Down => dialect.delete_version(table, &row.revision),
+        };
+        StepScript {
+            revision: row.revision.clone(),
+            direction,
+            transactional: section.transactional,
+            section_sql: section.sql.clone(),
+            bookkeeping,
+        }
+    }
+
+    /// Byte length of what precedes the section in [`StepScript::single_query`].
+    pub fn prefix_len(&self) -> usize {
+        if self.transactional { "BEGIN;\n".len() } else { 0 }
+    }
+
+    /// The step as one query string: section and bookkeeping in one transaction. Used for
+    /// transactional sections, and as the printed form of every step.
+    pub fn single_query(&self) -> String {
+        let body = self.section_sql.trim_end();
+        if self.transactional {
+            // The newline before `;` ends a trailing `--` comment of the section.
+            format!("BEGIN;\n{body}\n;\n{}\nCOMMIT;\n", self.bookkeeping)
+        } else {
+            format!("{body}\n;\n{}\n", self.bookkeeping)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> VersionRow {
+        VersionRow {
+            revision: RevisionId::parse("0002").expect("valid"),
+            parents: vec![RevisionId::parse("0001").expect("valid")],
+            message: "it's new".into(),
+            checksum: "abc".into(),
+            down_sql: Some("DROP TABLE a; -- back\\slash".into()),
+            down_transactional: true,
+        }
+    }
+
+    #[test]
+    fn literals_escape_quotes_and_backslashes() {
+        assert_eq!(Dialect::Postgres.literal("it's"), "'it''s'");
+        assert_eq!(Dialect::Postgres.literal("a\\b'"), "E'a\\\\b'''");
+        assert_eq!(Dialect::Sqlite.literal("a\\b'"), "'a\\b'''");
+        assert_eq!(Dialect::Postgres.quote_table("app.versions"), "\"app\".\"versions\"");
+    }
+
+    #[test]
+    fn insert_renders_every_column() {
+        let sql = Dialect::Postgres.insert_version("brainmig_version", &row(), DurationSql::Measured(12));
+        assert_eq!(
+            sql,
+            "INSERT INTO \"brainmig_version\" (revision, parents, message, checksum, duration_ms, down_sql, \
+             down_transactional) VALUES ('0002', '0001', 'it''s new', 'abc', 12, E'DROP TABLE a; -- back\\\\slash', true);"
+        );
+    }
+
+    #[test]
+    fn transactional_step_wraps_section_and_bookkeeping_in_one_transaction() {
+        let section = Section {
+            sql: "CREATE TABLE a (x int) -- trailing comment\n".into(),
+            first_line: 3,
+            transactional: true,
+            statements: Vec::new(),
+        };
+        let step = StepScript::new(Dialect::Postgres, "v", Direction::Down, &section, &row(), DurationSql::Measured(0));
+        assert_eq!(
+            step.single_query(),
+            "BEGIN;\nCREATE TABLE a (x int) -- trailing comment\n;\nDELETE FROM \"v\" WHERE revision = '0002';\nCOMMIT;\n"
+        );
+        assert_eq!(&step.single_query()[step.prefix_len()..][..6], "CREATE");
+    }
+}

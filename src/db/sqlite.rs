@@ -1,0 +1,127 @@
+//! SQLite: one connection to the file, and an exclusive lock on a file beside it for the run,
+//! released by the operating system if the process dies.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, Row};
+
+use super::postgres::{stored_id, stored_parents};
+use super::{AppliedRow, LockHolder, OpenMode, VersionRow};
+use crate::config::DatabaseUrl;
+use crate::error::{ConnectFailure, DbError};
+
+pub struct SqliteDatabase {
+    pub(super) conn: SqliteConnection,
+    path: Option<PathBuf>,
+    lock_file: Option<File>,
+}
+
+impl SqliteDatabase {
+    pub async fn open(path: Option<&Path>, mode: OpenMode, url: &DatabaseUrl) -> Result<Option<Self>, DbError> {
+        let fail = |reason: String| DbError::Connect {
+            url: url.redacted(),
+            reason,
+            kind: ConnectFailure::Other,
+        };
+        let options = match path {
+            Some(path) => {
+                if mode == OpenMode::ReadOnly && !path.exists() {
+                    return Ok(None);
+                }
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| fail(format!("cannot create folder `{}`: {e}", dir.display())))?;
+                }
+                SqliteConnectOptions::new().filename(path).create_if_missing(true)
+            }
+            None => SqliteConnectOptions::new().in_memory(true),
+        };
+        let conn = options
+            .busy_timeout(Duration::from_secs(30))
+            .connect()
+            .await
+            .map_err(|e| fail(super::describe(&e, "").0.message))?;
+        Ok(Some(SqliteDatabase {
+            conn,
+            path: path.map(Path::to_owned),
+            lock_file: None,
+        }))
+    }
+
+    /// Locks `<file>.brainmig-lock`; in-memory databases need no lock.
+    pub async fn lock(&mut self, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
+        let Some(path) = &self.path else { return Ok(()) };
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".brainmig-lock");
+        let lock_path = PathBuf::from(lock_path);
+        let io_error = |e: std::io::Error| DbError::Query {
+            doing: format!("locking `{}`", lock_path.display()),
+            reason: e.to_string(),
+        };
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_error)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait(LockHolder { description: None });
+                let file = file.try_clone().map_err(io_error)?;
+                tokio::task::spawn_blocking(move || file.lock())
+                    .await
+                    .map_err(|e| io_error(std::io::Error::other(e)))?
+                    .map_err(io_error)?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(e)),
+        }
+        self.lock_file = Some(file);
+        Ok(())
+    }
+
+    pub fn unlock(&mut self) {
+        if let Some(file) = self.lock_file.take() {
+            let _ = file.unlock();
+        }
+    }
+
+    pub async fn columns(&mut self, table: &str) -> Result<Vec<String>, sqlx::Error> {
+        let (schema, name) = table.split_once('.').unwrap_or(("main", table));
+        sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info({}, {})",
+            super::Dialect::Sqlite.literal(name),
+            super::Dialect::Sqlite.literal(schema)
+        )))
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
+    pub async fn versions(&mut self, sql: &str) -> Result<Vec<AppliedRow>, sqlx::Error> {
+        let rows = sqlx::query(AssertSqlSafe(sql.to_owned())).fetch_all(&mut self.conn).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AppliedRow {
+                    row: VersionRow {
+                        revision: stored_id(r.try_get("revision")?)?,
+                        parents: stored_parents(&r.try_get::<String, _>("parents")?)?,
+                        message: r.try_get("message")?,
+                        checksum: r.try_get("checksum")?,
+                        down_sql: r.try_get("down_sql")?,
+                        down_transactional: r.try_get::<i64, _>("down_transactional")? != 0,
+                    },
+                    applied_at: r.try_get("applied_at")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn close(mut self) {
+        self.unlock();
+        let _ = self.conn.close().await;
+    }
+}

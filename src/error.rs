@@ -1,0 +1,655 @@
+//! Errors: one enum per domain, gathered into [`Error`], which alone decides hints and exit codes.
+//!
+//! Messages say what went wrong with the offending value in backticks; the cause sits in `#[source]`
+//! and is not repeated in the message. Hints are separate so the terminal can print them as `help:`.
+
+use std::path::PathBuf;
+
+use crate::source::{InvalidRevisionId, LexError, RevisionId};
+
+/// The process exit codes, a documented contract for scripts and CI.
+pub mod exit_code {
+    /// Success: the command did what was asked (including "nothing to do").
+    pub const OK: u8 = 0;
+    /// A failure while working: a migration failed, the database refused, a file could not be read.
+    pub const FAILURE: u8 = 1;
+    /// Bad usage or configuration: unknown flag, bad target, bad config key, malformed URL.
+    pub const USAGE: u8 = 2;
+}
+
+/// Anything brainmig can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Settings could not be found or are wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The migrations folder could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A target or plan the command cannot carry out.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The database refused or failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A revision failed while running; earlier ones of the run stay applied.
+    #[error(transparent)]
+    Run(#[from] Box<RunError>),
+    /// Writing a new revision or the template failed.
+    #[error(transparent)]
+    Scaffold(#[from] ScaffoldError),
+}
+
+impl Error {
+    /// The exit code this error ends the process with.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) => exit_code::USAGE,
+            Error::Plan(e) if e.is_usage() => exit_code::USAGE,
+            Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
+                exit_code::USAGE
+            }
+            _ => exit_code::FAILURE,
+        }
+    }
+
+    /// A suggestion of what to do next, printed as `help:` after the message.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Config(e) => e.hint(),
+            Error::Load(e) => e.hint(),
+            Error::Plan(e) => e.hint(),
+            Error::Db(e) => e.hint(),
+            Error::Run(e) => e.suggestion(),
+            Error::Scaffold(e) => e.hint(),
+        }
+    }
+}
+
+/// A problem with discovery or settings.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `cargo metadata` failed or could not be run.
+    #[error("could not read the cargo workspace: {message}")]
+    CargoMetadata {
+        /// What cargo said, first line.
+        message: String,
+    },
+    /// `-p` named a package that is not in the workspace.
+    #[error("package `{0}` is not a member of this workspace")]
+    UnknownPackage(String),
+    /// A key in `[*.metadata.brainmig]` that brainmig does not know.
+    #[error("unknown key `{key}` in `{table}` of `{manifest}`")]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// `package.metadata.brainmig` or `workspace.metadata.brainmig`.
+        table: String,
+        /// The Cargo.toml it is in.
+        manifest: PathBuf,
+    },
+    /// A known key with a value of the wrong kind.
+    #[error("`{key}` in `{table}` of `{manifest}` must be {expected}")]
+    BadValue {
+        /// The key.
+        key: String,
+        /// Where it is.
+        table: String,
+        /// The Cargo.toml it is in.
+        manifest: PathBuf,
+        /// What it should be, e.g. "a string".
+        expected: &'static str,
+    },
+    /// The app config file named by `app_config` could not be read.
+    #[error("cannot read the app config `{path}`")]
+    AppConfigUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The app config file is not valid TOML.
+    #[error("the app config `{path}` is not valid TOML: {message}")]
+    AppConfigParse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// The app config file has no string at `app_config_key`.
+    #[error("the app config `{path}` has no string at key `{key}`")]
+    AppConfigKeyMissing {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key.
+        key: String,
+    },
+    /// `app_config` without `app_config_key` or the reverse.
+    #[error("`app_config` and `app_config_key` must be set together")]
+    AppConfigIncomplete,
+    /// A `.env` line that dotenvy cannot parse. Its value is never echoed: it may be a secret.
+    #[error("`{path}` line {line} cannot be parsed")]
+    DotEnv {
+        /// The `.env` file.
+        path: PathBuf,
+        /// 1-based line, when it could be found.
+        line: usize,
+    },
+    /// The database URL is malformed.
+    #[error("the database URL from {origin} is not valid: {reason}")]
+    InvalidUrl {
+        /// Where it came from, in words.
+        origin: String,
+        /// What is wrong (never the URL itself).
+        reason: String,
+    },
+    /// The database URL has a scheme brainmig does not drive.
+    #[error("the database URL from {origin} uses `{scheme}:`, which brainmig does not support")]
+    UnsupportedScheme {
+        /// Where it came from.
+        origin: String,
+        /// The scheme.
+        scheme: String,
+    },
+    /// The version table name is not a plain identifier.
+    #[error("`version_table` `{0}` is not a valid table name")]
+    BadVersionTable(String),
+    /// No Cargo.toml and no `--migrations-dir`.
+    #[error("no cargo project found from `{0}`")]
+    NoProject(PathBuf),
+    /// A flag that the chosen command does not support.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl ConfigError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            ConfigError::UnknownKey { .. } => {
+                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style"
+                    .into()
+            }
+            ConfigError::NoProject(_) | ConfigError::CargoMetadata { .. } => {
+                "run inside a cargo project, pass `--manifest-path`, or pass `--migrations-dir` to work without one"
+                    .into()
+            }
+            ConfigError::UnsupportedScheme { .. } => {
+                "use a `postgres://user@host/db` or `sqlite://path/to/file.db` URL".into()
+            }
+            ConfigError::InvalidUrl { .. } => {
+                "the form is `postgres://user:password@host:5432/db` (percent-encode special characters) or `sqlite://path`".into()
+            }
+            ConfigError::AppConfigKeyMissing { .. } | ConfigError::AppConfigUnreadable { .. } => {
+                "fix `app_config`/`app_config_key` in `[package.metadata.brainmig]`, or set the URL with `--database-url` or `DATABASE_URL`".into()
+            }
+            ConfigError::DotEnv { .. } => "each line must read `NAME=value`; quote values with spaces".into(),
+            _ => return None,
+        })
+    }
+}
+
+/// One thing wrong with one migration file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {kind}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ParseError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+}
+
+/// What is wrong in a migration file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    /// Not UTF-8.
+    #[error("the file is not valid UTF-8")]
+    InvalidUtf8,
+    /// No `-- revision:` header.
+    #[error("missing `-- revision: <id>` header")]
+    MissingRevisionHeader,
+    /// A header value that is not a revision id.
+    #[error(transparent)]
+    InvalidId(InvalidRevisionId),
+    /// The header and the file name disagree.
+    #[error("header says revision `{header}` but the file name says `{file_prefix}`")]
+    FileNameMismatch {
+        /// What `-- revision:` says.
+        header: RevisionId,
+        /// What the file name's prefix says.
+        file_prefix: String,
+    },
+    /// `-- migrate:up` twice (or down twice).
+    #[error("a second `-- migrate:{0}` marker")]
+    DuplicateMarker(&'static str),
+    /// `-- migrate:xyz`.
+    #[error("unknown marker `-- migrate:{0}` (expected `up` or `down`)")]
+    UnknownMarker(String),
+    /// `-- migrate:up xyz`.
+    #[error("unknown marker option `{0}` (the only option is `transaction:false`)")]
+    UnknownMarkerOption(String),
+    /// `-- foo: bar` before the first marker.
+    #[error("unknown header `{0}` (headers are revision, revises, message, created)")]
+    UnknownHeader(String),
+    /// The same header twice.
+    #[error("header `{0}` appears twice")]
+    DuplicateHeader(String),
+    /// SQL before `-- migrate:up`.
+    #[error("SQL before the first `-- migrate:up` or `-- migrate:down` marker")]
+    SqlBeforeMarker,
+    /// `revises: a, a`.
+    #[error("`revises` names `{0}` twice")]
+    RepeatedParent(RevisionId),
+    /// No `-- migrate:up`.
+    #[error("missing `-- migrate:up` section")]
+    MissingUp,
+    /// `-- migrate:up` with nothing after it.
+    #[error("the `-- migrate:up` section has no statements")]
+    EmptyUp,
+    /// A string, quoted identifier, dollar quote or comment left open.
+    #[error(transparent)]
+    Lex(LexError),
+}
+
+/// Everything wrong with the migrations folder, reported together.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The folder does not exist.
+    #[error("migrations folder `{0}` does not exist")]
+    MissingDir(PathBuf),
+    /// The folder or a file could not be read.
+    #[error("cannot read `{path}`")]
+    Io {
+        /// What could not be read.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Problems with the files themselves.
+    #[error("{} in `{}`:\n{}", plural(problems.len(), "problem"), dir.display(), bullet_list(problems))]
+    Problems {
+        /// The migrations folder.
+        dir: PathBuf,
+        /// Each problem, one line each.
+        problems: Vec<Problem>,
+    },
+}
+
+impl LoadError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            LoadError::MissingDir(_) => Some(
+                "run `cargo brainmig init` to create it, or point `migrations` / `--migrations-dir` at the right folder"
+                    .into(),
+            ),
+            LoadError::Problems { problems, .. }
+                if problems.iter().any(|p| matches!(p, Problem::UnknownParent { .. })) =>
+            {
+                Some("Can't locate revision: restore the missing file, or fix the `revises:` header".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One problem found while loading the migrations folder.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// A file that does not parse.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// Two files claim the same revision.
+    #[error("revision `{id}` is defined twice: `{}` and `{}`", first.display(), second.display())]
+    DuplicateRevision {
+        /// The id.
+        id: RevisionId,
+        /// One file.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// `revises:` names a revision that no file defines.
+    #[error("Can't locate revision `{parent}`, named as parent of `{id}` in `{}`", path.display())]
+    UnknownParent {
+        /// The revision whose header is wrong.
+        id: RevisionId,
+        /// The missing parent.
+        parent: RevisionId,
+        /// Its file.
+        path: PathBuf,
+    },
+    /// `revises:` names the revision itself.
+    #[error("revision `{id}` revises itself in `{}`", path.display())]
+    SelfParent {
+        /// The revision.
+        id: RevisionId,
+        /// Its file.
+        path: PathBuf,
+    },
+    /// The revisions form a cycle.
+    #[error("revisions form a cycle: {}", ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" -> "))]
+    Cycle {
+        /// The revisions on the cycle, in order.
+        ids: Vec<RevisionId>,
+    },
+}
+
+/// A target or plan that cannot be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A target string that is not a target.
+    #[error("`{0}` is not a valid target")]
+    BadTarget(String),
+    /// A target naming no known revision.
+    #[error("no revision matches `{0}`")]
+    UnknownRevision(String),
+    /// A prefix matching several revisions.
+    #[error("`{prefix}` is ambiguous: it matches {}", list(candidates))]
+    Ambiguous {
+        /// What was given.
+        prefix: String,
+        /// What it matches.
+        candidates: Vec<RevisionId>,
+    },
+    /// `head` with several heads.
+    #[error("multiple heads are present: {}", list(heads))]
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<RevisionId>,
+    },
+    /// A target that does not make sense for the direction (`up -1`, `down heads`).
+    #[error("`{target}` is not a valid target for `{command}`")]
+    WrongDirection {
+        /// The target as given.
+        target: String,
+        /// `up` or `down`.
+        command: &'static str,
+    },
+    /// `-N` asks for more than is applied.
+    #[error("cannot go down {requested} revisions: only {available} applied")]
+    BeyondBase {
+        /// N.
+        requested: usize,
+        /// How many are applied.
+        available: usize,
+    },
+    /// `+N` asks for more than is pending.
+    #[error("cannot go up {requested} revisions: only {available} pending")]
+    BeyondHead {
+        /// N.
+        requested: usize,
+        /// How many are pending.
+        available: usize,
+    },
+    /// `down REV` where REV is not applied.
+    #[error("revision `{0}` is not applied, so the database cannot be downgraded to it")]
+    NotApplied(RevisionId),
+    /// A revision to revert has no down section.
+    #[error("revision `{id}` has no `-- migrate:down` section, so it cannot be downgraded ({})", path.display())]
+    NoDownSection {
+        /// The revision.
+        id: RevisionId,
+        /// Its file.
+        path: PathBuf,
+    },
+    /// Recorded revisions with no file: the database is ahead of the code.
+    #[error("Revision not found: the database records {} but no file defines {}", list(ids), if ids.len() == 1 { "it" } else { "them" })]
+    MissingFiles {
+        /// The recorded revisions without a file.
+        ids: Vec<RevisionId>,
+    },
+    /// An applied revision whose up section changed since.
+    #[error("revision `{id}` was applied with checksum {recorded} but `{}` now has {current}", path.display())]
+    ChecksumMismatch {
+        /// The revision.
+        id: RevisionId,
+        /// Its file.
+        path: PathBuf,
+        /// Short form of the checksum in the version table.
+        recorded: String,
+        /// Short form of the file's checksum.
+        current: String,
+    },
+    /// `stamp` would forget recorded revisions that have no file.
+    #[error("stamping would forget {}, which {} no file here; {} down section would be lost", list(ids), if ids.len() == 1 { "has" } else { "have" }, if ids.len() == 1 { "its" } else { "their" })]
+    StampForgetsMissing {
+        /// The revisions.
+        ids: Vec<RevisionId>,
+    },
+    /// `merge` needs at least two distinct revisions.
+    #[error("a merge needs at least two distinct revisions, got {}", list(given))]
+    MergeTooFew {
+        /// What was given.
+        given: Vec<RevisionId>,
+    },
+    /// `new` with several heads and no `--head`.
+    #[error("multiple heads are present ({}); say which one the new revision revises", list(heads))]
+    NewNeedsHead {
+        /// The heads.
+        heads: Vec<RevisionId>,
+    },
+    /// `rehash` of a revision that is not applied.
+    #[error("revision `{0}` is not applied; there is no checksum to update")]
+    RehashNotApplied(RevisionId),
+}
+
+impl PlanError {
+    fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            PlanError::BadTarget(_)
+                | PlanError::UnknownRevision(_)
+                | PlanError::Ambiguous { .. }
+                | PlanError::MultipleHeads { .. }
+                | PlanError::WrongDirection { .. }
+                | PlanError::BeyondBase { .. }
+                | PlanError::BeyondHead { .. }
+                | PlanError::NotApplied(_)
+                | PlanError::MergeTooFew { .. }
+                | PlanError::NewNeedsHead { .. }
+        )
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            PlanError::BadTarget(_) => {
+                "targets are `head`, `heads`, `base`, a revision id or unique prefix, `+N` or `-N`".into()
+            }
+            PlanError::UnknownRevision(_) => "run `cargo brainmig history` to list the revisions".into(),
+            PlanError::MultipleHeads { heads } => format!(
+                "run `cargo brainmig merge -m \"merge heads\" {}` to join them, name one head, or use `heads` to apply all",
+                ids_plain(heads)
+            ),
+            PlanError::WrongDirection { command, .. } => {
+                if *command == "up" {
+                    "to go back, use `cargo brainmig down`".into()
+                } else {
+                    "to go forward, use `cargo brainmig up`".into()
+                }
+            }
+            PlanError::NoDownSection { .. } => {
+                "add a `-- migrate:down` section, or `stamp` past it if you have reverted it by hand".into()
+            }
+            PlanError::MissingFiles { ids } => format!(
+                "restore the file{s} (e.g. check out the newer code), run `cargo brainmig down` to revert with the stored down section{s}, or `cargo brainmig stamp <known revision>` (use with caution); `{}` listed them",
+                "cargo brainmig history",
+                s = if ids.len() == 1 { "" } else { "s" }
+            ),
+            PlanError::ChecksumMismatch { id, .. } => format!(
+                "applied migrations should not be edited: restore the file, or after review run `cargo brainmig rehash {id}` (or pass `--ignore-checksums`)"
+            ),
+            PlanError::StampForgetsMissing { .. } => "pass `--purge` to stamp anyway".into(),
+            PlanError::NewNeedsHead { heads } => format!(
+                "pass `--head {}`, or `cargo brainmig merge -m \"merge heads\" {}` first",
+                heads[0],
+                ids_plain(heads)
+            ),
+            PlanError::NotApplied(_) => "`cargo brainmig current` shows what is applied".into(),
+            _ => return None,
+        })
+    }
+}
+
+/// A database operation that failed outside a migration's own SQL.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Could not connect.
+    #[error("cannot connect to {url}: {reason}")]
+    Connect {
+        /// The URL with its password masked.
+        url: String,
+        /// Why, in the driver's words.
+        reason: String,
+        /// Which kind of failure, for the hint.
+        kind: ConnectFailure,
+    },
+    /// A bookkeeping query failed.
+    #[error("{doing}: {reason}")]
+    Query {
+        /// What brainmig was doing, e.g. "reading the version table".
+        doing: String,
+        /// The database's message.
+        reason: String,
+    },
+    /// The version table exists with columns brainmig does not expect.
+    #[error("table `{table}` exists but is not a brainmig version table (missing column `{column}`)")]
+    VersionTableShape {
+        /// The table.
+        table: String,
+        /// A column it lacks.
+        column: String,
+    },
+}
+
+/// Why a connection failed, for a precise hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// Nothing answers at the address.
+    Unreachable,
+    /// The server refused the credentials.
+    Auth,
+    /// The database does not exist.
+    NoDatabase,
+    /// Anything else.
+    Other,
+}
+
+impl DbError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            DbError::Connect { kind, .. } => match kind {
+                ConnectFailure::Unreachable => Some("is the server running, and are host and port right?".into()),
+                ConnectFailure::Auth => Some("check the user name and password in the URL".into()),
+                ConnectFailure::NoDatabase => {
+                    Some("create it first, e.g. `createdb <name>`, or fix the database name in the URL".into())
+                }
+                ConnectFailure::Other => None,
+            },
+            DbError::VersionTableShape { .. } => {
+                Some("set `version_table` in `[package.metadata.brainmig]` to a name no other table uses".into())
+            }
+            DbError::Query { .. } => None,
+        }
+    }
+}
+
+/// The database's own words about a failed statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DbMessage {
+    /// The primary message.
+    pub message: String,
+    /// SQLSTATE, when known.
+    pub code: Option<String>,
+    /// DETAIL.
+    pub detail: Option<String>,
+    /// HINT.
+    pub hint: Option<String>,
+}
+
+/// A revision failed; what ran before it in the same run stays applied.
+#[derive(Debug, thiserror::Error)]
+#[error("revision `{id}` failed at {}{}: {}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), db.message)]
+pub struct RunError {
+    /// The revision.
+    pub id: RevisionId,
+    /// Its file (or a description when it has none).
+    pub path: PathBuf,
+    /// The line of the failing statement in the file.
+    pub line: Option<usize>,
+    /// The database's message.
+    pub db: DbMessage,
+    /// Revisions this run completed before the failure.
+    pub completed: Vec<RevisionId>,
+    /// For a `transaction:false` section: statements that completed before the failure.
+    pub statements_done: Option<usize>,
+}
+
+impl RunError {
+    fn suggestion(&self) -> Option<String> {
+        if self.db.message.contains("cannot run inside a transaction block") {
+            return Some("mark the section `-- migrate:up transaction:false` (or `down`) to run it outside a transaction".into());
+        }
+        if let Some(done) = self.statements_done.filter(|d| *d > 0) {
+            return Some(format!(
+                "this section runs outside a transaction and its first {done} statement(s) took effect; undo them by hand or make the section idempotent before re-running"
+            ));
+        }
+        None
+    }
+}
+
+/// Writing files for `init`, `new` and `merge`.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// A file or folder could not be written.
+    #[error("cannot write `{path}`")]
+    Write {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The template could not be read or rendered.
+    #[error("template `{path}`: {reason}")]
+    Template {
+        /// The template file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The message yields no usable slug.
+    #[error("the message must contain at least one letter or digit")]
+    BadMessage,
+}
+
+impl ScaffoldError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ScaffoldError::Write { .. } => Some("check that the migrations folder exists and is writable".into()),
+            ScaffoldError::Template { .. } => Some(
+                "placeholders are {{revision}}, {{revises}}, {{message}}, {{created}}, {{up_options}}, {{down_options}}".into(),
+            ),
+            ScaffoldError::BadMessage => None,
+        }
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+fn bullet_list(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+}
+
+fn list(ids: &[RevisionId]) -> String {
+    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn ids_plain(ids: &[RevisionId]) -> String {
+    ids.iter().map(RevisionId::to_string).collect::<Vec<_>>().join(" ")
+}

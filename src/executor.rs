@@ -1,0 +1,196 @@
+//! Carrying out a plan: each step's SQL and its version row in one transaction (one round trip on
+//! PostgreSQL), or statement by statement for `transaction:false` sections.
+//!
+//! The executor decides nothing: the plan says what to run, [`crate::db::script`] says how it is
+//! written, and a [`Progress`] shows it.
+
+use std::time::{Duration, Instant};
+
+use crate::db::{Connection, Dialect, DurationSql, StepScript, describe};
+use crate::error::{DbMessage, RunError};
+use crate::plan::Direction;
+use crate::source::{RevisionId, Section};
+use crate::state::PlannedStep;
+
+/// Receives the run's events, to draw a bar or print lines.
+pub trait Progress {
+    /// A step is about to run.
+    fn start(&mut self, step: &PlannedStep, index: usize, total: usize);
+    /// A step completed.
+    fn finish(&mut self, step: &PlannedStep, elapsed: Duration);
+    /// The run stopped, successfully or not.
+    fn done(&mut self);
+}
+
+/// One completed step.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Completed {
+    /// The revision.
+    pub revision: RevisionId,
+    /// Its message.
+    pub message: String,
+    /// Applied or reverted.
+    pub direction: Direction,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u128,
+}
+
+/// Runs `steps` in order, stopping at the first failure. Steps completed before it stay done and
+/// are listed in the error.
+pub async fn run(
+    conn: &mut Connection,
+    table: &str,
+    steps: &[PlannedStep],
+    progress: &mut dyn Progress,
+) -> Result<Vec<Completed>, Box<RunError>> {
+    let mut completed = Vec::with_capacity(steps.len());
+    for (index, step) in steps.iter().enumerate() {
+        progress.start(step, index, steps.len());
+        let started = Instant::now();
+        if let Err(failure) = run_step(conn, table, step).await {
+            progress.done();
+            return Err(Box::new(failure.into_run_error(step, &completed)));
+        }
+        let elapsed = started.elapsed();
+        progress.finish(step, elapsed);
+        completed.push(Completed {
+            revision: step.id.clone(),
+            message: step.message.clone(),
+            direction: step.direction,
+            duration_ms: elapsed.as_millis(),
+        });
+    }
+    progress.done();
+    Ok(completed)
+}
+
+/// Where a step failed, before it is turned into a user-facing error.
+struct StepFailure {
+    db: DbMessage,
+    /// Index of the failing statement in the section, when known.
+    statement: Option<usize>,
+    /// Byte offset of the error in the section text, when the database gave one.
+    offset: Option<usize>,
+    /// For `transaction:false` sections: statements that completed (and stay).
+    statements_done: Option<usize>,
+}
+
+impl StepFailure {
+    fn into_run_error(self, step: &PlannedStep, completed: &[Completed]) -> RunError {
+        let section = &step.section;
+        let line = match (self.offset, self.statement) {
+            (Some(offset), _) => Some(section.first_line + crate::source::line_of(&section.sql, offset) - 1),
+            (None, Some(k)) => section.statements.get(k).map(|s| section.file_line(s)),
+            (None, None) => None,
+        };
+        RunError {
+            id: step.id.clone(),
+            path: step.path.clone(),
+            line,
+            db: self.db,
+            completed: completed.iter().map(|c| c.revision.clone()).collect(),
+            statements_done: self.statements_done,
+        }
+    }
+}
+
+async fn run_step(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+    match (step.section.transactional, conn.dialect()) {
+        (true, Dialect::Postgres) => run_as_one_query(conn, table, step).await,
+        (true, Dialect::Sqlite) => run_in_local_transaction(conn, table, step).await,
+        (false, _) => run_statement_by_statement(conn, table, step).await,
+    }
+}
+
+fn script(dialect: Dialect, table: &str, step: &PlannedStep, duration: DurationSql) -> StepScript {
+    StepScript::new(dialect, table, step.direction, &step.section, &step.row, duration)
+}
+
+/// PostgreSQL: `BEGIN; <section>; <bookkeeping>; COMMIT;` in one round trip. The server reports
+/// each completed statement, which names the failing one.
+async fn run_as_one_query(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+    let script = script(Dialect::Postgres, table, step, DurationSql::SinceTransactionStart);
+    let sql = script.single_query();
+    let (done, error) = conn.execute_counting(&sql).await;
+    let Some(error) = error else { return Ok(()) };
+    // The transaction is aborted (or the connection gone); either way nothing of it stays.
+    let _ = conn.execute("ROLLBACK").await;
+    let (db, offset) = describe(&error, &sql);
+    let offset = offset
+        .and_then(|o| o.checked_sub(script.prefix_len()))
+        .filter(|&o| o < step.section.sql.len());
+    // `done` counts BEGIN too; a count past the section's statements means the bookkeeping failed.
+    let statement = done.checked_sub(1);
+    if statement == Some(step.section.statements.len()) {
+        return Err(bookkeeping_failure(&error));
+    }
+    Err(StepFailure {
+        db,
+        statement,
+        offset,
+        statements_done: None,
+    })
+}
+
+/// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
+async fn run_in_local_transaction(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+    let started = Instant::now();
+    conn.execute("BEGIN IMMEDIATE").await.map_err(|e| plain_failure(&e))?;
+    let (done, error) = conn.execute_counting(&step.section.sql).await;
+    if let Some(error) = error {
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(StepFailure {
+            db: describe(&error, "").0,
+            statement: Some(done),
+            offset: None,
+            statements_done: None,
+        });
+    }
+    let script = script(Dialect::Sqlite, table, step, DurationSql::Measured(millis(started.elapsed())));
+    let finish = format!("{}\nCOMMIT;", script.bookkeeping);
+    if let Err(error) = conn.execute(&finish).await {
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(bookkeeping_failure(&error));
+    }
+    Ok(())
+}
+
+/// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
+/// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The row is written last.
+async fn run_statement_by_statement(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+    let started = Instant::now();
+    let section: &Section = &step.section;
+    for (k, statement) in section.statements.iter().enumerate() {
+        let text = statement.text(&section.sql);
+        if let Err(error) = conn.execute(text).await {
+            let (db, offset) = describe(&error, text);
+            return Err(StepFailure {
+                db,
+                statement: Some(k),
+                offset: offset.map(|o| statement.start + o),
+                statements_done: Some(k),
+            });
+        }
+    }
+    let script = script(conn.dialect(), table, step, DurationSql::Measured(millis(started.elapsed())));
+    conn.execute(&script.bookkeeping).await.map_err(|e| bookkeeping_failure(&e))
+}
+
+fn plain_failure(error: &sqlx::Error) -> StepFailure {
+    StepFailure {
+        db: describe(error, "").0,
+        statement: None,
+        offset: None,
+        statements_done: None,
+    }
+}
+
+fn bookkeeping_failure(error: &sqlx::Error) -> StepFailure {
+    let mut failure = plain_failure(error);
+    failure.db.message = format!("recording the revision in the version table failed: {}", failure.db.message);
+    failure
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

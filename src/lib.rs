@@ -1,0 +1,21 @@
+//! brainmig: Alembic-style schema migrations for PostgreSQL and SQLite, driven from cargo.
+//!
+//! The crate is a library with a thin binary (`cargo-brainmig`). The pure parts — parsing
+//! ([`source`]), the revision graph ([`graph`]) and planning ([`plan`]) — do no I/O; [`db`] and
+//! [`executor`] carry a plan out; [`cli`] only turns flags into calls; [`output`] is the only code
+//! that writes to the terminal.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod executor;
+pub mod graph;
+pub mod output;
+pub mod plan;
+pub mod scaffold;
+pub mod source;
+pub mod state;
+
+pub use error::{Error, exit_code};
+pub use source::RevisionId;

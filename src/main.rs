@@ -1,0 +1,32 @@
+//! `cargo-brainmig`: parse the command line, run it, report, exit with a documented code.
+
+use std::process::ExitCode;
+
+use brainmig::cli::Cli;
+use brainmig::exit_code;
+
+fn main() -> ExitCode {
+    let cli = match Cli::parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout and usage errors to stderr.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit_code::USAGE } else { exit_code::OK });
+        }
+    };
+    let shell = cli.shell(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            shell.warn(format_args!("cannot start the async runtime: {e}"));
+            return ExitCode::from(exit_code::FAILURE);
+        }
+    };
+    match runtime.block_on(cli.run(shell.clone())) {
+        Ok(()) => ExitCode::from(exit_code::OK),
+        Err(e) => {
+            shell.error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The only code that writes to the terminal. Data (history, JSON, `--sql` scripts) goes to
+//! stdout; status, progress, warnings and errors go to stderr.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod progress;
+
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+
+use console::style;
+
+pub use progress::RunProgress;
+
+use crate::error::Error;
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// For scripts: one JSON document on stdout.
+    Json,
+}
+
+/// How loud to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-q`: errors only.
+    Quiet,
+    /// The default.
+    Normal,
+    /// `-v`: details of each step.
+    Verbose,
+}
+
+/// Writes everything the user sees.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    verbosity: Verbosity,
+    stderr_is_tty: bool,
+}
+
+impl Shell {
+    /// Sets up colours for both streams and remembers whether stderr is a terminal.
+    pub fn new(color: ColorChoice, verbosity: Verbosity, no_color_env: bool) -> Self {
+        let (out, err) = match color {
+            ColorChoice::Always => (true, true),
+            ColorChoice::Never => (false, false),
+            ColorChoice::Auto if no_color_env => (false, false),
+            ColorChoice::Auto => (std::io::stdout().is_terminal(), std::io::stderr().is_terminal()),
+        };
+        console::set_colors_enabled(out);
+        console::set_colors_enabled_stderr(err);
+        Shell {
+            verbosity,
+            stderr_is_tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// The verbosity.
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// A progress reporter for a run of `total` steps.
+    pub fn progress(&self, total: usize) -> RunProgress {
+        RunProgress::new(
+            progress::bar_enabled(self.verbosity, self.stderr_is_tty, total),
+            self.verbosity,
+        )
+    }
+
+    /// `   Upgrading 0001 -> 0002`, cargo-style, on stderr.
+    pub fn status(&self, verb: &str, message: impl Display) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{} {message}", style(format!("{verb:>12}")).green().bold().for_stderr());
+        }
+    }
+
+    /// A status line shown only with `-v`.
+    pub fn detail(&self, verb: &str, message: impl Display) {
+        if self.verbosity >= Verbosity::Verbose {
+            eprintln!("{} {message}", style(format!("{verb:>12}")).cyan().for_stderr());
+        }
+    }
+
+    /// `note: ...` on stderr.
+    pub fn note(&self, message: impl Display) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{} {message}", style("note:").cyan().bold().for_stderr());
+        }
+    }
+
+    /// `warning: ...` on stderr, even with `-q`.
+    pub fn warn(&self, message: impl Display) {
+        eprintln!("{} {message}", style("warning:").yellow().bold().for_stderr());
+    }
+
+    /// The error, its causes, extra lines and a `help:` hint, on stderr.
+    pub fn error(&self, error: &Error) {
+        eprintln!("{} {error}", style("error:").red().bold().for_stderr());
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            eprintln!("  {} {cause}", style("caused by:").bold().for_stderr());
+            source = cause.source();
+        }
+        if let Error::Run(run) = error {
+            for (label, value) in [("detail", &run.db.detail), ("hint", &run.db.hint)] {
+                if let Some(value) = value {
+                    eprintln!("  {} {value}", style(format!("{label}:")).bold().for_stderr());
+                }
+            }
+            if let Some(code) = &run.db.code {
+                eprintln!("  {} {code}", style("sqlstate:").bold().for_stderr());
+            }
+            if run.completed.is_empty() {
+                eprintln!("  nothing was committed by this run before the failure");
+            } else {
+                let ids: Vec<String> = run.completed.iter().map(|i| i.to_string()).collect();
+                eprintln!("  committed by this run before the failure: {}", ids.join(", "));
+            }
+        }
+        if let Some(hint) = error.hint() {
+            eprintln!("{} {hint}", style("help:").cyan().bold().for_stderr());
+        }
+    }
+
+    /// Data on stdout. A closed pipe (`| head`) is not an error.
+    pub fn out(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    /// A JSON document on stdout.
+    pub fn json(&self, value: &serde_json::Value) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_default();
+        self.out(&format!("{text}\n"));
+    }
+}
+
+/// A styled token for stdout: revision ids.
+pub fn id_style(text: impl Display) -> String {
+    style(text).yellow().to_string()
+}
+
+/// A styled token for stdout: tags like `(head)`.
+pub fn tag_style(text: impl Display) -> String {
+    style(text).cyan().bold().to_string()
+}
+
+/// A styled token for stdout: warnings inside data, like `(file missing)`.
+pub fn alert_style(text: impl Display) -> String {
+    style(text).red().bold().to_string()
+}

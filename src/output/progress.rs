@@ -1,0 +1,106 @@
+//! Progress of a run: an indicatif bar on a terminal, one plain line per revision otherwise.
+
+#![allow(clippy::print_stderr)]
+
+use std::time::Duration;
+
+use console::style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Verbosity;
+use crate::executor::Progress;
+use crate::plan::Direction;
+use crate::state::PlannedStep;
+
+/// Decides whether to draw a bar: only on a terminal, never with `-q`, and not for a single step.
+pub fn bar_enabled(verbosity: Verbosity, stderr_is_tty: bool, total: usize) -> bool {
+    stderr_is_tty && verbosity != Verbosity::Quiet && total > 1
+}
+
+/// Reports a run as a bar or as lines.
+pub struct RunProgress {
+    bar: Option<ProgressBar>,
+    verbosity: Verbosity,
+}
+
+impl RunProgress {
+    pub(super) fn new(bar: bool, verbosity: Verbosity) -> Self {
+        RunProgress {
+            bar: bar.then(ProgressBar::hidden),
+            verbosity,
+        }
+    }
+}
+
+fn verb(direction: Direction, done: bool) -> &'static str {
+    match (direction, done) {
+        (Direction::Up, false) => "Applying",
+        (Direction::Up, true) => "Applied",
+        (Direction::Down, false) => "Reverting",
+        (Direction::Down, true) => "Reverted",
+    }
+}
+
+impl Progress for RunProgress {
+    fn start(&mut self, step: &PlannedStep, index: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            if index == 0 {
+                bar.set_length(total as u64);
+                bar.set_style(
+                    ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(100));
+            }
+            bar.set_prefix(verb(step.direction, false));
+            bar.set_message(format!("{} {}", step.id, step.message));
+        } else if self.verbosity == Verbosity::Verbose {
+            eprintln!(
+                "{} {} {} ({})",
+                style(format!("{:>12}", verb(step.direction, false))).cyan().for_stderr(),
+                step.id,
+                step.message,
+                step.path.display()
+            );
+        }
+    }
+
+    fn finish(&mut self, step: &PlannedStep, elapsed: Duration) {
+        let line = format!(
+            "{} {} {} {}",
+            style(format!("{:>12}", verb(step.direction, true))).green().bold().for_stderr(),
+            step.id,
+            step.message,
+            style(format!("({} ms)", elapsed.as_millis())).dim().for_stderr()
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None if self.verbosity >= Verbosity::Normal => eprintln!("{line}"),
+            None => {}
+        }
+    }
+
+    fn done(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_only_on_a_terminal_and_not_when_quiet() {
+        assert!(bar_enabled(Verbosity::Normal, true, 3));
+        assert!(!bar_enabled(Verbosity::Normal, false, 3));
+        assert!(!bar_enabled(Verbosity::Quiet, true, 3));
+        assert!(!bar_enabled(Verbosity::Normal, true, 1));
+    }
+}

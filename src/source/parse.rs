@@ -1,0 +1,329 @@
+//! Parsing one migration file: PURE, from a path and its bytes to a [`RevisionFile`].
+//!
+//! ```text
+//! -- revision: 0002
+//! -- revises: 0001
+//! -- message: add user preferences
+//!
+//! -- migrate:up
+//! ...
+//! -- migrate:down transaction:false
+//! ...
+//! ```
+
+use std::path::Path;
+
+use super::revision::{RevisionFile, RevisionId, Section};
+use super::statements;
+use crate::error::{ParseError, ParseErrorKind};
+
+/// Header keys a file may carry.
+pub const HEADER_KEYS: &[&str] = &["revision", "revises", "message", "created"];
+
+/// Parses the bytes of the migration file at `path`.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
+    let fail = |line: Option<usize>, kind: ParseErrorKind| ParseError {
+        path: path.to_owned(),
+        line,
+        kind,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        fail(Some(line), ParseErrorKind::InvalidUtf8)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    };
+
+    let mut header = Header::default();
+    let mut sections: Vec<RawSection> = Vec::new();
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let number = index + 1;
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("-- migrate:") {
+            let raw = parse_marker(rest).map_err(|kind| fail(Some(number), kind))?;
+            if sections.iter().any(|s| s.up == raw.up) {
+                let which = if raw.up { "up" } else { "down" };
+                return Err(fail(Some(number), ParseErrorKind::DuplicateMarker(which)));
+            }
+            sections.push(RawSection {
+                first_line: number + 1,
+                ..raw
+            });
+        } else if let Some(section) = sections.last_mut() {
+            section.sql.push_str(line);
+        } else {
+            header
+                .read_line(trimmed)
+                .map_err(|kind| fail(Some(number), kind))?;
+        }
+    }
+
+    let id = header
+        .revision
+        .clone()
+        .ok_or_else(|| fail(None, ParseErrorKind::MissingRevisionHeader))?;
+    check_file_name(path, &id).map_err(|kind| fail(None, kind))?;
+    let mut up = None;
+    let mut down = None;
+    for raw in sections {
+        let is_up = raw.up;
+        let section = raw.into_section().map_err(|(line, kind)| fail(Some(line), kind))?;
+        if is_up {
+            up = Some(section);
+        } else {
+            down = Some(section);
+        }
+    }
+    let up = up.ok_or_else(|| fail(None, ParseErrorKind::MissingUp))?;
+    // A merge revision may have nothing to do; any other revision must.
+    if up.statements.is_empty() && header.revises.len() < 2 {
+        return Err(fail(Some(up.first_line - 1), ParseErrorKind::EmptyUp));
+    }
+    let checksum = statements::checksum(&up.sql).map_err(|e| fail(None, ParseErrorKind::Lex(e)))?;
+    Ok(RevisionFile {
+        path: path.to_owned(),
+        id,
+        parents: header.revises,
+        message: header.message.unwrap_or_default(),
+        created: header.created,
+        up,
+        down,
+        checksum,
+    })
+}
+
+/// The revision a file name claims: the part before the first `_`, or the whole stem.
+pub fn file_name_revision(path: &Path) -> Option<&str> {
+    let stem = path.file_stem()?.to_str()?;
+    Some(stem.split_once('_').map_or(stem, |(prefix, _)| prefix))
+}
+
+fn check_file_name(path: &Path, id: &RevisionId) -> Result<(), ParseErrorKind> {
+    match file_name_revision(path) {
+        Some(prefix) if prefix == id.as_str() => Ok(()),
+        prefix => Err(ParseErrorKind::FileNameMismatch {
+            header: id.clone(),
+            file_prefix: prefix.unwrap_or_default().to_owned(),
+        }),
+    }
+}
+
+#[derive(Default)]
+struct Header {
+    revision: Option<RevisionId>,
+    revises: Vec<RevisionId>,
+    revises_seen: bool,
+    message: Option<String>,
+    created: Option<String>,
+}
+
+impl Header {
+    /// Reads one line before the first marker: blank, a `-- key: value` header, or a free comment.
+    fn read_line(&mut self, trimmed: &str) -> Result<(), ParseErrorKind> {
+        if trimmed.is_empty() {
+            return Ok(());
+        }
+        let Some(comment) = trimmed.strip_prefix("--") else {
+            return Err(ParseErrorKind::SqlBeforeMarker);
+        };
+        let Some((key, value)) = comment.trim().split_once(':') else {
+            return Ok(());
+        };
+        let key = key.trim();
+        // Only lowercase `word:` lines are headers; `-- Note: ...` stays a free comment.
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Ok(());
+        }
+        let value = value.trim();
+        let duplicate = || ParseErrorKind::DuplicateHeader(key.to_owned());
+        match key {
+            "revision" => {
+                if self.revision.is_some() {
+                    return Err(duplicate());
+                }
+                self.revision = Some(RevisionId::parse(value).map_err(ParseErrorKind::InvalidId)?);
+            }
+            "revises" => {
+                if self.revises_seen {
+                    return Err(duplicate());
+                }
+                self.revises_seen = true;
+                self.revises = parse_parents(value)?;
+            }
+            "message" => {
+                if self.message.replace(value.to_owned()).is_some() {
+                    return Err(duplicate());
+                }
+            }
+            "created" => {
+                if self.created.replace(value.to_owned()).is_some() {
+                    return Err(duplicate());
+                }
+            }
+            other => return Err(ParseErrorKind::UnknownHeader(other.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+fn parse_parents(value: &str) -> Result<Vec<RevisionId>, ParseErrorKind> {
+    let mut parents: Vec<RevisionId> = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = RevisionId::parse(part).map_err(ParseErrorKind::InvalidId)?;
+        if parents.contains(&id) {
+            return Err(ParseErrorKind::RepeatedParent(id));
+        }
+        parents.push(id);
+    }
+    Ok(parents)
+}
+
+struct RawSection {
+    up: bool,
+    transactional: bool,
+    first_line: usize,
+    sql: String,
+}
+
+impl RawSection {
+    fn into_section(self) -> Result<Section, (usize, ParseErrorKind)> {
+        let statements = statements::split(&self.sql).map_err(|e| {
+            let line = self.first_line + e_line(&e) - 1;
+            (line, ParseErrorKind::Lex(e))
+        })?;
+        Ok(Section {
+            sql: self.sql,
+            first_line: self.first_line,
+            transactional: self.transactional,
+            statements,
+        })
+    }
+}
+
+fn e_line(e: &crate::source::LexError) -> usize {
+    use crate::source::LexError as L;
+    match e {
+        L::String { line }
+        | L::QuotedIdentifier { line }
+        | L::DollarQuote { line, .. }
+        | L::BlockComment { line } => *line,
+    }
+}
+
+/// Parses what follows `-- migrate:`: `up` or `down`, then options such as `transaction:false`.
+fn parse_marker(rest: &str) -> Result<RawSection, ParseErrorKind> {
+    let mut words = rest.split_whitespace();
+    let up = match words.next() {
+        Some("up") => true,
+        Some("down") => false,
+        other => return Err(ParseErrorKind::UnknownMarker(other.unwrap_or("").to_owned())),
+    };
+    let mut transactional = true;
+    for option in words {
+        match option {
+            "transaction:false" => transactional = false,
+            "transaction:true" => transactional = true,
+            other => return Err(ParseErrorKind::UnknownMarkerOption(other.to_owned())),
+        }
+    }
+    Ok(RawSection {
+        up,
+        transactional,
+        first_line: 0,
+        sql: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "-- revision: 0002\n-- revises: 0001\n-- message: add prefs\n-- created: 2026-11-24 10:31:07 UTC\n\n\
+                        -- migrate:up\nALTER TABLE users ADD COLUMN p TEXT;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN p;\n";
+
+    fn parse_str(name: &str, text: &str) -> Result<RevisionFile, ParseError> {
+        parse(Path::new(name), text.as_bytes())
+    }
+
+    fn kind(name: &str, text: &str) -> (Option<usize>, ParseErrorKind) {
+        let e = parse_str(name, text).expect_err("should fail");
+        (e.line, e.kind)
+    }
+
+    #[test]
+    fn parses_headers_and_sections() {
+        let file = parse_str("0002_add_prefs.sql", GOOD).expect("parses");
+        assert_eq!(file.id.as_str(), "0002");
+        assert_eq!(file.parents, vec![RevisionId::parse("0001").expect("valid")]);
+        assert_eq!(file.message, "add prefs");
+        assert_eq!(file.up.first_line, 7);
+        assert_eq!(file.up.statements.len(), 1);
+        assert_eq!(file.up.file_line(&file.up.statements[0]), 7);
+        let down = file.down.expect("has down");
+        assert!(down.transactional);
+        assert_eq!(down.first_line, 10);
+    }
+
+    #[test]
+    fn crlf_and_bom_parse_to_the_same_revision_and_checksum() {
+        let lf = parse_str("0002_x.sql", GOOD).expect("parses");
+        let crlf = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+        let other = parse_str("0002_x.sql", &crlf).expect("parses");
+        assert_eq!(lf.checksum, other.checksum);
+        assert_eq!(lf.up.sql, other.up.sql);
+    }
+
+    #[test]
+    fn merge_parents_and_transaction_option() {
+        let text = "-- revision: m1\n-- revises: a, b\n-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (x);\n";
+        let file = parse_str("m1_merge.sql", text).expect("parses");
+        assert_eq!(file.parents.len(), 2);
+        assert!(!file.up.transactional);
+        assert!(file.down.is_none());
+    }
+
+    #[test]
+    fn free_comments_before_the_marker_are_allowed() {
+        let text = "-- revision: 1\n-- Note: this is prose\n-- plain words\n-- migrate:up\nselect 1;\n";
+        assert!(parse_str("1_x.sql", text).is_ok());
+    }
+
+    #[test]
+    fn bad_files_are_reported_with_their_line() {
+        use ParseErrorKind as K;
+        let cases: Vec<(&str, &str, Option<usize>, K)> = vec![
+            ("1_a.sql", "-- migrate:up\nselect 1;\n", None, K::MissingRevisionHeader),
+            ("1_a.sql", "-- revision: 1\n", None, K::MissingUp),
+            ("1_a.sql", "-- revision: 1\n-- migrate:up\n-- only a comment\n", Some(2), K::EmptyUp),
+            ("2_a.sql", "-- revision: 1\n-- migrate:up\nselect 1;\n", None,
+             K::FileNameMismatch { header: RevisionId::parse("1").expect("valid"), file_prefix: "2".into() }),
+            ("1_a.sql", "-- revision: 1\n-- migrate:up\nselect 1;\n-- migrate:up\nselect 2;\n", Some(4), K::DuplicateMarker("up")),
+            ("1_a.sql", "-- revision: 1\n-- migrate:up fast\nselect 1;\n", Some(2), K::UnknownMarkerOption("fast".into())),
+            ("1_a.sql", "-- revision: 1\n-- migrate:sideways\nselect 1;\n", Some(2), K::UnknownMarker("sideways".into())),
+            ("1_a.sql", "-- revision: 1\n-- revize: 0\n-- migrate:up\nselect 1;\n", Some(2), K::UnknownHeader("revize".into())),
+            ("1_a.sql", "-- revision: 1\nselect 1;\n-- migrate:up\nselect 1;\n", Some(2), K::SqlBeforeMarker),
+            ("1_a.sql", "-- revision: 1\n-- revises: 0, 0\n-- migrate:up\nselect 1;\n", Some(2),
+             K::RepeatedParent(RevisionId::parse("0").expect("valid"))),
+            ("1_a.sql", "-- revision: 1\n-- revision: 1\n-- migrate:up\nselect 1;\n", Some(2), K::DuplicateHeader("revision".into())),
+        ];
+        for (name, text, line, expected) in cases {
+            assert_eq!(kind(name, text), (line, expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn illegal_ids_unterminated_quotes_and_invalid_utf8() {
+        let (line, k) = kind("a_b.sql", "-- revision: a b\n-- migrate:up\nselect 1;\n");
+        assert_eq!(line, Some(1));
+        assert!(matches!(k, ParseErrorKind::InvalidId(_)));
+        let (line, k) = kind("1_a.sql", "-- revision: 1\n-- migrate:up\nselect 1;\nselect $$ x;\n");
+        assert_eq!(line, Some(4));
+        assert!(matches!(k, ParseErrorKind::Lex(_)));
+        let e = parse(Path::new("1_a.sql"), b"-- revision: 1\n-- migrate:up\nselect '\xff';\n").expect_err("fails");
+        assert_eq!((e.line, e.kind), (Some(3), ParseErrorKind::InvalidUtf8));
+    }
+}

@@ -1,0 +1,86 @@
+//! The in-memory form of one migration file.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::statements::Statement;
+
+/// A revision's id: ASCII letters, digits and `-`, never empty.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct RevisionId(String);
+
+impl RevisionId {
+    /// Validates `s` as a revision id.
+    ///
+    /// ```
+    /// use brainmig::RevisionId;
+    /// assert!(RevisionId::parse("0007").is_ok());
+    /// assert!(RevisionId::parse("20261124-a").is_ok());
+    /// assert!(RevisionId::parse("no spaces").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, InvalidRevisionId> {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            Ok(RevisionId(s.to_owned()))
+        } else {
+            Err(InvalidRevisionId(s.to_owned()))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RevisionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A string that is not a valid revision id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a valid revision id: use ASCII letters, digits and `-` only")]
+pub struct InvalidRevisionId(pub String);
+
+/// The up or down part of a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The SQL, with line endings normalised to `\n`.
+    pub sql: String,
+    /// 1-based line in the file of the section's first line (the one after its marker).
+    pub first_line: usize,
+    /// False when the marker says `transaction:false`.
+    pub transactional: bool,
+    /// The statements, as the splitter found them.
+    pub statements: Vec<Statement>,
+}
+
+impl Section {
+    /// The line in the file of a statement of this section.
+    pub fn file_line(&self, statement: &Statement) -> usize {
+        self.first_line + statement.line - 1
+    }
+}
+
+/// One parsed migration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The `revision:` header, equal to the file name's prefix.
+    pub id: RevisionId,
+    /// The `revises:` header: none for a root, several for a merge.
+    pub parents: Vec<RevisionId>,
+    /// The `message:` header.
+    pub message: String,
+    /// The `created:` header, as written.
+    pub created: Option<String>,
+    /// The `-- migrate:up` section.
+    pub up: Section,
+    /// The `-- migrate:down` section, if the file has one.
+    pub down: Option<Section>,
+    /// Checksum of the up section (see [`crate::source::checksum`]).
+    pub checksum: String,
+}

@@ -1,0 +1,219 @@
+//! Statement boundaries and the whitespace- and comment-blind checksum of a section.
+//!
+//! The splitter must agree with the server on where statements end, because the executor maps
+//! "the server completed k statements" back to a line of the file. So it treats as one statement
+//! everything PostgreSQL and SQLite do: semicolons inside parentheses (`CREATE RULE ... (a; b)`),
+//! inside trigger bodies (SQLite's `BEGIN ... END`) and inside `BEGIN ATOMIC ... END` function bodies.
+
+use sha2::{Digest, Sha256};
+
+use super::lexer::{self, LexError, Token, TokenKind};
+
+/// One statement of a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Byte offset of the statement's first significant character in the section text.
+    pub start: usize,
+    /// Byte offset just past its terminating `;` (or the end of the text).
+    pub end: usize,
+    /// 1-based line, within the section text, of its first significant character.
+    pub line: usize,
+}
+
+impl Statement {
+    /// The statement's text, including its `;` when it has one.
+    pub fn text<'a>(&self, section: &'a str) -> &'a str {
+        &section[self.start..self.end]
+    }
+}
+
+/// Splits `sql` into statements; comments and blank stretches between them are not statements.
+pub fn split(sql: &str) -> Result<Vec<Statement>, LexError> {
+    let tokens = lexer::tokenize(sql)?;
+    let mut statements = Vec::new();
+    let mut current: Option<StatementScan> = None;
+    for token in &tokens {
+        if matches!(token.kind, TokenKind::Whitespace | TokenKind::Comment) {
+            continue;
+        }
+        let scan = current.get_or_insert_with(|| StatementScan::new(token.start));
+        if token.kind == TokenKind::Semicolon && scan.at_top_level() {
+            if let Some(done) = current.take() {
+                statements.push(done.finish(sql, token.end));
+            }
+            continue;
+        }
+        scan.feed(sql, token);
+    }
+    if let Some(scan) = current {
+        let end = scan.last_end;
+        statements.push(scan.finish(sql, end));
+    }
+    Ok(statements)
+}
+
+/// SHA-256 (hex) of the section's tokens, so that line endings, comments and whitespace-only edits
+/// outside literals leave it unchanged while any edit to a statement changes it.
+pub fn checksum(sql: &str) -> Result<String, LexError> {
+    let mut hasher = Sha256::new();
+    for token in lexer::tokenize(sql)? {
+        if matches!(token.kind, TokenKind::Whitespace | TokenKind::Comment) {
+            continue;
+        }
+        let text = &sql[token.start..token.end];
+        if text.contains('\r') {
+            hasher.update(text.replace("\r\n", "\n").as_bytes());
+        } else {
+            hasher.update(text.as_bytes());
+        }
+        // A separator, so that `ab` and `a b` differ.
+        hasher.update([0x1f]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Tracks nesting inside one statement while its tokens go by.
+struct StatementScan {
+    start: usize,
+    last_end: usize,
+    paren_depth: usize,
+    block_depth: usize,
+    /// The first few words, to recognise statements whose bodies hold `BEGIN ... END` blocks.
+    leading_words: Vec<String>,
+    has_block_body: bool,
+}
+
+impl StatementScan {
+    fn new(start: usize) -> Self {
+        StatementScan {
+            start,
+            last_end: start,
+            paren_depth: 0,
+            block_depth: 0,
+            leading_words: Vec::new(),
+            has_block_body: false,
+        }
+    }
+
+    fn at_top_level(&self) -> bool {
+        self.paren_depth == 0 && self.block_depth == 0
+    }
+
+    fn feed(&mut self, sql: &str, token: &Token) {
+        self.last_end = token.end;
+        match token.kind {
+            TokenKind::OpenParen => self.paren_depth += 1,
+            TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
+            TokenKind::Word => self.feed_word(&sql[token.start..token.end]),
+            _ => {}
+        }
+    }
+
+    fn feed_word(&mut self, word: &str) {
+        if self.leading_words.len() < 6 {
+            let upper = word.to_ascii_uppercase();
+            if self.leading_words.first().is_some_and(|w| w == "CREATE")
+                && matches!(upper.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE")
+            {
+                self.has_block_body = true;
+            }
+            self.leading_words.push(upper);
+        }
+        if !self.has_block_body {
+            return;
+        }
+        if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("CASE") {
+            self.block_depth += 1;
+        } else if word.eq_ignore_ascii_case("END") {
+            self.block_depth = self.block_depth.saturating_sub(1);
+        }
+    }
+
+    fn finish(self, sql: &str, end: usize) -> Statement {
+        Statement {
+            start: self.start,
+            end,
+            line: lexer::line_of(sql, self.start),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        split(sql)
+            .expect("splits")
+            .iter()
+            .map(|s| s.text(sql))
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_top_level_semicolons_only() {
+        let sql = "create table a (x int);\n-- a comment; with semicolon\ninsert into a values (';');\n\
+                   create function f() returns int as $$ select 1; $$ language sql;\n";
+        assert_eq!(
+            texts(sql),
+            vec![
+                "create table a (x int);",
+                "insert into a values (';');",
+                "create function f() returns int as $$ select 1; $$ language sql;",
+            ]
+        );
+    }
+
+    #[test]
+    fn last_statement_may_lack_a_semicolon_and_comments_are_not_statements() {
+        assert_eq!(texts("select 1;\nselect 2 -- done\n"), vec!["select 1;", "select 2"]);
+        assert!(split("-- nothing\n/* here */\n").expect("lexes").is_empty());
+    }
+
+    #[test]
+    fn sqlite_trigger_bodies_and_begin_atomic_stay_whole() {
+        let sql = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = CASE WHEN 1 THEN 2 END;\n  \
+                   DELETE FROM c;\nEND;\nCREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; SELECT 2; END;\nselect 3;";
+        let got = texts(sql);
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(got[0].ends_with("END;"));
+        assert!(got[1].starts_with("CREATE PROCEDURE"));
+        assert_eq!(got[2], "select 3;");
+    }
+
+    #[test]
+    fn parenthesised_rule_actions_stay_whole() {
+        assert_eq!(
+            texts("CREATE RULE r AS ON INSERT TO a DO ALSO (insert into b values (1); insert into c values (2));"),
+            vec!["CREATE RULE r AS ON INSERT TO a DO ALSO (insert into b values (1); insert into c values (2));"]
+        );
+    }
+
+    #[test]
+    fn statement_lines_point_at_their_first_token() {
+        let sql = "\n-- header\nselect 1;\n\n  select\n 2;";
+        let lines: Vec<usize> = split(sql).expect("splits").iter().map(|s| s.line).collect();
+        assert_eq!(lines, vec![3, 5]);
+    }
+
+    #[test]
+    fn checksum_ignores_comments_whitespace_and_line_endings() {
+        let base = checksum("create table a (x int);\ninsert into a values (1);").expect("lexes");
+        let edited = checksum(
+            "-- reworded comment\r\ncreate   table a(x int) ;\r\n\r\n/* note */ insert into a values (1);",
+        )
+        .expect("lexes");
+        // `a (` and `a(` differ only in whitespace between tokens, so they agree too.
+        assert_eq!(base.len(), 64);
+        assert_eq!(base, edited);
+        assert_ne!(base, checksum("create table a (x bigint);\ninsert into a values (1);").expect("lexes"));
+    }
+
+    #[test]
+    fn checksum_keeps_whitespace_inside_literals() {
+        assert_ne!(
+            checksum("insert into a values ('x  y');").expect("lexes"),
+            checksum("insert into a values ('x y');").expect("lexes")
+        );
+    }
+}

@@ -1,0 +1,12 @@
+-- revision: {{revision}}
+-- revises: {{revises}}
+-- message: {{message}}
+-- created: {{created}}
+
+-- migrate:up{{up_options}}
+-- Write the SQL that applies this change here.
+
+
+-- migrate:down{{down_options}}
+-- Write the SQL that undoes exactly what the up section did.
+
