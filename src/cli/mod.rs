@@ -49,7 +49,7 @@ struct GlobalArgs {
     /// Print errors and data only.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Print more detail.
+    /// Print more detail (for `current`, `history`, `heads`: each revision's file, times, checksum).
     #[arg(short, long, global = true)]
     verbose: bool,
     /// Output format of data commands.
@@ -71,13 +71,13 @@ enum Command {
     #[command(visible_alias = "downgrade")]
     Down(commands::run::DownArgs),
     /// Show the revisions the database is at.
-    Current(commands::inspect::VerboseArgs),
+    Current,
     /// List revisions, newest first, marking what is applied and the heads.
     History(commands::inspect::HistoryArgs),
     /// List the heads.
-    Heads(commands::inspect::VerboseArgs),
+    Heads,
     /// List the branch points and their branches.
-    Branches(commands::inspect::VerboseArgs),
+    Branches,
     /// Show one revision in full.
     Show(commands::inspect::ShowArgs),
     /// Write a revision that merges several heads.
@@ -125,10 +125,10 @@ impl Cli {
             Command::New(args) => commands::new::exec(&ctx, &args),
             Command::Up(args) => commands::run::up(&ctx, &args).await,
             Command::Down(args) => commands::run::down(&ctx, &args).await,
-            Command::Current(args) => commands::inspect::current(&ctx, &args).await,
+            Command::Current => commands::inspect::current(&ctx).await,
             Command::History(args) => commands::inspect::history(&ctx, &args).await,
-            Command::Heads(args) => commands::inspect::heads(&ctx, &args).await,
-            Command::Branches(args) => commands::inspect::branches(&ctx, &args).await,
+            Command::Heads => commands::inspect::heads(&ctx).await,
+            Command::Branches => commands::inspect::branches(&ctx).await,
             Command::Show(args) => commands::inspect::show(&ctx, &args).await,
             Command::Merge(args) => commands::new::merge(&ctx, &args),
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,

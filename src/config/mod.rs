@@ -136,19 +136,20 @@ impl Config {
                 table.add(v, "package.metadata.brainmig", Origin::Package(manifest.clone()))?;
             }
         }
+        let near = |p: PathBuf| shorten(cwd, p);
         let migrations = match &args.migrations_dir {
             Some(dir) => Setting {
-                value: cwd.join(dir),
+                value: near(cwd.join(dir)),
                 origin: Origin::CommandLine,
             },
             None => table
                 .string("migrations")?
                 .map(|s| Setting {
-                    value: base_dir.join(s.value),
+                    value: near(base_dir.join(s.value)),
                     origin: s.origin,
                 })
                 .unwrap_or(Setting {
-                    value: base_dir.join("migrations"),
+                    value: near(base_dir.join("migrations")),
                     origin: Origin::Default,
                 }),
         };
@@ -164,7 +165,7 @@ impl Config {
         let app_config = match (table.string("app_config")?, table.string("app_config_key")?) {
             (Some(file), Some(key)) => Some((
                 Setting {
-                    value: base_dir.join(file.value),
+                    value: near(base_dir.join(file.value)),
                     origin: file.origin,
                 },
                 key,
@@ -173,7 +174,7 @@ impl Config {
             _ => return Err(ConfigError::AppConfigIncomplete),
         };
         let template = table.string("template")?.map(|s| Setting {
-            value: base_dir.join(s.value),
+            value: near(base_dir.join(s.value)),
             origin: s.origin,
         });
         let revision_style = match table.string("revision_style")? {
@@ -253,6 +254,14 @@ impl Config {
             }
         }
         Ok(None)
+    }
+}
+
+/// `path` relative to `cwd` when it lies inside it, so messages show `migrations/0001_x.sql`.
+fn shorten(cwd: &Path, path: PathBuf) -> PathBuf {
+    match path.strip_prefix(cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_owned(),
+        _ => path,
     }
 }
 

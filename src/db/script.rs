@@ -192,6 +192,8 @@ pub struct StepScript {
     pub section_sql: String,
     /// The bookkeeping statement (insert or delete of the version row).
     pub bookkeeping: String,
+    /// False when the section's last statement already ends with `;`.
+    needs_terminator: bool,
 }
 
 impl StepScript {
@@ -214,6 +216,10 @@ impl StepScript {
             transactional: section.transactional,
             section_sql: section.sql.clone(),
             bookkeeping,
+            needs_terminator: section
+                .statements
+                .last()
+                .is_some_and(|s| !s.text(&section.sql).ends_with(';')),
         }
     }
 
@@ -226,11 +232,12 @@ impl StepScript {
     /// transactional sections, and as the printed form of every step.
     pub fn single_query(&self) -> String {
         let body = self.section_sql.trim_end();
+        // The newline after the body ends a trailing `--` comment of the section.
+        let end = if self.needs_terminator { "\n;\n" } else { "\n" };
         if self.transactional {
-            // The newline before `;` ends a trailing `--` comment of the section.
-            format!("BEGIN;\n{body}\n;\n{}\nCOMMIT;\n", self.bookkeeping)
+            format!("BEGIN;\n{body}{end}{}\nCOMMIT;\n", self.bookkeeping)
         } else {
-            format!("{body}\n;\n{}\n", self.bookkeeping)
+            format!("{body}{end}{}\n", self.bookkeeping)
         }
     }
 }
@@ -270,11 +277,12 @@ mod tests {
 
     #[test]
     fn transactional_step_wraps_section_and_bookkeeping_in_one_transaction() {
+        let sql = "CREATE TABLE a (x int) -- trailing comment\n";
         let section = Section {
-            sql: "CREATE TABLE a (x int) -- trailing comment\n".into(),
+            sql: sql.into(),
             first_line: 3,
             transactional: true,
-            statements: Vec::new(),
+            statements: crate::source::split(sql).expect("splits"),
         };
         let step = StepScript::new(Dialect::Postgres, "v", Direction::Down, &section, &row(), DurationSql::Measured(0));
         assert_eq!(

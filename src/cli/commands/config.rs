@@ -44,7 +44,7 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
         Format::Text => {
             let text: String = rows
                 .into_iter()
-                .map(|(k, v, o)| format!("{k:<15} = {v}\n{:<15}   ({o})\n", ""))
+                .map(|(k, v, o)| format!("{k:<15} = {v}  # {o}\n"))
                 .collect();
             ctx.shell.out(&text);
         }

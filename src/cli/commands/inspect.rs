@@ -11,17 +11,7 @@ use crate::output::{Format, alert_style, id_style, tag_style};
 use crate::state::{State, short};
 
 #[derive(Debug, clap::Args)]
-pub struct VerboseArgs {
-    /// Show details of each revision.
-    #[arg(long)]
-    verbose: bool,
-}
-
-#[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
-    /// Show details of each revision.
-    #[arg(long)]
-    verbose: bool,
     /// Only revisions in `FROM:TO` (either side may be empty; `current` is allowed).
     #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
     range: Option<String>,
@@ -32,6 +22,10 @@ pub struct ShowArgs {
     /// The revision (id or unique prefix; `head` for the single head).
     #[arg(value_name = "REV")]
     revision: String,
+}
+
+fn verbose(ctx: &Context) -> bool {
+    ctx.shell.verbosity() == crate::output::Verbosity::Verbose
 }
 
 /// Everything known about one revision, for text and JSON alike.
@@ -113,10 +107,10 @@ fn emit(ctx: &Context, state: &State, key: &str, indices: &[usize], verbose: boo
     }
 }
 
-pub async fn current(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
+pub async fn current(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let current = state.applied.current(&state.graph);
-    emit(ctx, &state, "current", &current, args.verbose || ctx.shell.verbosity() == crate::output::Verbosity::Verbose, "<base> (nothing applied)");
+    emit(ctx, &state, "current", &current, verbose(ctx), "<base> (nothing applied)");
     warn_about_state(ctx, &state);
     Ok(())
 }
@@ -161,7 +155,7 @@ pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
     };
     let mut newest_first = state.graph.in_order(&selected);
     newest_first.reverse();
-    emit(ctx, &state, "history", &newest_first, args.verbose || ctx.shell.verbosity() == crate::output::Verbosity::Verbose, "no revisions yet; create one with `cargo brainmig new -m \"...\"`");
+    emit(ctx, &state, "history", &newest_first, verbose(ctx), "no revisions yet; create one with `cargo brainmig new -m \"...\"`");
     if ctx.format == Format::Text {
         warn_about_state(ctx, &state);
     }
@@ -194,14 +188,14 @@ fn range_of(state: &State, range: &str) -> Result<BTreeSet<usize>, Error> {
     Ok(set)
 }
 
-pub async fn heads(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
+pub async fn heads(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let heads = state.graph.heads();
-    emit(ctx, &state, "heads", &heads, args.verbose, "no revisions yet");
+    emit(ctx, &state, "heads", &heads, verbose(ctx), "no revisions yet");
     Ok(())
 }
 
-pub async fn branches(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
+pub async fn branches(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let points = state.graph.branch_points();
     if ctx.format == Format::Json {
@@ -224,7 +218,7 @@ pub async fn branches(ctx: &Context, args: &VerboseArgs) -> Result<(), Error> {
     let heads = state.graph.heads();
     let mut text = String::new();
     for i in points {
-        text.push_str(&line(&state, i, &heads, args.verbose));
+        text.push_str(&line(&state, i, &heads, verbose(ctx)));
         for &child in &state.graph.node(i).children {
             text.push_str(&format!("      -> {}, {}\n", id_style(&state.graph.node(child).id), state.message(child)));
         }
