@@ -290,6 +290,13 @@ impl LoadError {
             {
                 Some("Can't locate revision: restore the missing file, or fix the `revises:` header".into())
             }
+            LoadError::Problems { problems, .. }
+                if problems
+                    .iter()
+                    .any(|p| matches!(p, Problem::Parse(e) if e.kind == ParseErrorKind::EmptyUp)) =>
+            {
+                Some("write the SQL of the change under `-- migrate:up` (and how to undo it under `-- migrate:down`)".into())
+            }
             _ => None,
         }
     }
