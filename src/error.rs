@@ -15,6 +15,8 @@ pub mod exit_code {
     pub const FAILURE: u8 = 1;
     /// Bad usage or configuration: unknown flag, bad target, bad config key, malformed URL.
     pub const USAGE: u8 = 2;
+    /// Interrupted by Ctrl-C: the revision in flight was rolled back, earlier ones stay applied.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// Anything brainmig can fail with.
@@ -45,6 +47,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) => exit_code::USAGE,
+            Error::Run(run) if run.interrupted => exit_code::INTERRUPTED,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
@@ -578,7 +581,13 @@ pub struct DbMessage {
 
 /// A revision failed; what ran before it in the same run stays applied.
 #[derive(Debug, thiserror::Error)]
-#[error("revision `{id}` failed at {}{}: {}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), db.message)]
+#[error(
+    "revision `{id}` {} {}{}: {}",
+    if *interrupted { "was interrupted (and rolled back) at" } else { "failed at" },
+    path.display(),
+    line.map(|l| format!(":{l}")).unwrap_or_default(),
+    db.message
+)]
 pub struct RunError {
     /// The revision.
     pub id: RevisionId,
@@ -592,6 +601,8 @@ pub struct RunError {
     pub completed: Vec<RevisionId>,
     /// For a `transaction:false` section: statements that completed before the failure.
     pub statements_done: Option<usize>,
+    /// True when the run stopped because of Ctrl-C.
+    pub interrupted: bool,
 }
 
 impl RunError {

@@ -4,6 +4,7 @@
 //! The executor decides nothing: the plan says what to run, [`crate::db::script`] says how it is
 //! written, and a [`Progress`] shows it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::db::{Connection, Dialect, DurationSql, StepScript, describe};
@@ -43,13 +44,33 @@ pub async fn run(
     steps: &[PlannedStep],
     progress: &mut dyn Progress,
 ) -> Result<Vec<Completed>, Box<RunError>> {
+    run_until_stopped(conn, table, steps, progress, &AtomicBool::new(false)).await
+}
+
+/// Like [`run`], but stops before the next step once `stop` is set (by Ctrl-C); the step in
+/// flight is cancelled by the caller through [`Connection::canceller`].
+pub async fn run_until_stopped(
+    conn: &mut Connection,
+    table: &str,
+    steps: &[PlannedStep],
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+) -> Result<Vec<Completed>, Box<RunError>> {
     let mut completed = Vec::with_capacity(steps.len());
     for (index, step) in steps.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            progress.done();
+            let mut error = StepFailure::interrupted().into_run_error(step, &completed);
+            error.interrupted = true;
+            return Err(Box::new(error));
+        }
         progress.start(step, index, steps.len());
         let started = Instant::now();
         if let Err(failure) = run_step(conn, table, step).await {
             progress.done();
-            return Err(Box::new(failure.into_run_error(step, &completed)));
+            let mut error = failure.into_run_error(step, &completed);
+            error.interrupted = stop.load(Ordering::SeqCst);
+            return Err(Box::new(error));
         }
         let elapsed = started.elapsed();
         progress.finish(step, elapsed);
@@ -76,6 +97,18 @@ struct StepFailure {
 }
 
 impl StepFailure {
+    fn interrupted() -> Self {
+        StepFailure {
+            db: DbMessage {
+                message: "not started: the run was interrupted".into(),
+                ..DbMessage::default()
+            },
+            statement: None,
+            offset: None,
+            statements_done: None,
+        }
+    }
+
     fn into_run_error(self, step: &PlannedStep, completed: &[Completed]) -> RunError {
         let section = &step.section;
         let line = match (self.offset, self.statement) {
@@ -90,6 +123,7 @@ impl StepFailure {
             db: self.db,
             completed: completed.iter().map(|c| c.revision.clone()).collect(),
             statements_done: self.statements_done,
+            interrupted: false,
         }
     }
 }

@@ -10,6 +10,7 @@ mod sqlite;
 use futures_util::StreamExt;
 use sqlx::AssertSqlSafe;
 
+pub use postgres::Canceller;
 pub use script::{Dialect, DurationSql, StepScript, VersionRow};
 
 use crate::config::DatabaseUrl;
@@ -68,6 +69,15 @@ impl Connection {
         match self {
             Connection::Postgres(_) => Dialect::Postgres,
             Connection::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// A handle that cancels the running statement from elsewhere (PostgreSQL only: SQLite runs
+    /// in this process and has no server statement to cancel).
+    pub fn canceller(&self) -> Option<Canceller> {
+        match self {
+            Connection::Postgres(pg) => Some(pg.canceller()),
+            Connection::Sqlite(_) => None,
         }
     }
 

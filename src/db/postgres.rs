@@ -15,6 +15,8 @@ use crate::source::RevisionId;
 pub struct PgDatabase {
     pub(super) conn: PgConnection,
     options: PgConnectOptions,
+    /// The server process of `conn`, for `pg_cancel_backend` on Ctrl-C.
+    backend_pid: i32,
     lock_conn: Option<(PgConnection, i64)>,
     redacted_url: String,
 }
@@ -25,9 +27,19 @@ impl PgDatabase {
         let options = PgConnectOptions::from_str(raw)
             .map_err(|e| connect_error(&redacted_url, &e))?
             .application_name("cargo-brainmig");
-        let conn = options.connect().await.map_err(|e| connect_error(&redacted_url, &e))?;
+        let mut conn = options.connect().await.map_err(|e| connect_error(&redacted_url, &e))?;
+        // If this process dies mid-statement, make the server notice and roll back instead of
+        // running the rest of the query string (its COMMIT included) for nobody (PostgreSQL 14+).
+        let backend_pid: i32 = sqlx::query_scalar(
+            "SELECT pg_backend_pid() FROM (SELECT CASE WHEN current_setting('server_version_num')::int >= 140000 \
+             THEN set_config('client_connection_check_interval', '1000', false) END) AS s",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| connect_error(&redacted_url, &e))?;
         Ok(PgDatabase {
             conn,
+            backend_pid,
             options,
             lock_conn: None,
             redacted_url,
@@ -100,9 +112,37 @@ impl PgDatabase {
             .collect()
     }
 
+    /// What it takes to cancel the statement running on `conn` from elsewhere.
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            options: self.options.clone(),
+            backend_pid: self.backend_pid,
+        }
+    }
+
     pub async fn close(mut self) {
         self.unlock().await;
         let _ = self.conn.close().await;
+    }
+}
+
+/// Cancels the running statement of a connection, through a connection of its own.
+#[derive(Debug, Clone)]
+pub struct Canceller {
+    options: PgConnectOptions,
+    backend_pid: i32,
+}
+
+impl Canceller {
+    /// Asks the server to cancel; the migration connection then sees an error and rolls back.
+    pub async fn cancel(&self) {
+        if let Ok(mut conn) = self.options.connect().await {
+            let _ = sqlx::query("SELECT pg_cancel_backend($1)")
+                .bind(self.backend_pid)
+                .execute(&mut conn)
+                .await;
+            let _ = conn.close().await;
+        }
     }
 }
 

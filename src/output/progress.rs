@@ -41,6 +41,15 @@ fn verb(direction: Direction, done: bool) -> &'static str {
     }
 }
 
+/// `0002 add user preferences`, or just `0002` when it has no message.
+fn label(step: &PlannedStep) -> String {
+    if step.message.is_empty() {
+        step.id.to_string()
+    } else {
+        format!("{} {}", step.id, step.message)
+    }
+}
+
 impl Progress for RunProgress {
     fn start(&mut self, step: &PlannedStep, index: usize, total: usize) {
         if let Some(bar) = &self.bar {
@@ -55,13 +64,12 @@ impl Progress for RunProgress {
                 bar.enable_steady_tick(Duration::from_millis(100));
             }
             bar.set_prefix(verb(step.direction, false));
-            bar.set_message(format!("{} {}", step.id, step.message));
+            bar.set_message(label(step));
         } else if self.verbosity == Verbosity::Verbose {
             eprintln!(
-                "{} {} {} ({})",
+                "{} {} ({})",
                 style(format!("{:>12}", verb(step.direction, false))).cyan().for_stderr(),
-                step.id,
-                step.message,
+                label(step),
                 step.path.display()
             );
         }
@@ -69,10 +77,9 @@ impl Progress for RunProgress {
 
     fn finish(&mut self, step: &PlannedStep, elapsed: Duration) {
         let line = format!(
-            "{} {} {} {}",
+            "{} {} {}",
             style(format!("{:>12}", verb(step.direction, true))).green().bold().for_stderr(),
-            step.id,
-            step.message,
+            label(step),
             style(format!("({} ms)", elapsed.as_millis())).dim().for_stderr()
         );
         match &self.bar {

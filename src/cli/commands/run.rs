@@ -1,5 +1,7 @@
 //! `up` (alias `upgrade`) and `down` (alias `downgrade`): plan, then run or print the script.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::json;
 
 use crate::cli::Context;
@@ -87,7 +89,23 @@ async fn plan_and_execute(
     };
     let steps = state.steps(&plan, direction)?;
     let mut progress = ctx.shell.progress(steps.len());
-    Ok(executor::run(conn, &ctx.config.version_table.value, &steps, &mut progress).await?)
+    let stop = AtomicBool::new(false);
+    let canceller = conn.canceller();
+    let run = executor::run_until_stopped(conn, &ctx.config.version_table.value, &steps, &mut progress, &stop);
+    tokio::pin!(run);
+    // Ctrl-C: stop before the next step and cancel the statement in flight on the server, so it
+    // cannot go on to commit after we exit; then report what the run did commit.
+    let result = tokio::select! {
+        result = &mut run => result,
+        _ = tokio::signal::ctrl_c() => {
+            stop.store(true, Ordering::SeqCst);
+            if let Some(canceller) = &canceller {
+                canceller.cancel().await;
+            }
+            run.await
+        }
+    };
+    Ok(result?)
 }
 
 fn report(ctx: &Context, direction: Direction, completed: &[Completed]) {
