@@ -231,7 +231,9 @@ pub enum ParseErrorKind {
     #[error("unknown marker `-- migrate:{0}` (expected `up` or `down`)")]
     UnknownMarker(String),
     /// `-- migrate:up xyz`.
-    #[error("unknown marker option `{0}` (the only option is `transaction:false`)")]
+    #[error(
+        "unknown marker option `{0}` (the options are `transaction:false` and `transaction:true`)"
+    )]
     UnknownMarkerOption(String),
     /// `-- foo: bar` before the first marker.
     #[error("unknown header `{0}` (headers are revision, revises, message, created)")]
@@ -340,10 +342,24 @@ pub enum Problem {
         path: PathBuf,
     },
     /// The revisions form a cycle.
-    #[error("revisions form a cycle: {}", ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" -> "))]
+    #[error(
+        "revisions form a cycle: {} (in {})",
+        ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" -> "),
+        paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+    )]
     Cycle {
-        /// The revisions on the cycle, in order.
+        /// The revisions on the cycle, in order, the first repeated at the end.
         ids: Vec<RevisionId>,
+        /// Their files.
+        paths: Vec<PathBuf>,
+    },
+    /// A file that could not be read.
+    #[error("cannot read `{}`: {reason}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's words.
+        reason: String,
     },
 }
 
@@ -436,10 +452,26 @@ pub enum PlanError {
         given: Vec<RevisionId>,
     },
     /// `new` with several heads and no `--head`.
-    #[error("multiple heads are present ({}); say which one the new revision revises", list(heads))]
+    #[error(
+        "multiple heads are present ({}); say which one the new revision revises",
+        list(heads)
+    )]
     NewNeedsHead {
         /// The heads.
         heads: Vec<RevisionId>,
+    },
+    /// `new --head REV` where REV already has children, without `--splice`.
+    #[error("revision `{0}` is not a head: a new revision there would start a new branch")]
+    NotAHead(RevisionId),
+    /// `merge` of a revision with one of its ancestors.
+    #[error(
+        "`{ancestor}` is an ancestor of `{descendant}`; a merge joins revisions on different branches"
+    )]
+    MergeOfAncestor {
+        /// The ancestor.
+        ancestor: RevisionId,
+        /// Its descendant.
+        descendant: RevisionId,
     },
     /// `rehash` of a revision that is not applied.
     #[error("revision `{0}` is not applied; there is no checksum to update")]
@@ -459,6 +491,8 @@ impl PlanError {
                 | PlanError::BeyondHead { .. }
                 | PlanError::NotApplied(_)
                 | PlanError::MergeTooFew { .. }
+                | PlanError::MergeOfAncestor { .. }
+                | PlanError::NotAHead(_)
                 | PlanError::NewNeedsHead { .. }
         )
     }
@@ -498,6 +532,9 @@ impl PlanError {
                 ids_plain(heads)
             ),
             PlanError::NotApplied(_) => "`cargo brainmig current` shows what is applied".into(),
+            PlanError::NotAHead(_) => {
+                "name a head (`cargo brainmig heads` lists them), or pass `--splice` to branch on purpose".into()
+            }
             _ => return None,
         })
     }
@@ -525,7 +562,9 @@ pub enum DbError {
         reason: String,
     },
     /// The version table exists with columns brainmig does not expect.
-    #[error("table `{table}` exists but is not a brainmig version table (missing column `{column}`)")]
+    #[error(
+        "table `{table}` exists but is not a brainmig version table (missing column `{column}`)"
+    )]
     VersionTableShape {
         /// The table.
         table: String,
@@ -607,7 +646,11 @@ pub struct RunError {
 
 impl RunError {
     fn suggestion(&self) -> Option<String> {
-        if self.db.message.contains("cannot run inside a transaction block") {
+        if self
+            .db
+            .message
+            .contains("cannot run inside a transaction block")
+        {
             return Some("mark the section `-- migrate:up transaction:false` (or `down`) to run it outside a transaction".into());
         }
         if let Some(done) = self.statements_done.filter(|d| *d > 0) {
@@ -648,26 +691,41 @@ impl ScaffoldError {
     fn hint(&self) -> Option<String> {
         match self {
             ScaffoldError::Write { .. } => Some("check that the migrations folder exists and is writable".into()),
-            ScaffoldError::Template { .. } => Some(
+            ScaffoldError::Template { reason, .. } if reason.contains("placeholder") || reason.contains("{{") => Some(
                 "placeholders are {{revision}}, {{revises}}, {{message}}, {{created}}, {{up_options}}, {{down_options}}".into(),
             ),
+            ScaffoldError::Template { .. } => None,
             ScaffoldError::BadMessage => None,
         }
     }
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn bullet_list(problems: &[Problem]) -> String {
-    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn list(ids: &[RevisionId]) -> String {
-    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn ids_plain(ids: &[RevisionId]) -> String {
-    ids.iter().map(RevisionId::to_string).collect::<Vec<_>>().join(" ")
+    ids.iter()
+        .map(RevisionId::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

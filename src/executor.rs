@@ -112,7 +112,9 @@ impl StepFailure {
     fn into_run_error(self, step: &PlannedStep, completed: &[Completed]) -> RunError {
         let section = &step.section;
         let line = match (self.offset, self.statement) {
-            (Some(offset), _) => Some(section.first_line + crate::source::line_of(&section.sql, offset) - 1),
+            (Some(offset), _) => {
+                Some(section.first_line + crate::source::line_of(&section.sql, offset) - 1)
+            }
             (None, Some(k)) => section.statements.get(k).map(|s| section.file_line(s)),
             (None, None) => None,
         };
@@ -128,7 +130,11 @@ impl StepFailure {
     }
 }
 
-async fn run_step(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+async fn run_step(
+    conn: &mut Connection,
+    table: &str,
+    step: &PlannedStep,
+) -> Result<(), StepFailure> {
     match (step.section.transactional, conn.dialect()) {
         (true, Dialect::Postgres) => run_as_one_query(conn, table, step).await,
         (true, Dialect::Sqlite) => run_in_local_transaction(conn, table, step).await,
@@ -137,13 +143,29 @@ async fn run_step(conn: &mut Connection, table: &str, step: &PlannedStep) -> Res
 }
 
 fn script(dialect: Dialect, table: &str, step: &PlannedStep, duration: DurationSql) -> StepScript {
-    StepScript::new(dialect, table, step.direction, &step.section, &step.row, duration)
+    StepScript::new(
+        dialect,
+        table,
+        step.direction,
+        &step.section,
+        &step.row,
+        duration,
+    )
 }
 
 /// PostgreSQL: `BEGIN; <section>; <bookkeeping>; COMMIT;` in one round trip. The server reports
 /// each completed statement, which names the failing one.
-async fn run_as_one_query(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
-    let script = script(Dialect::Postgres, table, step, DurationSql::SinceTransactionStart);
+async fn run_as_one_query(
+    conn: &mut Connection,
+    table: &str,
+    step: &PlannedStep,
+) -> Result<(), StepFailure> {
+    let script = script(
+        Dialect::Postgres,
+        table,
+        step,
+        DurationSql::SinceTransactionStart,
+    );
     let sql = script.single_query();
     let (done, error) = conn.execute_counting(&sql).await;
     let Some(error) = error else { return Ok(()) };
@@ -167,9 +189,15 @@ async fn run_as_one_query(conn: &mut Connection, table: &str, step: &PlannedStep
 }
 
 /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
-async fn run_in_local_transaction(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+async fn run_in_local_transaction(
+    conn: &mut Connection,
+    table: &str,
+    step: &PlannedStep,
+) -> Result<(), StepFailure> {
     let started = Instant::now();
-    conn.execute("BEGIN IMMEDIATE").await.map_err(|e| plain_failure(&e))?;
+    conn.execute("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| plain_failure(&e))?;
     let (done, error) = conn.execute_counting(&step.section.sql).await;
     if let Some(error) = error {
         let _ = conn.execute("ROLLBACK").await;
@@ -180,7 +208,12 @@ async fn run_in_local_transaction(conn: &mut Connection, table: &str, step: &Pla
             statements_done: None,
         });
     }
-    let script = script(Dialect::Sqlite, table, step, DurationSql::Measured(millis(started.elapsed())));
+    let script = script(
+        Dialect::Sqlite,
+        table,
+        step,
+        DurationSql::Measured(millis(started.elapsed())),
+    );
     let finish = format!("{}\nCOMMIT;", script.bookkeeping);
     if let Err(error) = conn.execute(&finish).await {
         let _ = conn.execute("ROLLBACK").await;
@@ -191,7 +224,11 @@ async fn run_in_local_transaction(conn: &mut Connection, table: &str, step: &Pla
 
 /// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
 /// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The row is written last.
-async fn run_statement_by_statement(conn: &mut Connection, table: &str, step: &PlannedStep) -> Result<(), StepFailure> {
+async fn run_statement_by_statement(
+    conn: &mut Connection,
+    table: &str,
+    step: &PlannedStep,
+) -> Result<(), StepFailure> {
     let started = Instant::now();
     let section: &Section = &step.section;
     for (k, statement) in section.statements.iter().enumerate() {
@@ -206,8 +243,15 @@ async fn run_statement_by_statement(conn: &mut Connection, table: &str, step: &P
             });
         }
     }
-    let script = script(conn.dialect(), table, step, DurationSql::Measured(millis(started.elapsed())));
-    conn.execute(&script.bookkeeping).await.map_err(|e| bookkeeping_failure(&e))
+    let script = script(
+        conn.dialect(),
+        table,
+        step,
+        DurationSql::Measured(millis(started.elapsed())),
+    );
+    conn.execute(&script.bookkeeping)
+        .await
+        .map_err(|e| bookkeeping_failure(&e))
 }
 
 fn plain_failure(error: &sqlx::Error) -> StepFailure {
@@ -221,7 +265,10 @@ fn plain_failure(error: &sqlx::Error) -> StepFailure {
 
 fn bookkeeping_failure(error: &sqlx::Error) -> StepFailure {
     let mut failure = plain_failure(error);
-    failure.db.message = format!("recording the revision in the version table failed: {}", failure.db.message);
+    failure.db.message = format!(
+        "recording the revision in the version table failed: {}",
+        failure.db.message
+    );
     failure
 }
 

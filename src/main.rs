@@ -11,11 +11,18 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version to stdout and usage errors to stderr.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit_code::USAGE } else { exit_code::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit_code::USAGE
+            } else {
+                exit_code::OK
+            });
         }
     };
     let shell = cli.shell(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             shell.warn(format_args!("cannot start the async runtime: {e}"));

@@ -40,7 +40,13 @@ impl AppliedSet {
             .revisions
             .iter()
             .copied()
-            .filter(|&i| !graph.node(i).children.iter().any(|c| self.revisions.contains(c)))
+            .filter(|&i| {
+                !graph
+                    .node(i)
+                    .children
+                    .iter()
+                    .any(|c| self.revisions.contains(c))
+            })
             .collect();
         tips.sort_by_key(|&i| graph.position(i));
         tips
@@ -48,7 +54,11 @@ impl AppliedSet {
 }
 
 /// The revisions to apply toward `target`, parents first.
-pub fn upgrade(graph: &RevisionGraph, applied: &AppliedSet, target: &Target) -> Result<Vec<usize>, PlanError> {
+pub fn upgrade(
+    graph: &RevisionGraph,
+    applied: &AppliedSet,
+    target: &Target,
+) -> Result<Vec<usize>, PlanError> {
     let targets = match target {
         Target::Head => {
             let heads = graph.heads();
@@ -90,7 +100,11 @@ fn pending(graph: &RevisionGraph, applied: &AppliedSet, targets: &[usize]) -> Ve
 }
 
 /// The revisions to revert toward `target`, children first.
-pub fn downgrade(graph: &RevisionGraph, applied: &AppliedSet, target: &Target) -> Result<Vec<usize>, PlanError> {
+pub fn downgrade(
+    graph: &RevisionGraph,
+    applied: &AppliedSet,
+    target: &Target,
+) -> Result<Vec<usize>, PlanError> {
     let revert: BTreeSet<usize> = match target {
         Target::Base => applied.revisions.clone(),
         Target::Revision(r) => {
@@ -121,7 +135,11 @@ pub fn downgrade(graph: &RevisionGraph, applied: &AppliedSet, target: &Target) -
 
 /// Picks `n` revisions to revert, one at a time: each time the most recently applied revision
 /// that no other applied revision depends on.
-fn most_recent_leaves(graph: &RevisionGraph, applied: &AppliedSet, n: usize) -> Result<Vec<usize>, PlanError> {
+fn most_recent_leaves(
+    graph: &RevisionGraph,
+    applied: &AppliedSet,
+    n: usize,
+) -> Result<Vec<usize>, PlanError> {
     if n > applied.revisions.len() {
         return Err(PlanError::BeyondBase {
             requested: n,
@@ -137,7 +155,12 @@ fn most_recent_leaves(graph: &RevisionGraph, applied: &AppliedSet, n: usize) -> 
             .rev()
             .copied()
             .find(|i| {
-                remaining.contains(i) && !graph.node(*i).children.iter().any(|c| remaining.contains(c))
+                remaining.contains(i)
+                    && !graph
+                        .node(*i)
+                        .children
+                        .iter()
+                        .any(|c| remaining.contains(c))
             })
             // Every finite non-empty DAG has a leaf; `by_time` lists every applied node.
             .ok_or(PlanError::BeyondBase {
@@ -160,7 +183,12 @@ mod tests {
     }
 
     fn applied(g: &RevisionGraph, names: &[&str]) -> AppliedSet {
-        AppliedSet::from_applied_order(names.iter().map(|n| g.resolve(n).expect("exists")).collect())
+        AppliedSet::from_applied_order(
+            names
+                .iter()
+                .map(|n| g.resolve(n).expect("exists"))
+                .collect(),
+        )
     }
 
     fn branched() -> RevisionGraph {
@@ -176,7 +204,10 @@ mod tests {
         assert_eq!(ids(&g, &plan), vec!["a", "b"]);
         assert!(matches!(
             upgrade(&g, &applied(&g, &[]), &Target::Relative(5)),
-            Err(PlanError::BeyondHead { requested: 5, available: 4 })
+            Err(PlanError::BeyondHead {
+                requested: 5,
+                available: 4
+            })
         ));
         assert!(matches!(
             upgrade(&g, &applied(&g, &[]), &Target::Relative(-1)),
@@ -220,9 +251,15 @@ mod tests {
         assert_eq!(ids(&g, &plan), vec!["c", "b"]);
         assert!(matches!(
             downgrade(&g, &state, &Target::Relative(-4)),
-            Err(PlanError::BeyondBase { requested: 4, available: 3 })
+            Err(PlanError::BeyondBase {
+                requested: 4,
+                available: 3
+            })
         ));
-        assert!(matches!(downgrade(&g, &state, &Target::Heads), Err(PlanError::WrongDirection { .. })));
+        assert!(matches!(
+            downgrade(&g, &state, &Target::Heads),
+            Err(PlanError::WrongDirection { .. })
+        ));
     }
 
     #[test]
@@ -241,7 +278,9 @@ mod tests {
         /// Random DAGs: node i may revise any earlier nodes.
         fn dag() -> impl Strategy<Value = RevisionGraph> {
             (1usize..12)
-                .prop_flat_map(|n| proptest::collection::vec(proptest::collection::vec(any::<bool>(), n), n))
+                .prop_flat_map(|n| {
+                    proptest::collection::vec(proptest::collection::vec(any::<bool>(), n), n)
+                })
                 .prop_map(|edges| {
                     let specs = (0..edges.len())
                         .map(|i| NodeSpec {

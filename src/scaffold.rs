@@ -59,7 +59,12 @@ impl UtcTime {
 /// The next revision id: one more than the largest all-digit id (at least 4 digits wide), or
 /// the creation time; never one that exists.
 pub fn next_id(graph: &RevisionGraph, style: RevisionStyle, now: UtcTime) -> RevisionId {
-    let exists = |s: &str| RevisionId::parse(s).ok().and_then(|id| graph.find(&id)).is_some();
+    let exists = |s: &str| {
+        RevisionId::parse(s)
+            .ok()
+            .and_then(|id| graph.find(&id))
+            .is_some()
+    };
     let mut candidate = match style {
         RevisionStyle::Sequence => {
             let (max, width) = graph
@@ -76,7 +81,8 @@ pub fn next_id(graph: &RevisionGraph, style: RevisionStyle, now: UtcTime) -> Rev
     loop {
         let text = candidate.text();
         if !exists(&text) {
-            return RevisionId::parse(&text).unwrap_or_else(|_| unreachable!("digits are a valid id"));
+            return RevisionId::parse(&text)
+                .unwrap_or_else(|_| unreachable!("digits are a valid id"));
         }
         candidate = candidate.next();
     }
@@ -118,7 +124,11 @@ pub fn slug(message: &str) -> Result<String, ScaffoldError> {
         out.truncate(60);
         out = out.trim_end_matches('_').to_owned();
     }
-    if out.is_empty() { Err(ScaffoldError::BadMessage) } else { Ok(out) }
+    if out.is_empty() {
+        Err(ScaffoldError::BadMessage)
+    } else {
+        Ok(out)
+    }
 }
 
 /// What a new revision file says.
@@ -143,8 +153,16 @@ impl NewRevision {
     }
 
     /// Renders `template_text` (from `template_path`, for errors) and checks that the result parses.
-    pub fn render(&self, template_text: &str, template_path: &Path) -> Result<String, ScaffoldError> {
-        let option = if self.no_transaction { " transaction:false" } else { "" };
+    pub fn render(
+        &self,
+        template_text: &str,
+        template_path: &Path,
+    ) -> Result<String, ScaffoldError> {
+        let option = if self.no_transaction {
+            " transaction:false"
+        } else {
+            ""
+        };
         let parents: Vec<&str> = self.parents.iter().map(RevisionId::as_str).collect();
         let values = BTreeMap::from([
             ("revision", self.id.to_string()),
@@ -159,12 +177,23 @@ impl NewRevision {
             reason,
         };
         let text = template::render(template_text, &values).map_err(fail)?;
+        // `-- revises: ` of a root would otherwise end in a space.
+        let mut text: String = text
+            .lines()
+            .map(|l| format!("{}\n", l.trim_end()))
+            .collect();
+        if !template_text.ends_with('\n') {
+            text.pop();
+        }
         let name = self.file_name()?;
         // A template that cannot produce a loadable file is caught here, not at the next `up`.
         match source::parse(Path::new(&name), text.as_bytes()) {
             Ok(_) => Ok(text),
             Err(e) if e.kind == crate::error::ParseErrorKind::EmptyUp => Ok(text),
-            Err(e) => Err(fail(format!("the rendered revision does not parse: {}", e.kind))),
+            Err(e) => Err(fail(format!(
+                "the rendered revision does not parse: {}",
+                e.kind
+            ))),
         }
     }
 }
@@ -173,7 +202,10 @@ impl NewRevision {
 pub fn write_revision(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ScaffoldError> {
     let path = dir.join(name);
     let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::options().write(true).create_new(true).open(&path)?;
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
         file.write_all(text.as_bytes())
     };
     write().map_err(|source| ScaffoldError::Write {
@@ -190,10 +222,15 @@ mod tests {
 
     #[test]
     fn formats_utc_times() {
-        let t = UtcTime { unix: 1_795_516_267 };
+        let t = UtcTime {
+            unix: 1_795_516_267,
+        };
         assert_eq!(t.header(), "2026-11-24 10:31:07 UTC");
         assert_eq!(t.compact(), "20261124103107");
-        assert_eq!(UtcTime { unix: 951_782_400 }.header(), "2000-02-29 00:00:00 UTC");
+        assert_eq!(
+            UtcTime { unix: 951_782_400 }.header(),
+            "2000-02-29 00:00:00 UTC"
+        );
     }
 
     #[test]
@@ -201,14 +238,23 @@ mod tests {
         let now = UtcTime { unix: 0 };
         let g = test_graph(&[("0001", &[]), ("0007", &["0001"]), ("abc", &["0007"])]);
         assert_eq!(next_id(&g, RevisionStyle::Sequence, now).as_str(), "0008");
-        assert_eq!(next_id(&RevisionGraph::default(), RevisionStyle::Sequence, now).as_str(), "0001");
+        assert_eq!(
+            next_id(&RevisionGraph::default(), RevisionStyle::Sequence, now).as_str(),
+            "0001"
+        );
         let g = test_graph(&[("19700101000000", &[])]);
-        assert_eq!(next_id(&g, RevisionStyle::Timestamp, now).as_str(), "19700101000001");
+        assert_eq!(
+            next_id(&g, RevisionStyle::Timestamp, now).as_str(),
+            "19700101000001"
+        );
     }
 
     #[test]
     fn slugs_are_lowercase_words_joined_by_underscores() {
-        assert_eq!(slug("Add email_verified to users!").expect("ok"), "add_email_verified_to_users");
+        assert_eq!(
+            slug("Add email_verified to users!").expect("ok"),
+            "add_email_verified_to_users"
+        );
         assert_eq!(slug("  Crème brûlée  ").expect("ok"), "cr_me_br_l_e");
         assert!(slug("!!!").is_err());
         assert!(slug(&"x".repeat(100)).expect("ok").len() <= 60);
@@ -223,7 +269,9 @@ mod tests {
             created: UtcTime { unix: 0 },
             no_transaction: true,
         };
-        let text = rev.render(template::BUILT_IN, Path::new("built-in")).expect("renders");
+        let text = rev
+            .render(template::BUILT_IN, Path::new("built-in"))
+            .expect("renders");
         assert!(text.contains("-- revises: 0001"));
         assert!(text.contains("-- migrate:up transaction:false"));
         assert!(rev.render("{{oops}}", Path::new("t")).is_err());

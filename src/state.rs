@@ -46,6 +46,7 @@ pub struct PlannedStep {
 impl State {
     /// Joins the loaded files and the recorded rows; fails on any broken file or graph problem.
     pub fn build(source: MigrationSource, rows: Vec<AppliedRow>) -> Result<State, LoadError> {
+        let broken = source.broken_ids();
         let mut problems = source.problems;
         let mut files: HashMap<RevisionId, RevisionFile> = HashMap::new();
         let mut specs: Vec<NodeSpec> = Vec::new();
@@ -68,10 +69,21 @@ impl State {
         }
         let graph = match RevisionGraph::build(specs) {
             Ok(graph) if problems.is_empty() => graph,
-            Ok(_) => return Err(LoadError::Problems { dir: source.dir, problems }),
+            Ok(_) => {
+                return Err(LoadError::Problems {
+                    dir: source.dir,
+                    problems,
+                });
+            }
             Err(more) => {
-                problems.extend(more);
-                return Err(LoadError::Problems { dir: source.dir, problems });
+                // A child of a file that failed to parse is not also missing its parent.
+                problems.extend(more.into_iter().filter(
+                    |p| !matches!(p, crate::error::Problem::UnknownParent { parent, .. } if broken.contains(parent)),
+                ));
+                return Err(LoadError::Problems {
+                    dir: source.dir,
+                    problems,
+                });
             }
         };
         let mut by_node_files: Vec<Option<RevisionFile>> = vec![None; graph.len()];
@@ -92,7 +104,8 @@ impl State {
         by_time.sort_by(|a, b| {
             let ta = records[*a].as_ref().map(|r| r.applied_at.as_str());
             let tb = records[*b].as_ref().map(|r| r.applied_at.as_str());
-            ta.cmp(&tb).then(graph.position(*a).cmp(&graph.position(*b)))
+            ta.cmp(&tb)
+                .then(graph.position(*a).cmp(&graph.position(*b)))
         });
         Ok(State {
             applied: AppliedSet::from_applied_order(by_time),
@@ -127,7 +140,11 @@ impl State {
     }
 
     /// Refuses to run when the database is ahead of the code or an applied file was edited.
-    pub fn check_runnable(&self, direction: Direction, ignore_checksums: bool) -> Result<(), PlanError> {
+    pub fn check_runnable(
+        &self,
+        direction: Direction,
+        ignore_checksums: bool,
+    ) -> Result<(), PlanError> {
         let missing = self.missing_files();
         if direction == Direction::Up && !missing.is_empty() {
             return Err(PlanError::MissingFiles {
@@ -169,7 +186,9 @@ impl State {
             });
         }
         // Known only from the version table: revert with the down section stored at apply time.
-        let record = self.records[i].as_ref().ok_or_else(|| PlanError::UnknownRevision(id.to_string()))?;
+        let record = self.records[i]
+            .as_ref()
+            .ok_or_else(|| PlanError::UnknownRevision(id.to_string()))?;
         let path = PathBuf::from(format!("<{id}: down section stored in the version table>"));
         let Some(sql) = record.row.down_sql.clone() else {
             return Err(PlanError::NoDownSection { id, path });
@@ -190,7 +209,11 @@ impl State {
     }
 
     /// Steps for a plan, failing before anything runs if one cannot be built.
-    pub fn steps(&self, plan: &[usize], direction: Direction) -> Result<Vec<PlannedStep>, PlanError> {
+    pub fn steps(
+        &self,
+        plan: &[usize],
+        direction: Direction,
+    ) -> Result<Vec<PlannedStep>, PlanError> {
         plan.iter().map(|&i| self.step(i, direction)).collect()
     }
 

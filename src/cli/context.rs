@@ -26,7 +26,11 @@ impl Context {
             source,
         })?;
         let config = Config::discover(discovery, &cwd)?;
-        Ok(Context { config, shell, format })
+        Ok(Context {
+            config,
+            shell,
+            format,
+        })
     }
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
@@ -48,7 +52,8 @@ impl Context {
                 url.redacted().trim_start_matches("sqlite://")
             ));
         } else {
-            self.shell.detail("Database", format_args!("{url} (from {origin})"));
+            self.shell
+                .detail("Database", format_args!("{url} (from {origin})"));
         }
         Ok(url)
     }
@@ -67,13 +72,17 @@ impl Context {
     pub async fn connect_locked(&self) -> Result<(Connection, State), Error> {
         let url = self.database_url()?;
         let source = self.load_source()?;
+        // Broken files are reported before the database is touched (or a SQLite file created).
+        State::build(source.clone(), Vec::new())?;
         let mut conn = Connection::open(&url, OpenMode::ReadWrite)
             .await?
             .ok_or_else(|| LoadError::MissingDir(url.redacted().into()))?;
         let table = &self.config.version_table.value;
         let shell = &self.shell;
         conn.lock(table, |holder| match holder.description {
-            Some(who) => shell.note(format_args!("waiting for another brainmig run to finish; it is held by {who}")),
+            Some(who) => shell.note(format_args!(
+                "waiting for another brainmig run to finish; it is held by {who}"
+            )),
             None => shell.note("waiting for another brainmig run to finish"),
         })
         .await?;

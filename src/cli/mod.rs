@@ -20,7 +20,12 @@ use crate::output::{ColorChoice, Format, Shell, Verbosity};
 /// Run `cargo brainmig init` to start, `cargo brainmig new -m "..."` to add a revision and
 /// `cargo brainmig up` to apply them.
 #[derive(Debug, Parser)]
-#[command(name = "cargo-brainmig", bin_name = "cargo brainmig", version, max_term_width = 100)]
+#[command(
+    name = "cargo-brainmig",
+    bin_name = "cargo brainmig",
+    version,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -92,7 +97,9 @@ enum Command {
 
 impl Cli {
     /// Parses `args` (the program name first), accepting cargo's extra `brainmig` argument.
-    pub fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    pub fn parse_args(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Result<Cli, clap::Error> {
         let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
         // `cargo brainmig x` runs `cargo-brainmig brainmig x`.
         if args.get(1).is_some_and(|a| a == "brainmig") {
@@ -151,8 +158,20 @@ mod tests {
     #[test]
     fn global_options_go_before_or_after_the_command_and_cargo_prefix_is_dropped() {
         let valid: &[&[&str]] = &[
-            &["cargo-brainmig", "brainmig", "up", "--database-url", "sqlite::memory:"],
-            &["cargo-brainmig", "--database-url", "sqlite::memory:", "up", "head"],
+            &[
+                "cargo-brainmig",
+                "brainmig",
+                "up",
+                "--database-url",
+                "sqlite::memory:",
+            ],
+            &[
+                "cargo-brainmig",
+                "--database-url",
+                "sqlite::memory:",
+                "up",
+                "head",
+            ],
             &["cargo-brainmig", "upgrade", "+1", "--format", "json", "-q"],
             &["cargo-brainmig", "down", "-1"],
             &["cargo-brainmig", "downgrade", "base", "--sql"],
@@ -162,7 +181,8 @@ mod tests {
             &["cargo-brainmig", "stamp", "0002", "--purge", "-p", "app"],
         ];
         for args in valid {
-            Cli::parse_args(args.iter().map(Into::into)).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            Cli::parse_args(args.iter().map(Into::into))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
         }
         let invalid: &[&[&str]] = &[
             &["cargo-brainmig"],
@@ -172,7 +192,10 @@ mod tests {
             &["cargo-brainmig", "up", "--color", "sometimes"],
         ];
         for args in invalid {
-            assert!(Cli::parse_args(args.iter().map(Into::into)).is_err(), "{args:?}");
+            assert!(
+                Cli::parse_args(args.iter().map(Into::into)).is_err(),
+                "{args:?}"
+            );
         }
     }
 }

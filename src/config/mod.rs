@@ -126,14 +126,24 @@ impl Config {
             (None, true) => Some(read_workspace(args, cwd)?),
             (None, false) => return Err(ConfigError::NoProject(cwd.to_owned())),
         };
-        let base_dir = workspace.as_ref().map_or_else(|| cwd.to_owned(), |w| w.root.clone());
+        let base_dir = workspace
+            .as_ref()
+            .map_or_else(|| cwd.to_owned(), |w| w.root.clone());
         let mut table = Layered::default();
         if let Some(ws) = &workspace {
             if let Some(v) = &ws.workspace_table {
-                table.add(v, "workspace.metadata.brainmig", Origin::Workspace(ws.root_manifest.clone()))?;
+                table.add(
+                    v,
+                    "workspace.metadata.brainmig",
+                    Origin::Workspace(ws.root_manifest.clone()),
+                )?;
             }
             if let Some((_, manifest, Some(v))) = &ws.package {
-                table.add(v, "package.metadata.brainmig", Origin::Package(manifest.clone()))?;
+                table.add(
+                    v,
+                    "package.metadata.brainmig",
+                    Origin::Package(manifest.clone()),
+                )?;
             }
         }
         let near = |p: PathBuf| shorten(cwd, p);
@@ -186,7 +196,13 @@ impl Config {
                 value: match s.value.as_str() {
                     "sequence" => RevisionStyle::Sequence,
                     "timestamp" => RevisionStyle::Timestamp,
-                    _ => return Err(table.bad_value("revision_style", "`sequence` or `timestamp`", &s.origin)),
+                    _ => {
+                        return Err(table.bad_value(
+                            "revision_style",
+                            "`sequence` or `timestamp`",
+                            &s.origin,
+                        ));
+                    }
                 },
                 origin: s.origin,
             },
@@ -195,7 +211,9 @@ impl Config {
             target_dir: workspace
                 .as_ref()
                 .map_or_else(|| cwd.join("target"), |w| w.target_dir.clone()),
-            package: workspace.as_ref().and_then(|w| w.package.as_ref().map(|p| p.0.clone())),
+            package: workspace
+                .as_ref()
+                .and_then(|w| w.package.as_ref().map(|p| p.0.clone())),
             workspace_root: workspace.map(|w| w.root),
             base_dir,
             migrations,
@@ -219,13 +237,24 @@ impl Config {
         let cwd = std::env::current_dir().unwrap_or_else(|_| self.base_dir.clone());
         let (raw, origin, base) = if let Some(url) = &self.cli_url {
             (url.clone(), UrlOrigin::CommandLine, cwd)
-        } else if let Some(url) = std::env::var(&self.url_env.value).ok().filter(|v| !v.is_empty()) {
+        } else if let Some(url) = std::env::var(&self.url_env.value)
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             (url, UrlOrigin::Environment(self.url_env.value.clone()), cwd)
         } else if let Some((url, path)) = self.url_from_dotenv()? {
-            (url, UrlOrigin::DotEnv(path, self.url_env.value.clone()), self.base_dir.clone())
+            (
+                url,
+                UrlOrigin::DotEnv(path, self.url_env.value.clone()),
+                self.base_dir.clone(),
+            )
         } else if let Some((file, key)) = &self.app_config {
             let url = read_app_config(&file.value, &key.value)?;
-            (url, UrlOrigin::AppConfig(file.value.clone(), key.value.clone()), self.base_dir.clone())
+            (
+                url,
+                UrlOrigin::AppConfig(file.value.clone(), key.value.clone()),
+                self.base_dir.clone(),
+            )
         } else {
             let path = self.embedded_default_path();
             return Ok((DatabaseUrl::Sqlite(Some(path)), UrlOrigin::EmbeddedDefault));
@@ -275,17 +304,24 @@ fn line_number_of(path: &Path, needle: &str) -> usize {
 }
 
 fn read_app_config(path: &Path, key: &str) -> Result<String, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::AppConfigUnreadable {
-        path: path.to_owned(),
-        source,
-    })?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::AppConfigParse {
-        path: path.to_owned(),
-        message: e.message().to_owned(),
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::AppConfigUnreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+    let table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ConfigError::AppConfigParse {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            })?;
     let mut value: Option<&toml::Value> = None;
     for (i, part) in key.split('.').enumerate() {
-        value = if i == 0 { table.get(part) } else { value.and_then(|v| v.get(part)) };
+        value = if i == 0 {
+            table.get(part)
+        } else {
+            value.and_then(|v| v.get(part))
+        };
     }
     match value {
         Some(toml::Value::String(s)) => Ok(s.clone()),
@@ -297,7 +333,10 @@ fn read_app_config(path: &Path, key: &str) -> Result<String, ConfigError> {
 }
 
 fn find_upward(start: &Path, name: &str) -> Option<PathBuf> {
-    start.ancestors().map(|d| d.join(name)).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 fn read_workspace(args: &DiscoveryArgs, cwd: &Path) -> Result<Workspace, ConfigError> {
@@ -312,7 +351,11 @@ fn read_workspace(args: &DiscoveryArgs, cwd: &Path) -> Result<Workspace, ConfigE
     let root: PathBuf = metadata.workspace_root.clone().into();
     let package = select_package(&metadata, args, cwd)?.map(|p| {
         let table = p.metadata.get("brainmig").cloned();
-        (p.name.to_string(), PathBuf::from(p.manifest_path.clone()), table)
+        (
+            p.name.to_string(),
+            PathBuf::from(p.manifest_path.clone()),
+            table,
+        )
     });
     Ok(Workspace {
         root_manifest: root.join("Cargo.toml"),
@@ -347,13 +390,21 @@ fn select_package<'m>(
             .ok_or_else(|| ConfigError::UnknownPackage(name.clone()));
     }
     let anchor = match &args.manifest_path {
-        Some(path) => cwd.join(path).parent().map(Path::to_owned).unwrap_or_default(),
+        Some(path) => cwd
+            .join(path)
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default(),
         None => cwd.to_owned(),
     };
     let anchor = anchor.canonicalize().unwrap_or(anchor);
     Ok(members
         .into_iter()
-        .filter(|p| p.manifest_path.parent().is_some_and(|dir| anchor.starts_with(dir)))
+        .filter(|p| {
+            p.manifest_path
+                .parent()
+                .is_some_and(|dir| anchor.starts_with(dir))
+        })
         .max_by_key(|p| p.manifest_path.as_str().len()))
 }
 
@@ -385,7 +436,8 @@ impl Layered {
             });
         }
         // Later layers win: the package is added after the workspace.
-        self.layers.insert(0, (map.clone(), table.to_owned(), origin));
+        self.layers
+            .insert(0, (map.clone(), table.to_owned(), origin));
         Ok(())
     }
 
@@ -432,7 +484,11 @@ fn validate_table_name(name: &str) -> Result<(), ConfigError> {
         Some((schema, table)) => ident(schema) && ident(table),
         None => ident(name),
     };
-    if ok { Ok(()) } else { Err(ConfigError::BadVersionTable(name.to_owned())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::BadVersionTable(name.to_owned()))
+    }
 }
 
 #[cfg(test)]
@@ -454,15 +510,34 @@ mod tests {
         let mut layered = Layered::default();
         let ws = serde_json::json!({"migrations": "db/migrations", "url_env": "APP_DB"});
         let pkg = serde_json::json!({"migrations": "pkg/migrations"});
-        layered.add(&ws, "workspace.metadata.brainmig", Origin::Workspace("Cargo.toml".into())).expect("ok");
-        layered.add(&pkg, "package.metadata.brainmig", Origin::Package("p/Cargo.toml".into())).expect("ok");
+        layered
+            .add(
+                &ws,
+                "workspace.metadata.brainmig",
+                Origin::Workspace("Cargo.toml".into()),
+            )
+            .expect("ok");
+        layered
+            .add(
+                &pkg,
+                "package.metadata.brainmig",
+                Origin::Package("p/Cargo.toml".into()),
+            )
+            .expect("ok");
         let m = layered.string("migrations").expect("ok").expect("set");
         assert_eq!(m.value, "pkg/migrations");
         assert!(matches!(m.origin, Origin::Package(_)));
-        assert_eq!(layered.string("url_env").expect("ok").expect("set").value, "APP_DB");
+        assert_eq!(
+            layered.string("url_env").expect("ok").expect("set").value,
+            "APP_DB"
+        );
         let bad = serde_json::json!({"migration": "x"});
         let err = Layered::default()
-            .add(&bad, "package.metadata.brainmig", Origin::Package("Cargo.toml".into()))
+            .add(
+                &bad,
+                "package.metadata.brainmig",
+                Origin::Package("Cargo.toml".into()),
+            )
             .expect_err("unknown key");
         assert!(matches!(err, ConfigError::UnknownKey { key, .. } if key == "migration"));
     }

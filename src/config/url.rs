@@ -58,7 +58,9 @@ impl DatabaseUrl {
         };
         let raw = raw.trim();
         let Some((scheme, rest)) = raw.split_once(':') else {
-            return Err(invalid("it has no scheme such as `postgres://` or `sqlite://`"));
+            return Err(invalid(
+                "it has no scheme such as `postgres://` or `sqlite://`",
+            ));
         };
         match scheme.to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" => {
@@ -84,9 +86,9 @@ impl DatabaseUrl {
                     base.join(path)
                 })))
             }
-            other if other.is_empty() || other.contains('/') => {
-                Err(invalid("it has no scheme such as `postgres://` or `sqlite://`"))
-            }
+            other if other.is_empty() || other.contains('/') => Err(invalid(
+                "it has no scheme such as `postgres://` or `sqlite://`",
+            )),
             other => Err(ConfigError::UnsupportedScheme {
                 origin: origin.to_string(),
                 scheme: other.to_owned(),
@@ -140,7 +142,14 @@ pub fn redact(raw: &str) -> String {
             .query_pairs()
             .map(|(k, v)| {
                 let secret = SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str());
-                (k.into_owned(), if secret { "****".to_owned() } else { v.into_owned() })
+                (
+                    k.into_owned(),
+                    if secret {
+                        "****".to_owned()
+                    } else {
+                        v.into_owned()
+                    },
+                )
             })
             .collect();
         url.query_pairs_mut().clear().extend_pairs(pairs);
@@ -169,7 +178,9 @@ fn redact_by_hand(raw: &str) -> String {
         let mut search_from = 0;
         while let Some(found) = out[search_from..].to_ascii_lowercase().find(&needle) {
             let value_start = search_from + found + needle.len();
-            let value_end = out[value_start..].find(['&', ' ']).map_or(out.len(), |i| value_start + i);
+            let value_end = out[value_start..]
+                .find(['&', ' '])
+                .map_or(out.len(), |i| value_start + i);
             out.replace_range(value_start..value_end, "****");
             search_from = value_start + 4;
         }
@@ -184,11 +195,20 @@ mod tests {
     #[test]
     fn masks_passwords_in_every_form() {
         let cases = [
-            ("postgres://u:p%40ss@h:5432/db", "postgres://u:****@h:5432/db"),
-            ("postgresql://u:pw@h/db?sslmode=disable&password=pw2", "postgresql://u:****@h/db?sslmode=disable&password=****"),
+            (
+                "postgres://u:p%40ss@h:5432/db",
+                "postgres://u:****@h:5432/db",
+            ),
+            (
+                "postgresql://u:pw@h/db?sslmode=disable&password=pw2",
+                "postgresql://u:****@h/db?sslmode=disable&password=****",
+            ),
             ("postgres://u@h/db", "postgres://u@h/db"),
             ("postgres://u:pw@[bad/db", "postgres://u:****@[bad/db"),
-            ("host=h password=pw dbname=x", "host=h password=**** dbname=x"),
+            (
+                "host=h password=pw dbname=x",
+                "host=h password=**** dbname=x",
+            ),
         ];
         for (raw, expected) in cases {
             assert_eq!(redact(raw), expected, "{raw}");
@@ -207,14 +227,24 @@ mod tests {
             DatabaseUrl::parse("sqlite:///tmp/x.db", base, &o).expect("valid"),
             DatabaseUrl::Sqlite(Some(PathBuf::from("/tmp/x.db")))
         );
-        assert_eq!(DatabaseUrl::parse("sqlite::memory:", base, &o).expect("valid"), DatabaseUrl::Sqlite(None));
-        assert!(matches!(DatabaseUrl::parse("postgres://u:pw@h/db", base, &o), Ok(DatabaseUrl::Postgres(_))));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite::memory:", base, &o).expect("valid"),
+            DatabaseUrl::Sqlite(None)
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:pw@h/db", base, &o),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
         assert!(matches!(
             DatabaseUrl::parse("mysql://root@h/db", base, &o),
             Err(ConfigError::UnsupportedScheme { scheme, .. }) if scheme == "mysql"
         ));
-        let err = DatabaseUrl::parse("postgres://u:secret@h:notaport/db", base, &o).expect_err("invalid");
+        let err =
+            DatabaseUrl::parse("postgres://u:secret@h:notaport/db", base, &o).expect_err("invalid");
         assert!(!err.to_string().contains("secret"), "{err}");
-        assert!(matches!(DatabaseUrl::parse("just-text", base, &o), Err(ConfigError::InvalidUrl { .. })));
+        assert!(matches!(
+            DatabaseUrl::parse("just-text", base, &o),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
     }
 }

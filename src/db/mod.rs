@@ -46,7 +46,7 @@ pub struct LockHolder {
 /// An open connection of either backend.
 pub enum Connection {
     /// PostgreSQL, with a second connection for the advisory lock.
-    Postgres(postgres::PgDatabase),
+    Postgres(Box<postgres::PgDatabase>),
     /// A SQLite file.
     Sqlite(sqlite::SqliteDatabase),
 }
@@ -55,11 +55,13 @@ impl Connection {
     /// Connects; `Ok(None)` for a read-only look at a SQLite file that does not exist yet.
     pub async fn open(url: &DatabaseUrl, mode: OpenMode) -> Result<Option<Connection>, DbError> {
         match url {
-            DatabaseUrl::Postgres(raw) => Ok(Some(Connection::Postgres(
+            DatabaseUrl::Postgres(raw) => Ok(Some(Connection::Postgres(Box::new(
                 postgres::PgDatabase::connect(raw, url).await?,
-            ))),
+            )))),
             DatabaseUrl::Sqlite(path) => {
-                Ok(sqlite::SqliteDatabase::open(path.as_deref(), mode, url).await?.map(Connection::Sqlite))
+                Ok(sqlite::SqliteDatabase::open(path.as_deref(), mode, url)
+                    .await?
+                    .map(Connection::Sqlite))
             }
         }
     }
@@ -82,7 +84,11 @@ impl Connection {
     }
 
     /// Takes the run lock, calling `on_wait` once if another run holds it.
-    pub async fn lock(&mut self, table: &str, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
+    pub async fn lock(
+        &mut self,
+        table: &str,
+        on_wait: impl FnOnce(LockHolder),
+    ) -> Result<(), DbError> {
         match self {
             Connection::Postgres(pg) => pg.lock(table, on_wait).await,
             Connection::Sqlite(db) => db.lock(on_wait).await,
@@ -107,8 +113,14 @@ impl Connection {
     pub async fn execute_counting(&mut self, sql: &str) -> (usize, Option<sqlx::Error>) {
         let query = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()));
         let stream = match self {
-            Connection::Postgres(pg) => query.execute_many(&mut pg.conn).map(|r| r.map(drop)).boxed(),
-            Connection::Sqlite(db) => query.execute_many(&mut db.conn).map(|r| r.map(drop)).boxed(),
+            Connection::Postgres(pg) => query
+                .execute_many(&mut pg.conn)
+                .map(|r| r.map(drop))
+                .boxed(),
+            Connection::Sqlite(db) => query
+                .execute_many(&mut db.conn)
+                .map(|r| r.map(drop))
+                .boxed(),
         };
         count_until_error(stream).await
     }
@@ -117,7 +129,9 @@ impl Connection {
     pub async fn ensure_version_table(&mut self, table: &str) -> Result<(), DbError> {
         if !self.check_version_table(table).await? {
             let sql = self.dialect().create_version_table(table);
-            self.execute(&sql).await.map_err(|e| query_error("creating the version table", &e))?;
+            self.execute(&sql)
+                .await
+                .map_err(|e| query_error("creating the version table", &e))?;
         }
         Ok(())
     }
@@ -133,7 +147,10 @@ impl Connection {
         if columns.is_empty() {
             return Ok(false);
         }
-        if let Some(missing) = script::VERSION_COLUMNS.iter().find(|c| !columns.iter().any(|have| have == *c)) {
+        if let Some(missing) = script::VERSION_COLUMNS
+            .iter()
+            .find(|c| !columns.iter().any(|have| have == *c))
+        {
             return Err(DbError::VersionTableShape {
                 table: table.to_owned(),
                 column: (*missing).to_owned(),
@@ -200,7 +217,10 @@ pub fn describe(error: &sqlx::Error, query: &str) -> (DbMessage, Option<usize>) 
         message.hint = pg.hint().map(str::to_owned);
         if let Some(sqlx::postgres::PgErrorPosition::Original(chars)) = pg.position() {
             // PostgreSQL counts characters from 1; we need bytes from 0.
-            offset = query.char_indices().nth(chars.saturating_sub(1)).map(|(b, _)| b);
+            offset = query
+                .char_indices()
+                .nth(chars.saturating_sub(1))
+                .map(|(b, _)| b);
         }
     }
     (message, offset)

@@ -27,7 +27,10 @@ impl PgDatabase {
         let options = PgConnectOptions::from_str(raw)
             .map_err(|e| connect_error(&redacted_url, &e))?
             .application_name("cargo-brainmig");
-        let mut conn = options.connect().await.map_err(|e| connect_error(&redacted_url, &e))?;
+        let mut conn = options
+            .connect()
+            .await
+            .map_err(|e| connect_error(&redacted_url, &e))?;
         // If this process dies mid-statement, make the server notice and roll back instead of
         // running the rest of the query string (its COMMIT included) for nobody (PostgreSQL 14+).
         let backend_pid: i32 = sqlx::query_scalar(
@@ -47,7 +50,11 @@ impl PgDatabase {
     }
 
     /// `pg_advisory_lock` on a key derived from the version table's name, on its own connection.
-    pub async fn lock(&mut self, table: &str, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
+    pub async fn lock(
+        &mut self,
+        table: &str,
+        on_wait: impl FnOnce(LockHolder),
+    ) -> Result<(), DbError> {
         let key = lock_key(table);
         let mut conn = self
             .options
@@ -76,7 +83,10 @@ impl PgDatabase {
     pub async fn unlock(&mut self) {
         if let Some((mut conn, key)) = self.lock_conn.take() {
             // Closing the session releases the lock even if this query fails.
-            let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut conn).await;
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut conn)
+                .await;
             let _ = conn.close().await;
         }
     }
@@ -93,7 +103,9 @@ impl PgDatabase {
     }
 
     pub async fn versions(&mut self, sql: &str) -> Result<Vec<AppliedRow>, sqlx::Error> {
-        let rows = sqlx::query(AssertSqlSafe(sql.to_owned())).fetch_all(&mut self.conn).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut self.conn)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(AppliedRow {
@@ -183,7 +195,9 @@ async fn lock_holder(conn: &mut PgConnection, key: i64) -> Option<String> {
     let app: String = row.try_get(1).ok()?;
     let addr: String = row.try_get(2).ok()?;
     let since: String = row.try_get(3).ok()?;
-    Some(format!("`{app}` (server pid {pid}, from {addr}, connected since {since} UTC)"))
+    Some(format!(
+        "`{app}` (server pid {pid}, from {addr}, connected since {since} UTC)"
+    ))
 }
 
 fn connect_error(redacted_url: &str, error: &sqlx::Error) -> DbError {

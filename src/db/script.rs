@@ -115,7 +115,9 @@ impl Dialect {
     pub fn select_versions(self, table: &str) -> String {
         let t = self.quote_table(table);
         let applied_at = match self {
-            Dialect::Postgres => "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')",
+            Dialect::Postgres => {
+                "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
+            }
             Dialect::Sqlite => "applied_at",
         };
         format!(
@@ -225,7 +227,11 @@ impl StepScript {
 
     /// Byte length of what precedes the section in [`StepScript::single_query`].
     pub fn prefix_len(&self) -> usize {
-        if self.transactional { "BEGIN;\n".len() } else { 0 }
+        if self.transactional {
+            "BEGIN;\n".len()
+        } else {
+            0
+        }
     }
 
     /// The step as one query string: section and bookkeeping in one transaction. Used for
@@ -262,12 +268,16 @@ mod tests {
         assert_eq!(Dialect::Postgres.literal("it's"), "'it''s'");
         assert_eq!(Dialect::Postgres.literal("a\\b'"), "E'a\\\\b'''");
         assert_eq!(Dialect::Sqlite.literal("a\\b'"), "'a\\b'''");
-        assert_eq!(Dialect::Postgres.quote_table("app.versions"), "\"app\".\"versions\"");
+        assert_eq!(
+            Dialect::Postgres.quote_table("app.versions"),
+            "\"app\".\"versions\""
+        );
     }
 
     #[test]
     fn insert_renders_every_column() {
-        let sql = Dialect::Postgres.insert_version("brainmig_version", &row(), DurationSql::Measured(12));
+        let sql =
+            Dialect::Postgres.insert_version("brainmig_version", &row(), DurationSql::Measured(12));
         assert_eq!(
             sql,
             "INSERT INTO \"brainmig_version\" (revision, parents, message, checksum, duration_ms, down_sql, \
@@ -284,7 +294,14 @@ mod tests {
             transactional: true,
             statements: crate::source::split(sql).expect("splits"),
         };
-        let step = StepScript::new(Dialect::Postgres, "v", Direction::Down, &section, &row(), DurationSql::Measured(0));
+        let step = StepScript::new(
+            Dialect::Postgres,
+            "v",
+            Direction::Down,
+            &section,
+            &row(),
+            DurationSql::Measured(0),
+        );
         assert_eq!(
             step.single_query(),
             "BEGIN;\nCREATE TABLE a (x int) -- trailing comment\n;\nDELETE FROM \"v\" WHERE revision = '0002';\nCOMMIT;\n"

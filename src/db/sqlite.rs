@@ -20,7 +20,11 @@ pub struct SqliteDatabase {
 }
 
 impl SqliteDatabase {
-    pub async fn open(path: Option<&Path>, mode: OpenMode, url: &DatabaseUrl) -> Result<Option<Self>, DbError> {
+    pub async fn open(
+        path: Option<&Path>,
+        mode: OpenMode,
+        url: &DatabaseUrl,
+    ) -> Result<Option<Self>, DbError> {
         let fail = |reason: String| DbError::Connect {
             url: url.redacted(),
             reason,
@@ -32,10 +36,13 @@ impl SqliteDatabase {
                     return Ok(None);
                 }
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| fail(format!("cannot create folder `{}`: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        fail(format!("cannot create folder `{}`: {e}", dir.display()))
+                    })?;
                 }
-                SqliteConnectOptions::new().filename(path).create_if_missing(true)
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
             }
             None => SqliteConnectOptions::new().in_memory(true),
         };
@@ -53,7 +60,9 @@ impl SqliteDatabase {
 
     /// Locks `<file>.brainmig-lock`; in-memory databases need no lock.
     pub async fn lock(&mut self, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
-        let Some(path) = &self.path else { return Ok(()) };
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         let mut lock_path = path.clone().into_os_string();
         lock_path.push(".brainmig-lock");
         let lock_path = PathBuf::from(lock_path);
@@ -101,7 +110,9 @@ impl SqliteDatabase {
     }
 
     pub async fn versions(&mut self, sql: &str) -> Result<Vec<AppliedRow>, sqlx::Error> {
-        let rows = sqlx::query(AssertSqlSafe(sql.to_owned())).fetch_all(&mut self.conn).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut self.conn)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(AppliedRow {

@@ -97,12 +97,15 @@ impl RevisionGraph {
                 }
             }
         }
-        if problems.is_empty() {
-            if let Err(cycle) = graph.compute_order() {
-                problems.push(cycle);
-            }
+        // Unknown parents are simply missing edges, so cycles among the rest are still found.
+        if let Err(cycle) = graph.compute_order() {
+            problems.push(cycle);
         }
-        if problems.is_empty() { Ok(graph) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(graph)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Kahn's algorithm with a min-heap on ids, so the order is deterministic.
@@ -150,10 +153,15 @@ impl RevisionGraph {
                 .find(|&p| waiting[p] > 0)
                 .unwrap_or(start);
             if let Some(at) = path.iter().position(|&p| p == next) {
+                let members: Vec<usize> = path[at..].iter().rev().copied().collect();
                 let mut ids: Vec<RevisionId> =
-                    path[at..].iter().rev().map(|&i| self.nodes[i].id.clone()).collect();
+                    members.iter().map(|&i| self.nodes[i].id.clone()).collect();
                 ids.push(ids[0].clone());
-                return Problem::Cycle { ids };
+                let paths = members
+                    .iter()
+                    .filter_map(|&i| self.nodes[i].path.clone())
+                    .collect();
+                return Problem::Cycle { ids, paths };
             }
             path.push(next);
             current = next;
@@ -256,7 +264,10 @@ impl RevisionGraph {
                 candidates.sort_by(|a, b| self.nodes[*a].id.cmp(&self.nodes[*b].id));
                 Err(PlanError::Ambiguous {
                     prefix: text.to_owned(),
-                    candidates: candidates.iter().map(|&i| self.nodes[i].id.clone()).collect(),
+                    candidates: candidates
+                        .iter()
+                        .map(|&i| self.nodes[i].id.clone())
+                        .collect(),
                 })
             }
         }
@@ -294,12 +305,21 @@ mod tests {
 
     #[test]
     fn heads_bases_and_branch_points_of_a_merged_graph() {
-        let g = test_graph(&[("a", &[]), ("b", &["a"]), ("c", &["a"]), ("m", &["b", "c"]), ("d", &["m"])]);
+        let g = test_graph(&[
+            ("a", &[]),
+            ("b", &["a"]),
+            ("c", &["a"]),
+            ("m", &["b", "c"]),
+            ("d", &["m"]),
+        ]);
         assert_eq!(names(&g, &g.heads()), vec!["d"]);
         assert_eq!(names(&g, &g.branch_points()), vec!["a"]);
         assert_eq!(names(&g, g.topological()), vec!["a", "b", "c", "m", "d"]);
         let b = g.resolve("b").expect("exists");
-        assert_eq!(names(&g, &g.in_order(&g.descendants(&[b]))), vec!["b", "m", "d"]);
+        assert_eq!(
+            names(&g, &g.in_order(&g.descendants(&[b]))),
+            vec!["b", "m", "d"]
+        );
     }
 
     #[test]
@@ -310,9 +330,16 @@ mod tests {
             parents: p.iter().map(|x| id(x)).collect(),
             path: Some(PathBuf::from(f)),
         };
-        let problems = RevisionGraph::build(vec![spec("a", &["zz"], "a.sql"), spec("a", &[], "a2.sql")])
-            .expect_err("invalid");
-        assert!(matches!(&problems[..], [Problem::DuplicateRevision { .. }, Problem::UnknownParent { .. }]));
+        let problems =
+            RevisionGraph::build(vec![spec("a", &["zz"], "a.sql"), spec("a", &[], "a2.sql")])
+                .expect_err("invalid");
+        assert!(matches!(
+            &problems[..],
+            [
+                Problem::DuplicateRevision { .. },
+                Problem::UnknownParent { .. }
+            ]
+        ));
         let problems = RevisionGraph::build(vec![
             spec("r", &[], "r.sql"),
             spec("a", &["c", "r"], "a.sql"),
@@ -320,7 +347,9 @@ mod tests {
             spec("c", &["b"], "c.sql"),
         ])
         .expect_err("cycle");
-        let [Problem::Cycle { ids }] = &problems[..] else { panic!("{problems:?}") };
+        let [Problem::Cycle { ids, .. }] = &problems[..] else {
+            panic!("{problems:?}")
+        };
         assert_eq!(ids.len(), 4);
         assert_eq!(ids.first(), ids.last());
     }
@@ -328,9 +357,17 @@ mod tests {
     #[test]
     fn prefixes_resolve_when_unique_and_list_candidates_when_not() {
         let g = test_graph(&[("0001", &[]), ("0002", &["0001"]), ("0010", &["0002"])]);
-        assert_eq!(g.node(g.resolve("0002").expect("exact")).id.as_str(), "0002");
-        assert_eq!(g.node(g.resolve("001").expect("unique")).id.as_str(), "0010");
-        assert!(matches!(g.resolve("000"), Err(PlanError::Ambiguous { candidates, .. }) if candidates.len() == 2));
+        assert_eq!(
+            g.node(g.resolve("0002").expect("exact")).id.as_str(),
+            "0002"
+        );
+        assert_eq!(
+            g.node(g.resolve("001").expect("unique")).id.as_str(),
+            "0010"
+        );
+        assert!(
+            matches!(g.resolve("000"), Err(PlanError::Ambiguous { candidates, .. }) if candidates.len() == 2)
+        );
         assert!(matches!(g.resolve("9"), Err(PlanError::UnknownRevision(_))));
     }
 }

@@ -37,7 +37,9 @@ impl FromStr for Target {
                 }
                 Target::Relative(n)
             }
-            _ if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => Target::Revision(s.to_owned()),
+            _ if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+                Target::Revision(s.to_owned())
+            }
             _ => return Err(bad()),
         })
     }
@@ -79,7 +81,10 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         for text in ["", "+0", "-x", "+", "a b", "head;drop", "--1"] {
-            assert!(matches!(text.parse::<Target>(), Err(PlanError::BadTarget(_))), "{text}");
+            assert!(
+                matches!(text.parse::<Target>(), Err(PlanError::BadTarget(_))),
+                "{text}"
+            );
         }
     }
 }

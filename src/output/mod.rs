@@ -61,7 +61,10 @@ impl Shell {
             ColorChoice::Always => (true, true),
             ColorChoice::Never => (false, false),
             ColorChoice::Auto if no_color_env => (false, false),
-            ColorChoice::Auto => (std::io::stdout().is_terminal(), std::io::stderr().is_terminal()),
+            ColorChoice::Auto => (
+                std::io::stdout().is_terminal(),
+                std::io::stderr().is_terminal(),
+            ),
         };
         console::set_colors_enabled(out);
         console::set_colors_enabled_stderr(err);
@@ -87,14 +90,20 @@ impl Shell {
     /// `   Upgrading 0001 -> 0002`, cargo-style, on stderr.
     pub fn status(&self, verb: &str, message: impl Display) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{} {message}", style(format!("{verb:>12}")).green().bold().for_stderr());
+            eprintln!(
+                "{} {message}",
+                style(format!("{verb:>12}")).green().bold().for_stderr()
+            );
         }
     }
 
     /// A status line shown only with `-v`.
     pub fn detail(&self, verb: &str, message: impl Display) {
         if self.verbosity >= Verbosity::Verbose {
-            eprintln!("{} {message}", style(format!("{verb:>12}")).cyan().for_stderr());
+            eprintln!(
+                "{} {message}",
+                style(format!("{verb:>12}")).cyan().for_stderr()
+            );
         }
     }
 
@@ -107,7 +116,10 @@ impl Shell {
 
     /// `warning: ...` on stderr, even with `-q`.
     pub fn warn(&self, message: impl Display) {
-        eprintln!("{} {message}", style("warning:").yellow().bold().for_stderr());
+        eprintln!(
+            "{} {message}",
+            style("warning:").yellow().bold().for_stderr()
+        );
     }
 
     /// The error, its causes, extra lines and a `help:` hint, on stderr.
@@ -121,7 +133,10 @@ impl Shell {
         if let Error::Run(run) = error {
             for (label, value) in [("detail", &run.db.detail), ("hint", &run.db.hint)] {
                 if let Some(value) = value {
-                    eprintln!("  {} {value}", style(format!("{label}:")).bold().for_stderr());
+                    eprintln!(
+                        "  {} {value}",
+                        style(format!("{label}:")).bold().for_stderr()
+                    );
                 }
             }
             if let Some(code) = &run.db.code {
@@ -131,7 +146,10 @@ impl Shell {
                 eprintln!("  nothing was committed by this run before the failure");
             } else {
                 let ids: Vec<String> = run.completed.iter().map(|i| i.to_string()).collect();
-                eprintln!("  committed by this run before the failure: {}", ids.join(", "));
+                eprintln!(
+                    "  committed by this run before the failure: {}",
+                    ids.join(", ")
+                );
             }
         }
         if let Some(hint) = error.hint() {

@@ -56,9 +56,11 @@ impl Progress for RunProgress {
             if index == 0 {
                 bar.set_length(total as u64);
                 bar.set_style(
-                    ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
                 bar.set_draw_target(ProgressDrawTarget::stderr());
                 bar.enable_steady_tick(Duration::from_millis(100));
@@ -68,7 +70,9 @@ impl Progress for RunProgress {
         } else if self.verbosity == Verbosity::Verbose {
             eprintln!(
                 "{} {} ({})",
-                style(format!("{:>12}", verb(step.direction, false))).cyan().for_stderr(),
+                style(format!("{:>12}", verb(step.direction, false)))
+                    .cyan()
+                    .for_stderr(),
                 label(step),
                 step.path.display()
             );
@@ -78,9 +82,14 @@ impl Progress for RunProgress {
     fn finish(&mut self, step: &PlannedStep, elapsed: Duration) {
         let line = format!(
             "{} {} {}",
-            style(format!("{:>12}", verb(step.direction, true))).green().bold().for_stderr(),
+            style(format!("{:>12}", verb(step.direction, true)))
+                .green()
+                .bold()
+                .for_stderr(),
             label(step),
-            style(format!("({} ms)", elapsed.as_millis())).dim().for_stderr()
+            style(format!("({} ms)", elapsed.as_millis()))
+                .dim()
+                .for_stderr()
         );
         match &self.bar {
             Some(bar) => {

@@ -40,19 +40,19 @@ pub struct Token {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LexError {
     /// `'` without its closing quote.
-    #[error("unterminated string literal starting on line {line}")]
+    #[error("unterminated string literal (it opens here)")]
     String {
         /// 1-based line of the opening quote.
         line: usize,
     },
     /// `"` without its closing quote.
-    #[error("unterminated quoted identifier starting on line {line}")]
+    #[error("unterminated quoted identifier (it opens here)")]
     QuotedIdentifier {
         /// 1-based line of the opening quote.
         line: usize,
     },
     /// `$tag$` without the matching `$tag$`.
-    #[error("unterminated dollar-quoted string `{tag}` starting on line {line}")]
+    #[error("unterminated dollar-quoted string `{tag}` (it opens here)")]
     DollarQuote {
         /// The opening delimiter, e.g. `$body$`.
         tag: String,
@@ -60,7 +60,7 @@ pub enum LexError {
         line: usize,
     },
     /// `/*` without its `*/`.
-    #[error("unterminated block comment starting on line {line}")]
+    #[error("unterminated block comment (it opens here)")]
     BlockComment {
         /// 1-based line of the opening `/*`.
         line: usize,
@@ -87,10 +87,25 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, LexError> {
     Ok(tokens)
 }
 
+impl LexError {
+    /// 1-based line, in the lexed text, where the unterminated construct opens.
+    pub fn line(&self) -> usize {
+        match self {
+            LexError::String { line }
+            | LexError::QuotedIdentifier { line }
+            | LexError::DollarQuote { line, .. }
+            | LexError::BlockComment { line } => *line,
+        }
+    }
+}
+
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    1 + text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count()
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 struct Lexer<'a> {
@@ -163,9 +178,7 @@ impl Lexer<'_> {
                     self.pos += 1;
                 }
                 // E'...' is a string with backslash escapes; the prefix belongs to it.
-                if self.pos - start == 1
-                    && matches!(b, b'e' | b'E')
-                    && self.peek(0) == Some(b'\'')
+                if self.pos - start == 1 && matches!(b, b'e' | b'E') && self.peek(0) == Some(b'\'')
                 {
                     self.quoted(b'\'', true)?;
                     return Ok(TokenKind::Quoted);
@@ -174,7 +187,10 @@ impl Lexer<'_> {
             }
             _ => {
                 // Advance a whole UTF-8 character so token bounds stay on char boundaries.
-                let ch_len = self.src[self.pos..].chars().next().map_or(1, char::len_utf8);
+                let ch_len = self.src[self.pos..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
                 self.pos += ch_len;
                 TokenKind::Other
             }
@@ -328,10 +344,7 @@ mod tests {
     #[test]
     fn parameters_and_dollar_in_identifiers_are_not_quotes() {
         use TokenKind::*;
-        assert_eq!(
-            kinds("a$b $1"),
-            vec![(Word, "a$b"), (Word, "$1")]
-        );
+        assert_eq!(kinds("a$b $1"), vec![(Word, "a$b"), (Word, "$1")]);
     }
 
     #[test]
@@ -344,7 +357,10 @@ mod tests {
                 line: 3
             })
         );
-        assert_eq!(tokenize("/* /* */"), Err(LexError::BlockComment { line: 1 }));
+        assert_eq!(
+            tokenize("/* /* */"),
+            Err(LexError::BlockComment { line: 1 })
+        );
         assert_eq!(
             tokenize("\"abc"),
             Err(LexError::QuotedIdentifier { line: 1 })

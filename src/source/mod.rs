@@ -19,7 +19,7 @@ pub use statements::{Statement, checksum, split};
 use crate::error::{LoadError, Problem};
 
 /// The files of a migrations folder that parsed, plus the problems of those that did not.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct MigrationSource {
     /// The folder.
     pub dir: PathBuf,
@@ -30,6 +30,21 @@ pub struct MigrationSource {
 }
 
 impl MigrationSource {
+    /// Revision ids of files that exist but could not be used, taken from their file names, so
+    /// that their children are not also reported as revising a missing revision.
+    pub fn broken_ids(&self) -> Vec<RevisionId> {
+        self.problems
+            .iter()
+            .filter_map(|p| match p {
+                Problem::Parse(e) => Some(e.path.as_path()),
+                Problem::Unreadable { path, .. } => Some(path.as_path()),
+                _ => None,
+            })
+            .filter_map(file_name_revision)
+            .filter_map(|prefix| RevisionId::parse(prefix).ok())
+            .collect()
+    }
+
     /// Reads and parses every `*.sql` file directly inside `dir`; other files are ignored.
     pub fn load(dir: &Path) -> Result<Self, LoadError> {
         let entries = match std::fs::read_dir(dir) {
@@ -59,10 +74,16 @@ impl MigrationSource {
         let mut files = Vec::with_capacity(paths.len());
         let mut problems = Vec::new();
         for path in paths {
-            let bytes = std::fs::read(&path).map_err(|source| LoadError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    problems.push(Problem::Unreadable {
+                        path,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
             match parse(&path, &bytes) {
                 Ok(file) => files.push(file),
                 Err(e) => problems.push(Problem::Parse(e)),

@@ -28,7 +28,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
         kind,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         fail(Some(line), ParseErrorKind::InvalidUtf8)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -71,7 +74,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
     let mut down = None;
     for raw in sections {
         let is_up = raw.up;
-        let section = raw.into_section().map_err(|(line, kind)| fail(Some(line), kind))?;
+        let section = raw
+            .into_section()
+            .map_err(|(line, kind)| fail(Some(line), kind))?;
         if is_up {
             up = Some(section);
         } else {
@@ -192,7 +197,7 @@ struct RawSection {
 impl RawSection {
     fn into_section(self) -> Result<Section, (usize, ParseErrorKind)> {
         let statements = statements::split(&self.sql).map_err(|e| {
-            let line = self.first_line + e_line(&e) - 1;
+            let line = self.first_line + e.line() - 1;
             (line, ParseErrorKind::Lex(e))
         })?;
         Ok(Section {
@@ -204,23 +209,17 @@ impl RawSection {
     }
 }
 
-fn e_line(e: &crate::source::LexError) -> usize {
-    use crate::source::LexError as L;
-    match e {
-        L::String { line }
-        | L::QuotedIdentifier { line }
-        | L::DollarQuote { line, .. }
-        | L::BlockComment { line } => *line,
-    }
-}
-
 /// Parses what follows `-- migrate:`: `up` or `down`, then options such as `transaction:false`.
 fn parse_marker(rest: &str) -> Result<RawSection, ParseErrorKind> {
     let mut words = rest.split_whitespace();
     let up = match words.next() {
         Some("up") => true,
         Some("down") => false,
-        other => return Err(ParseErrorKind::UnknownMarker(other.unwrap_or("").to_owned())),
+        other => {
+            return Err(ParseErrorKind::UnknownMarker(
+                other.unwrap_or("").to_owned(),
+            ));
+        }
     };
     let mut transactional = true;
     for option in words {
@@ -258,7 +257,10 @@ mod tests {
     fn parses_headers_and_sections() {
         let file = parse_str("0002_add_prefs.sql", GOOD).expect("parses");
         assert_eq!(file.id.as_str(), "0002");
-        assert_eq!(file.parents, vec![RevisionId::parse("0001").expect("valid")]);
+        assert_eq!(
+            file.parents,
+            vec![RevisionId::parse("0001").expect("valid")]
+        );
         assert_eq!(file.message, "add prefs");
         assert_eq!(file.up.first_line, 7);
         assert_eq!(file.up.statements.len(), 1);
@@ -288,7 +290,8 @@ mod tests {
 
     #[test]
     fn free_comments_before_the_marker_are_allowed() {
-        let text = "-- revision: 1\n-- Note: this is prose\n-- plain words\n-- migrate:up\nselect 1;\n";
+        let text =
+            "-- revision: 1\n-- Note: this is prose\n-- plain words\n-- migrate:up\nselect 1;\n";
         assert!(parse_str("1_x.sql", text).is_ok());
     }
 
@@ -296,19 +299,70 @@ mod tests {
     fn bad_files_are_reported_with_their_line() {
         use ParseErrorKind as K;
         let cases: Vec<(&str, &str, Option<usize>, K)> = vec![
-            ("1_a.sql", "-- migrate:up\nselect 1;\n", None, K::MissingRevisionHeader),
+            (
+                "1_a.sql",
+                "-- migrate:up\nselect 1;\n",
+                None,
+                K::MissingRevisionHeader,
+            ),
             ("1_a.sql", "-- revision: 1\n", None, K::MissingUp),
-            ("1_a.sql", "-- revision: 1\n-- migrate:up\n-- only a comment\n", Some(2), K::EmptyUp),
-            ("2_a.sql", "-- revision: 1\n-- migrate:up\nselect 1;\n", None,
-             K::FileNameMismatch { header: RevisionId::parse("1").expect("valid"), file_prefix: "2".into() }),
-            ("1_a.sql", "-- revision: 1\n-- migrate:up\nselect 1;\n-- migrate:up\nselect 2;\n", Some(4), K::DuplicateMarker("up")),
-            ("1_a.sql", "-- revision: 1\n-- migrate:up fast\nselect 1;\n", Some(2), K::UnknownMarkerOption("fast".into())),
-            ("1_a.sql", "-- revision: 1\n-- migrate:sideways\nselect 1;\n", Some(2), K::UnknownMarker("sideways".into())),
-            ("1_a.sql", "-- revision: 1\n-- revize: 0\n-- migrate:up\nselect 1;\n", Some(2), K::UnknownHeader("revize".into())),
-            ("1_a.sql", "-- revision: 1\nselect 1;\n-- migrate:up\nselect 1;\n", Some(2), K::SqlBeforeMarker),
-            ("1_a.sql", "-- revision: 1\n-- revises: 0, 0\n-- migrate:up\nselect 1;\n", Some(2),
-             K::RepeatedParent(RevisionId::parse("0").expect("valid"))),
-            ("1_a.sql", "-- revision: 1\n-- revision: 1\n-- migrate:up\nselect 1;\n", Some(2), K::DuplicateHeader("revision".into())),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- migrate:up\n-- only a comment\n",
+                Some(2),
+                K::EmptyUp,
+            ),
+            (
+                "2_a.sql",
+                "-- revision: 1\n-- migrate:up\nselect 1;\n",
+                None,
+                K::FileNameMismatch {
+                    header: RevisionId::parse("1").expect("valid"),
+                    file_prefix: "2".into(),
+                },
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- migrate:up\nselect 1;\n-- migrate:up\nselect 2;\n",
+                Some(4),
+                K::DuplicateMarker("up"),
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- migrate:up fast\nselect 1;\n",
+                Some(2),
+                K::UnknownMarkerOption("fast".into()),
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- migrate:sideways\nselect 1;\n",
+                Some(2),
+                K::UnknownMarker("sideways".into()),
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- revize: 0\n-- migrate:up\nselect 1;\n",
+                Some(2),
+                K::UnknownHeader("revize".into()),
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\nselect 1;\n-- migrate:up\nselect 1;\n",
+                Some(2),
+                K::SqlBeforeMarker,
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- revises: 0, 0\n-- migrate:up\nselect 1;\n",
+                Some(2),
+                K::RepeatedParent(RevisionId::parse("0").expect("valid")),
+            ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- revision: 1\n-- migrate:up\nselect 1;\n",
+                Some(2),
+                K::DuplicateHeader("revision".into()),
+            ),
         ];
         for (name, text, line, expected) in cases {
             assert_eq!(kind(name, text), (line, expected), "{text:?}");
@@ -320,10 +374,17 @@ mod tests {
         let (line, k) = kind("a_b.sql", "-- revision: a b\n-- migrate:up\nselect 1;\n");
         assert_eq!(line, Some(1));
         assert!(matches!(k, ParseErrorKind::InvalidId(_)));
-        let (line, k) = kind("1_a.sql", "-- revision: 1\n-- migrate:up\nselect 1;\nselect $$ x;\n");
+        let (line, k) = kind(
+            "1_a.sql",
+            "-- revision: 1\n-- migrate:up\nselect 1;\nselect $$ x;\n",
+        );
         assert_eq!(line, Some(4));
         assert!(matches!(k, ParseErrorKind::Lex(_)));
-        let e = parse(Path::new("1_a.sql"), b"-- revision: 1\n-- migrate:up\nselect '\xff';\n").expect_err("fails");
+        let e = parse(
+            Path::new("1_a.sql"),
+            b"-- revision: 1\n-- migrate:up\nselect '\xff';\n",
+        )
+        .expect_err("fails");
         assert_eq!((e.line, e.kind), (Some(3), ParseErrorKind::InvalidUtf8));
     }
 }

@@ -41,7 +41,7 @@ impl fmt::Display for RevisionId {
 
 /// A string that is not a valid revision id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a valid revision id: use ASCII letters, digits and `-` only")]
+#[error("{}", if .0.is_empty() { "empty revision id: use ASCII letters, digits and `-`".to_owned() } else { format!("`{}` is not a valid revision id: use ASCII letters, digits and `-` only", .0) })]
 pub struct InvalidRevisionId(pub String);
 
 /// The up or down part of a revision.

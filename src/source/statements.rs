@@ -69,7 +69,11 @@ pub fn checksum(sql: &str) -> Result<String, LexError> {
         // A separator, so that `ab` and `a b` differ.
         hasher.update([0x1f]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Tracks nesting inside one statement while its tokens go by.
@@ -166,7 +170,10 @@ mod tests {
 
     #[test]
     fn last_statement_may_lack_a_semicolon_and_comments_are_not_statements() {
-        assert_eq!(texts("select 1;\nselect 2 -- done\n"), vec!["select 1;", "select 2"]);
+        assert_eq!(
+            texts("select 1;\nselect 2 -- done\n"),
+            vec!["select 1;", "select 2"]
+        );
         assert!(split("-- nothing\n/* here */\n").expect("lexes").is_empty());
     }
 
@@ -184,8 +191,12 @@ mod tests {
     #[test]
     fn parenthesised_rule_actions_stay_whole() {
         assert_eq!(
-            texts("CREATE RULE r AS ON INSERT TO a DO ALSO (insert into b values (1); insert into c values (2));"),
-            vec!["CREATE RULE r AS ON INSERT TO a DO ALSO (insert into b values (1); insert into c values (2));"]
+            texts(
+                "CREATE RULE r AS ON INSERT TO a DO ALSO (insert into b values (1); insert into c values (2));"
+            ),
+            vec![
+                "CREATE RULE r AS ON INSERT TO a DO ALSO (insert into b values (1); insert into c values (2));"
+            ]
         );
     }
 
@@ -206,7 +217,10 @@ mod tests {
         // `a (` and `a(` differ only in whitespace between tokens, so they agree too.
         assert_eq!(base.len(), 64);
         assert_eq!(base, edited);
-        assert_ne!(base, checksum("create table a (x bigint);\ninsert into a values (1);").expect("lexes"));
+        assert_ne!(
+            base,
+            checksum("create table a (x bigint);\ninsert into a values (1);").expect("lexes")
+        );
     }
 
     #[test]

@@ -7,7 +7,14 @@ use std::collections::BTreeMap;
 pub const BUILT_IN: &str = include_str!("../../templates/revision.sql");
 
 /// Placeholders a template may use.
-pub const PLACEHOLDERS: &[&str] = &["revision", "revises", "message", "created", "up_options", "down_options"];
+pub const PLACEHOLDERS: &[&str] = &[
+    "revision",
+    "revises",
+    "message",
+    "created",
+    "up_options",
+    "down_options",
+];
 
 /// Replaces every `{{name}}` in `template` with its value.
 ///

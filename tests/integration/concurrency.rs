@@ -7,7 +7,12 @@ use crate::support::{TestDb, TestProject};
 /// A chain of `n` revisions, each creating a table and logging its id once.
 fn logged_chain(n: usize) -> TestProject {
     let project = TestProject::empty();
-    project.revision("0000", &[], "CREATE TABLE run_log (revision TEXT NOT NULL);", Some("DROP TABLE run_log;"));
+    project.revision(
+        "0000",
+        &[],
+        "CREATE TABLE run_log (revision TEXT NOT NULL);",
+        Some("DROP TABLE run_log;"),
+    );
     for i in 1..=n {
         let id = format!("{i:04}");
         let parent = format!("{:04}", i - 1);
@@ -15,7 +20,9 @@ fn logged_chain(n: usize) -> TestProject {
             &id,
             &[&parent],
             &format!("CREATE TABLE c{i} (id INTEGER);\nINSERT INTO run_log VALUES ('{id}');"),
-            Some(&format!("DROP TABLE c{i};\nDELETE FROM run_log WHERE revision = '{id}';")),
+            Some(&format!(
+                "DROP TABLE c{i};\nDELETE FROM run_log WHERE revision = '{id}';"
+            )),
         );
     }
     project
@@ -25,7 +32,16 @@ fn spawn_all(project: &TestProject, url: &str, runs: usize) -> Vec<(i32, String)
     let children: Vec<_> = (0..runs)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
-                .args(["up", "--color", "never", "-q", "--migrations-dir", "migrations", "--database-url", url])
+                .args([
+                    "up",
+                    "--color",
+                    "never",
+                    "-q",
+                    "--migrations-dir",
+                    "migrations",
+                    "--database-url",
+                    url,
+                ])
                 .current_dir(&project.root)
                 .env_remove("DATABASE_URL")
                 .stdout(Stdio::null())
@@ -38,7 +54,10 @@ fn spawn_all(project: &TestProject, url: &str, runs: usize) -> Vec<(i32, String)
         .into_iter()
         .map(|c| {
             let out = c.wait_with_output().unwrap();
-            (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+            (
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
         })
         .collect()
 }
@@ -51,7 +70,8 @@ fn eight_concurrent_ups_on_postgres_apply_each_revision_once() {
         assert_eq!(code, 0, "{stderr}");
     }
     assert_eq!(db.applied().len(), 61);
-    let counts = db.strings("SELECT count(*)::text || '/' || count(DISTINCT revision)::text FROM run_log");
+    let counts =
+        db.strings("SELECT count(*)::text || '/' || count(DISTINCT revision)::text FROM run_log");
     assert_eq!(counts, ["60/60"]);
 }
 

@@ -8,7 +8,12 @@ use crate::support::{TestDb, TestProject};
 
 fn sleeping_project(seconds: u32) -> TestProject {
     let project = TestProject::empty();
-    project.revision("0001", &[], "CREATE TABLE a (x INTEGER);", Some("DROP TABLE a;"));
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);",
+        Some("DROP TABLE a;"),
+    );
     project.revision(
         "0002",
         &["0001"],
@@ -20,7 +25,15 @@ fn sleeping_project(seconds: u32) -> TestProject {
 
 fn spawn_up(project: &TestProject, db: &TestDb) -> Child {
     Command::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
-        .args(["up", "--color", "never", "--migrations-dir", "migrations", "--database-url", &db.url()])
+        .args([
+            "up",
+            "--color",
+            "never",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &db.url(),
+        ])
         .current_dir(&project.root)
         .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
@@ -41,13 +54,19 @@ fn wait_for_sleep(db: &TestDb, running: bool) {
         if (n[0] != "0") == running {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for pg_sleep running={running}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for pg_sleep running={running}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn signal(child: &Child, sig: &str) {
-    let status = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -70,8 +89,14 @@ fn ctrl_c_cancels_the_running_statement_rolls_back_and_reports_what_was_committe
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("revision `0002` was interrupted (and rolled back)"), "{stderr}");
-    assert!(stderr.contains("committed by this run before the failure: 0001"), "{stderr}");
+    assert!(
+        stderr.contains("revision `0002` was interrupted (and rolled back)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("committed by this run before the failure: 0001"),
+        "{stderr}"
+    );
     // The statement was cancelled on the server, not left to finish and commit.
     wait_for_sleep(&db, false);
     assert_eq!(db.applied(), ["0001"]);

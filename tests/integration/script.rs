@@ -8,26 +8,56 @@ use crate::support::{TestDb, TestProject};
 
 fn psql(db: &TestDb, script: &str) {
     let mut child = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f", "-"])
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            &db.url(),
+            "-f",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("psql is installed");
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn schema(db: &TestDb) -> String {
     let out = Command::new("pg_dump")
-        .args(["--schema-only", "--no-owner", "--no-privileges", "-d", &db.url()])
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "-d",
+            &db.url(),
+        ])
         .output()
         .expect("pg_dump is installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .filter(|l| {
+            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -59,21 +89,30 @@ fn up_sql_piped_into_psql_matches_up_and_down_sql_matches_down() {
 
     let script = project.on(&by_script, &["up", "--sql"]).success().stdout;
     assert!(script.contains("BEGIN;"), "{script}");
-    assert!(script.contains("INSERT INTO \"brainmig_version\""), "{script}");
+    assert!(
+        script.contains("INSERT INTO \"brainmig_version\""),
+        "{script}"
+    );
     psql(&by_script, &script);
     project.on(&by_run, &["up"]).success();
     assert_eq!(schema(&by_script), schema(&by_run));
     assert_eq!(rows(&by_script), rows(&by_run));
     assert_eq!(rows(&by_run).len(), 5);
 
-    let script = project.on(&by_script, &["down", "--sql", "head:0002"]).success().stdout;
+    let script = project
+        .on(&by_script, &["down", "--sql", "head:0002"])
+        .success()
+        .stdout;
     psql(&by_script, &script);
     project.on(&by_run, &["down", "0002"]).success();
     assert_eq!(schema(&by_script), schema(&by_run));
     assert_eq!(rows(&by_script), rows(&by_run));
     assert_eq!(rows(&by_run).len(), 2);
 
-    let script = project.on(&by_script, &["up", "--sql", "0002:head"]).success().stdout;
+    let script = project
+        .on(&by_script, &["up", "--sql", "0002:head"])
+        .success()
+        .stdout;
     psql(&by_script, &script);
     project.on(&by_run, &["up"]).success();
     assert_eq!(schema(&by_script), schema(&by_run));
@@ -85,12 +124,26 @@ fn sql_mode_needs_no_database_and_says_what_down_needs() {
     let project = TestProject::linear(2);
     // The URL points nowhere: `--sql` must not connect.
     let out = project
-        .brainmig(["up", "--sql", "--migrations-dir", "migrations", "--database-url", "postgres://nobody@127.0.0.1:1/none"])
+        .brainmig([
+            "up",
+            "--sql",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+        ])
         .success();
     assert!(out.stdout.contains("CREATE TABLE t1"), "{}", out.stdout);
     assert!(out.stdout.contains("CREATE TABLE t2"), "{}", out.stdout);
     let out = project
-        .brainmig(["down", "--sql", "--migrations-dir", "migrations", "--database-url", "postgres://nobody@127.0.0.1:1/none"])
+        .brainmig([
+            "down",
+            "--sql",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+        ])
         .fails_with(2);
     assert!(out.stderr.contains("FROM:TO"), "{}", out.stderr);
 }

@@ -12,15 +12,34 @@ fn an_edited_applied_revision_is_refused_until_rehashed() {
     let original = project.read(file);
 
     // Comments, blank lines and spacing outside literals do not count as edits.
-    project.write(file, &original.replace("CREATE TABLE t1", "-- reworded\nCREATE   TABLE\tt1"));
+    project.write(
+        file,
+        &original.replace("CREATE TABLE t1", "-- reworded\nCREATE   TABLE\tt1"),
+    );
     project.on(&db, &["up"]).success();
     project.on(&db, &["down"]).success();
 
-    project.write(file, &original.replace("id INTEGER PRIMARY KEY", "id BIGINT PRIMARY KEY"));
+    project.write(
+        file,
+        &original.replace("id INTEGER PRIMARY KEY", "id BIGINT PRIMARY KEY"),
+    );
     let out = project.on(&db, &["up"]).fails_with(1);
-    assert!(out.stderr.contains("revision `0001` was applied with checksum"), "{}", out.stderr);
-    assert!(out.stderr.contains("migrations/0001_r.sql"), "{}", out.stderr);
-    assert!(out.stderr.contains("cargo brainmig rehash 0001"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("revision `0001` was applied with checksum"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("migrations/0001_r.sql"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("cargo brainmig rehash 0001"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(db.applied(), ["0001"], "nothing ran");
 
     project.on(&db, &["up", "--ignore-checksums"]).success();
@@ -36,9 +55,17 @@ fn stamp_records_a_state_without_running_sql() {
     let db = TestDb::postgres();
     let project = TestProject::linear(3);
     let out = project.on(&db, &["stamp", "0002"]).success();
-    assert!(out.stderr.contains("no migration SQL was run"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no migration SQL was run"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(db.applied(), ["0001", "0002"]);
-    assert_eq!(db.tables(), ["brainmig_version"], "stamp runs no migration SQL");
+    assert_eq!(
+        db.tables(),
+        ["brainmig_version"],
+        "stamp runs no migration SQL"
+    );
 
     project.on(&db, &["up"]).success();
     assert_eq!(db.tables(), ["brainmig_version", "t3"], "only 0003 ran");
@@ -59,10 +86,24 @@ fn a_recorded_revision_without_file_blocks_up_and_can_still_be_reverted() {
 
     let current = project.on(&db, &["current"]).success();
     assert!(current.stdout.contains("0003"), "{}", current.stdout);
-    assert!(current.stdout.contains("(file missing)"), "{}", current.stdout);
-    assert!(current.stderr.contains("Revision not found"), "{}", current.stderr);
+    assert!(
+        current.stdout.contains("(file missing)"),
+        "{}",
+        current.stdout
+    );
+    assert!(
+        current.stderr.contains("Revision not found"),
+        "{}",
+        current.stderr
+    );
     let history = project.on(&db, &["history"]).success();
-    assert!(history.stdout.contains("0002 -> 0003 (head) (file missing)"), "{}", history.stdout);
+    assert!(
+        history
+            .stdout
+            .contains("0002 -> 0003 (head) (file missing)"),
+        "{}",
+        history.stdout
+    );
 
     let out = project.on(&db, &["up"]).fails_with(1);
     assert!(out.stderr.contains("Revision not found"), "{}", out.stderr);
@@ -83,7 +124,11 @@ fn stamp_refuses_to_forget_a_revision_without_file_unless_purged() {
     project.on(&db, &["up"]).success();
     std::fs::remove_file(project.path("migrations/0003_r.sql")).unwrap();
     let out = project.on(&db, &["stamp", "0002"]).fails_with(1);
-    assert!(out.stderr.contains("stamping would forget `0003`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("stamping would forget `0003`"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("--purge"), "{}", out.stderr);
     assert_eq!(db.applied(), ["0001", "0002", "0003"]);
     project.on(&db, &["stamp", "0002", "--purge"]).success();
@@ -109,7 +154,12 @@ fn a_version_table_of_another_shape_is_refused() {
     db.execute("CREATE TABLE brainmig_version (version TEXT)");
     let project = TestProject::linear(1);
     let out = project.on(&db, &["up"]).fails_with(1);
-    assert!(out.stderr.contains("exists but is not a brainmig version table"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("exists but is not a brainmig version table"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("version_table"), "{}", out.stderr);
     assert_eq!(db.tables(), ["brainmig_version"]);
 }

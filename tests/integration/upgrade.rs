@@ -7,7 +7,11 @@ fn up_applies_every_revision_and_down_reverts_one_on_postgres() {
     let db = TestDb::postgres();
     let project = TestProject::linear(3);
     let out = project.on(&db, &["up"]).success();
-    assert!(out.stderr.contains("applied 3 revision(s)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("applied 3 revision(s)"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(db.tables(), ["brainmig_version", "t1", "t2", "t3"]);
     assert_eq!(db.applied(), ["0001", "0002", "0003"]);
 
@@ -26,11 +30,17 @@ fn the_same_revisions_run_on_a_sqlite_file() {
     let project = TestProject::linear(3);
     project.on_sqlite(&["up", "+2"]).success();
     let db = project.path("app.db");
-    assert_eq!(sqlite_strings(&db, "SELECT revision FROM brainmig_version ORDER BY 1"), ["0001", "0002"]);
+    assert_eq!(
+        sqlite_strings(&db, "SELECT revision FROM brainmig_version ORDER BY 1"),
+        ["0001", "0002"]
+    );
     project.on_sqlite(&["up"]).success();
     project.on_sqlite(&["downgrade", "base"]).success();
     assert_eq!(
-        sqlite_strings(&db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"),
+        sqlite_strings(
+            &db,
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
+        ),
         ["brainmig_version"]
     );
 }
@@ -53,11 +63,26 @@ fn relative_targets_beyond_the_ends_are_refused_and_change_nothing() {
     let project = TestProject::linear(2);
     project.on(&db, &["up", "+1"]).success();
     let out = project.on(&db, &["up", "+5"]).fails_with(2);
-    assert!(out.stderr.contains("cannot go up 5 revisions: only 1 pending"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot go up 5 revisions: only 1 pending"),
+        "{}",
+        out.stderr
+    );
     let out = project.on(&db, &["down", "-3"]).fails_with(2);
-    assert!(out.stderr.contains("cannot go down 3 revisions: only 1 applied"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot go down 3 revisions: only 1 applied"),
+        "{}",
+        out.stderr
+    );
     let out = project.on(&db, &["up", "-1"]).fails_with(2);
-    assert!(out.stderr.contains("help: to go back, use `cargo brainmig down`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("help: to go back, use `cargo brainmig down`"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(db.applied(), ["0001"]);
 }
 
@@ -71,7 +96,12 @@ fn a_failing_statement_names_file_and_line_and_keeps_earlier_revisions() {
         "CREATE TABLE t3 (id INTEGER);\nINSERT INTO t3 VALUES (1);\n\nINSERT INTO no_such_table VALUES (1);\nCREATE TABLE t3b (id INTEGER);",
         Some("DROP TABLE t3;"),
     );
-    project.revision("0004", &["0003"], "CREATE TABLE t4 (id INTEGER);", Some("DROP TABLE t4;"));
+    project.revision(
+        "0004",
+        &["0003"],
+        "CREATE TABLE t4 (id INTEGER);",
+        Some("DROP TABLE t4;"),
+    );
     let out = project.on(&db, &["up"]).fails_with(1);
     // Header (3 lines), blank, marker: the section starts on line 6; the bad statement is its 4th line.
     assert!(
@@ -79,9 +109,18 @@ fn a_failing_statement_names_file_and_line_and_keeps_earlier_revisions() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("committed by this run before the failure: 0001, 0002"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("committed by this run before the failure: 0001, 0002"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(db.applied(), ["0001", "0002"]);
-    assert_eq!(db.tables(), ["brainmig_version", "t1", "t2"], "nothing of 0003 may remain");
+    assert_eq!(
+        db.tables(),
+        ["brainmig_version", "t1", "t2"],
+        "nothing of 0003 may remain"
+    );
 }
 
 #[test]
@@ -95,9 +134,22 @@ fn a_failure_without_a_position_is_located_by_counting_completed_statements() {
         None,
     );
     let out = project.on(&db, &["up"]).fails_with(1);
-    assert!(out.stderr.contains("migrations/0001_r.sql:8: duplicate key value"), "{}", out.stderr);
-    assert!(out.stderr.contains("detail: Key (id)=(1) already exists."), "{}", out.stderr);
-    assert!(out.stderr.contains("nothing was committed by this run"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("migrations/0001_r.sql:8: duplicate key value"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("detail: Key (id)=(1) already exists."),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("nothing was committed by this run"),
+        "{}",
+        out.stderr
+    );
     assert!(db.applied().is_empty());
     assert_eq!(db.tables(), ["brainmig_version"]);
 }
@@ -105,10 +157,23 @@ fn a_failure_without_a_position_is_located_by_counting_completed_statements() {
 #[test]
 fn sqlite_failures_roll_back_the_revision_and_name_the_line() {
     let project = TestProject::empty();
-    project.revision("0001", &[], "CREATE TABLE a (id INTEGER);\nCREATE TABLE a (id INTEGER);", None);
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (id INTEGER);\nCREATE TABLE a (id INTEGER);",
+        None,
+    );
     let out = project.on_sqlite(&["up"]).fails_with(1);
-    assert!(out.stderr.contains("migrations/0001_r.sql:7: table a already exists"), "{}", out.stderr);
-    let tables = sqlite_strings(&project.path("app.db"), "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1");
+    assert!(
+        out.stderr
+            .contains("migrations/0001_r.sql:7: table a already exists"),
+        "{}",
+        out.stderr
+    );
+    let tables = sqlite_strings(
+        &project.path("app.db"),
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1",
+    );
     assert_eq!(tables, ["brainmig_version"]);
 }
 
@@ -116,20 +181,44 @@ fn sqlite_failures_roll_back_the_revision_and_name_the_line() {
 fn down_refuses_a_revision_without_down_section_before_running_anything() {
     let db = TestDb::postgres();
     let project = TestProject::empty();
-    project.revision("0001", &[], "CREATE TABLE a (id INTEGER);", Some("DROP TABLE a;"));
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (id INTEGER);",
+        Some("DROP TABLE a;"),
+    );
     project.revision("0002", &["0001"], "CREATE TABLE b (id INTEGER);", None);
-    project.revision("0003", &["0002"], "CREATE TABLE c (id INTEGER);", Some("DROP TABLE c;"));
+    project.revision(
+        "0003",
+        &["0002"],
+        "CREATE TABLE c (id INTEGER);",
+        Some("DROP TABLE c;"),
+    );
     project.on(&db, &["up"]).success();
     let out = project.on(&db, &["down", "base"]).fails_with(1);
-    assert!(out.stderr.contains("revision `0002` has no `-- migrate:down` section"), "{}", out.stderr);
-    assert_eq!(db.applied(), ["0001", "0002", "0003"], "the plan is checked before anything runs");
+    assert!(
+        out.stderr
+            .contains("revision `0002` has no `-- migrate:down` section"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        db.applied(),
+        ["0001", "0002", "0003"],
+        "the plan is checked before anything runs"
+    );
 }
 
 #[test]
 fn transaction_false_sections_run_statement_by_statement() {
     let db = TestDb::postgres();
     let project = TestProject::empty();
-    project.revision("0001", &[], "CREATE TABLE notes (id INTEGER, title TEXT, body TEXT);", Some("DROP TABLE notes;"));
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE notes (id INTEGER, title TEXT, body TEXT);",
+        Some("DROP TABLE notes;"),
+    );
     project.write(
         "migrations/0002_indexes.sql",
         "-- revision: 0002\n-- revises: 0001\n\n-- migrate:up transaction:false\n\
@@ -145,7 +234,10 @@ fn transaction_false_sections_run_statement_by_statement() {
         ["notes_body_idx", "notes_title_idx"]
     );
     project.on(&db, &["down"]).success();
-    assert!(db.strings("SELECT indexname::text FROM pg_indexes WHERE tablename = 'notes'").is_empty());
+    assert!(
+        db.strings("SELECT indexname::text FROM pg_indexes WHERE tablename = 'notes'")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -159,7 +251,11 @@ fn concurrently_in_a_transactional_section_fails_with_a_hint() {
         None,
     );
     let out = project.on(&db, &["up"]).fails_with(1);
-    assert!(out.stderr.contains("cannot run inside a transaction block"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot run inside a transaction block"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("transaction:false"), "{}", out.stderr);
     assert_eq!(db.tables(), ["brainmig_version"]);
 }

@@ -10,15 +10,34 @@ use crate::output::Format;
 pub fn exec(ctx: &Context) -> Result<(), Error> {
     let c = &ctx.config;
     let (url, url_origin) = c.database_url()?;
-    let path = |s: &Setting<std::path::PathBuf>| (s.value.display().to_string(), s.origin.to_string());
+    let path =
+        |s: &Setting<std::path::PathBuf>| (s.value.display().to_string(), s.origin.to_string());
     let mut rows: Vec<(&str, String, String)> = vec![
-        ("workspace_root", c.workspace_root.as_ref().map_or("(none)".into(), |p| p.display().to_string()), "cargo metadata".into()),
-        ("package", c.package.clone().unwrap_or_else(|| "(none)".into()), "cargo metadata".into()),
+        (
+            "workspace_root",
+            c.workspace_root
+                .as_ref()
+                .map_or("(none)".into(), |p| p.display().to_string()),
+            "cargo metadata".into(),
+        ),
+        (
+            "package",
+            c.package.clone().unwrap_or_else(|| "(none)".into()),
+            "cargo metadata".into(),
+        ),
     ];
     let (v, o) = path(&c.migrations);
     rows.push(("migrations", v, o));
-    rows.push(("version_table", c.version_table.value.clone(), c.version_table.origin.to_string()));
-    rows.push(("url_env", c.url_env.value.clone(), c.url_env.origin.to_string()));
+    rows.push((
+        "version_table",
+        c.version_table.value.clone(),
+        c.version_table.origin.to_string(),
+    ));
+    rows.push((
+        "url_env",
+        c.url_env.value.clone(),
+        c.url_env.origin.to_string(),
+    ));
     if let Some((file, key)) = &c.app_config {
         let (v, o) = path(file);
         rows.push(("app_config", v, o));
@@ -29,9 +48,17 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
             let (v, o) = path(t);
             rows.push(("template", v, o));
         }
-        None => rows.push(("template", "built-in (or revision.sql.tmpl in the migrations folder)".into(), "default".into())),
+        None => rows.push((
+            "template",
+            "built-in (or revision.sql.tmpl in the migrations folder)".into(),
+            "default".into(),
+        )),
     }
-    rows.push(("revision_style", format!("{:?}", c.revision_style.value).to_lowercase(), c.revision_style.origin.to_string()));
+    rows.push((
+        "revision_style",
+        format!("{:?}", c.revision_style.value).to_lowercase(),
+        c.revision_style.origin.to_string(),
+    ));
     rows.push(("database_url", url.redacted(), url_origin.to_string()));
     match ctx.format {
         Format::Json => {

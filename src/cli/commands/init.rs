@@ -14,17 +14,27 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
         move |source| ScaffoldError::Write { path, source }
     };
     if dir.is_dir() {
-        ctx.shell.note(format_args!("`{}` already exists", dir.display()));
+        ctx.shell
+            .note(format_args!("`{}` already exists", dir.display()));
     } else {
         std::fs::create_dir_all(dir).map_err(write_error(dir))?;
-        ctx.shell.status("Created", format_args!("migrations folder `{}`", dir.display()));
+        ctx.shell.status(
+            "Created",
+            format_args!("migrations folder `{}`", dir.display()),
+        );
     }
     let template_path = dir.join(TEMPLATE_FILE);
     if template_path.exists() {
-        ctx.shell.note(format_args!("`{}` already exists; left as it is", template_path.display()));
+        ctx.shell.note(format_args!(
+            "`{}` already exists; left as it is",
+            template_path.display()
+        ));
     } else {
         std::fs::write(&template_path, template::BUILT_IN).map_err(write_error(&template_path))?;
-        ctx.shell.status("Created", format_args!("template `{}`", template_path.display()));
+        ctx.shell.status(
+            "Created",
+            format_args!("template `{}`", template_path.display()),
+        );
     }
     let relative = |p: &std::path::Path| {
         p.strip_prefix(&ctx.config.base_dir)
@@ -45,6 +55,7 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
         relative(dir),
         relative(&template_path),
     ));
-    ctx.shell.note("next: `cargo brainmig new -m \"initial schema\"`");
+    ctx.shell
+        .note("next: `cargo brainmig new -m \"initial schema\"`");
     Ok(())
 }

@@ -54,9 +54,21 @@ fn describe(state: &State, i: usize, heads: &[usize]) -> Value {
 /// One line of `history` and friends: `* 0004 <- 0003 (head) add full_name`.
 fn line(state: &State, i: usize, heads: &[usize], verbose: bool) -> String {
     let node = state.graph.node(i);
-    let mark = if state.applied.revisions.contains(&i) { "*" } else { " " };
-    let parents: Vec<String> = node.parents.iter().map(|&p| state.graph.node(p).id.to_string()).collect();
-    let parents = if parents.is_empty() { "<base>".to_owned() } else { parents.join(", ") };
+    let mark = if state.applied.revisions.contains(&i) {
+        "*"
+    } else {
+        " "
+    };
+    let parents: Vec<String> = node
+        .parents
+        .iter()
+        .map(|&p| state.graph.node(p).id.to_string())
+        .collect();
+    let parents = if parents.is_empty() {
+        "<base>".to_owned()
+    } else {
+        parents.join(", ")
+    };
     let mut tags = Vec::new();
     if heads.contains(&i) {
         tags.push(tag_style("(head)"));
@@ -70,11 +82,20 @@ fn line(state: &State, i: usize, heads: &[usize], verbose: bool) -> String {
     if state.files[i].is_none() {
         tags.push(alert_style("(file missing)"));
     }
-    if matches!((&state.files[i], &state.records[i]), (Some(f), Some(r)) if f.checksum != r.row.checksum) {
+    if matches!((&state.files[i], &state.records[i]), (Some(f), Some(r)) if f.checksum != r.row.checksum)
+    {
         tags.push(alert_style("(changed since applied)"));
     }
-    let tags = if tags.is_empty() { String::new() } else { format!(" {}", tags.join(" ")) };
-    let mut text = format!("{mark} {parents} -> {}{tags}, {}\n", id_style(&node.id), state.message(i));
+    let tags = if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", tags.join(" "))
+    };
+    let mut text = format!(
+        "{mark} {parents} -> {}{tags}, {}\n",
+        id_style(&node.id),
+        state.message(i)
+    );
     if verbose {
         let d = describe(state, i, heads);
         let field = |k: &str| d[k].as_str().map(str::to_owned);
@@ -97,12 +118,18 @@ fn line(state: &State, i: usize, heads: &[usize], verbose: bool) -> String {
 fn emit(ctx: &Context, state: &State, key: &str, indices: &[usize], verbose: bool, empty: &str) {
     let heads = state.graph.heads();
     if ctx.format == Format::Json {
-        let items: Vec<Value> = indices.iter().map(|&i| describe(state, i, &heads)).collect();
+        let items: Vec<Value> = indices
+            .iter()
+            .map(|&i| describe(state, i, &heads))
+            .collect();
         ctx.shell.json(&json!({ key: items }));
     } else if indices.is_empty() {
         ctx.shell.out(&format!("{empty}\n"));
     } else {
-        let text: String = indices.iter().map(|&i| line(state, i, &heads, verbose)).collect();
+        let text: String = indices
+            .iter()
+            .map(|&i| line(state, i, &heads, verbose))
+            .collect();
         ctx.shell.out(&text);
     }
 }
@@ -110,7 +137,14 @@ fn emit(ctx: &Context, state: &State, key: &str, indices: &[usize], verbose: boo
 pub async fn current(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let current = state.applied.current(&state.graph);
-    emit(ctx, &state, "current", &current, verbose(ctx), "<base> (nothing applied)");
+    emit(
+        ctx,
+        &state,
+        "current",
+        &current,
+        verbose(ctx),
+        "<base> (nothing applied)",
+    );
     warn_about_state(ctx, &state);
     Ok(())
 }
@@ -119,7 +153,12 @@ pub async fn current(ctx: &Context) -> Result<(), Error> {
 fn warn_about_state(ctx: &Context, state: &State) {
     let missing = state.missing_files();
     if !missing.is_empty() {
-        let ids: Vec<String> = state.graph.ids(&missing).iter().map(ToString::to_string).collect();
+        let ids: Vec<String> = state
+            .graph
+            .ids(&missing)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         ctx.shell.warn(format_args!(
             "Revision not found: the database records {} with no file here; restore the file, `down` past it, or `stamp` a known revision",
             ids.join(", ")
@@ -141,11 +180,13 @@ fn warn_about_state(ctx: &Context, state: &State) {
 }
 
 pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
-    let state = match ctx.read_state().await {
-        Ok(state) => state,
+    let (state, database_read) = match ctx.read_state().await {
+        Ok(state) => (state, true),
         Err(Error::Db(e)) => {
-            ctx.shell.warn(format_args!("cannot read the applied state ({e}); showing files only"));
-            ctx.offline_state()?
+            ctx.shell.warn(format_args!(
+                "cannot read the applied state ({e}); showing files only"
+            ));
+            (ctx.offline_state()?, false)
         }
         Err(e) => return Err(e),
     };
@@ -153,10 +194,16 @@ pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
         Some(range) => range_of(&state, range)?,
         None => state.graph.topological().iter().copied().collect(),
     };
+    let empty = if state.graph.is_empty() {
+        "no revisions yet; create one with `cargo brainmig new -m \"...\"`"
+    } else {
+        "no revisions in that range"
+    };
     let mut newest_first = state.graph.in_order(&selected);
     newest_first.reverse();
-    emit(ctx, &state, "history", &newest_first, verbose(ctx), "no revisions yet; create one with `cargo brainmig new -m \"...\"`");
-    if ctx.format == Format::Text {
+    emit(ctx, &state, "history", &newest_first, verbose(ctx), empty);
+    // Without the database there is nothing to say about what it lacks.
+    if ctx.format == Format::Text && database_read {
         warn_about_state(ctx, &state);
     }
     Ok(())
@@ -164,7 +211,9 @@ pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
 
 /// `FROM:TO`: revisions that descend from FROM (inclusive) and lead to TO (inclusive).
 fn range_of(state: &State, range: &str) -> Result<BTreeSet<usize>, Error> {
-    let (from, to) = range.split_once(':').ok_or_else(|| PlanError::BadTarget(range.to_owned()))?;
+    let (from, to) = range
+        .split_once(':')
+        .ok_or_else(|| PlanError::BadTarget(range.to_owned()))?;
     let g = &state.graph;
     let points = |text: &str, default: Vec<usize>| -> Result<Vec<usize>, Error> {
         Ok(match text {
@@ -181,7 +230,8 @@ fn range_of(state: &State, range: &str) -> Result<BTreeSet<usize>, Error> {
     let from_points = points(from, Vec::new())?;
     let to_points = points(to, g.heads())?;
     let mut set = g.ancestors(&to_points);
-    if !from.is_empty() && from != "base" {
+    // No starting point (``, `base`, or `current` with nothing applied) means from the base.
+    if !from_points.is_empty() {
         let below = g.descendants(&from_points);
         set.retain(|i| below.contains(i));
     }
@@ -191,7 +241,14 @@ fn range_of(state: &State, range: &str) -> Result<BTreeSet<usize>, Error> {
 pub async fn heads(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let heads = state.graph.heads();
-    emit(ctx, &state, "heads", &heads, verbose(ctx), "no revisions yet");
+    emit(
+        ctx,
+        &state,
+        "heads",
+        &heads,
+        verbose(ctx),
+        "no revisions yet",
+    );
     Ok(())
 }
 
@@ -220,7 +277,11 @@ pub async fn branches(ctx: &Context) -> Result<(), Error> {
     for i in points {
         text.push_str(&line(&state, i, &heads, verbose(ctx)));
         for &child in &state.graph.node(i).children {
-            text.push_str(&format!("      -> {}, {}\n", id_style(&state.graph.node(child).id), state.message(child)));
+            text.push_str(&format!(
+                "      -> {}, {}\n",
+                id_style(&state.graph.node(child).id),
+                state.message(child)
+            ));
         }
     }
     ctx.shell.out(&text);
@@ -234,7 +295,12 @@ pub async fn show(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
             let heads = state.graph.heads();
             match heads.as_slice() {
                 [one] => *one,
-                _ => return Err(PlanError::MultipleHeads { heads: state.graph.ids(&heads) }.into()),
+                _ => {
+                    return Err(PlanError::MultipleHeads {
+                        heads: state.graph.ids(&heads),
+                    }
+                    .into());
+                }
             }
         }
         Target::Revision(r) => state.graph.resolve(&r)?,
@@ -243,7 +309,10 @@ pub async fn show(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
     let heads = state.graph.heads();
     let mut d = describe(&state, i, &heads);
     let (up, down) = match (&state.files[i], &state.records[i]) {
-        (Some(f), _) => (Some(f.up.sql.clone()), f.down.as_ref().map(|s| s.sql.clone())),
+        (Some(f), _) => (
+            Some(f.up.sql.clone()),
+            f.down.as_ref().map(|s| s.sql.clone()),
+        ),
         (None, Some(r)) => (None, r.row.down_sql.clone()),
         (None, None) => (None, None),
     };
@@ -254,11 +323,24 @@ pub async fn show(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
         return Ok(());
     }
     let mut text = line(&state, i, &heads, true);
-    text.push_str(&format!("      applied:  {}\n", if d["applied"] == json!(true) { "yes" } else { "no" }));
+    text.push_str(&format!(
+        "      applied:  {}\n",
+        if d["applied"] == json!(true) {
+            "yes"
+        } else {
+            "no"
+        }
+    ));
     text.push_str("\n-- migrate:up\n");
-    text.push_str(up.as_deref().unwrap_or("-- (no file: the up section is not stored)\n"));
+    text.push_str(
+        up.as_deref()
+            .unwrap_or("-- (no file: the up section is not stored)\n"),
+    );
     text.push_str("\n-- migrate:down\n");
-    text.push_str(down.as_deref().unwrap_or("-- (none: this revision cannot be downgraded)\n"));
+    text.push_str(
+        down.as_deref()
+            .unwrap_or("-- (none: this revision cannot be downgraded)\n"),
+    );
     ctx.shell.out(&text);
     Ok(())
 }

@@ -19,6 +19,9 @@ pub struct NewArgs {
     /// Mark both sections `transaction:false` (for `CREATE INDEX CONCURRENTLY` and the like).
     #[arg(long)]
     no_transaction: bool,
+    /// Allow `--head` to name a revision that is not a head, starting a new branch there.
+    #[arg(long, requires = "head")]
+    splice: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -35,16 +38,31 @@ pub fn exec(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
     let state = ctx.offline_state()?;
     let graph = &state.graph;
     let parents = match &args.head {
-        Some(rev) => vec![graph.resolve(rev)?],
+        Some(rev) => {
+            let parent = graph.resolve(rev)?;
+            if !args.splice && !graph.node(parent).children.is_empty() {
+                return Err(PlanError::NotAHead(graph.node(parent).id.clone()).into());
+            }
+            vec![parent]
+        }
         None => {
             let heads = graph.heads();
             if heads.len() > 1 {
-                return Err(PlanError::NewNeedsHead { heads: graph.ids(&heads) }.into());
+                return Err(PlanError::NewNeedsHead {
+                    heads: graph.ids(&heads),
+                }
+                .into());
             }
             heads
         }
     };
-    write(ctx, &state, graph.ids(&parents), &args.message, args.no_transaction)
+    write(
+        ctx,
+        &state,
+        graph.ids(&parents),
+        &args.message,
+        args.no_transaction,
+    )
 }
 
 pub fn merge(ctx: &Context, args: &MergeArgs) -> Result<(), Error> {
@@ -52,7 +70,11 @@ pub fn merge(ctx: &Context, args: &MergeArgs) -> Result<(), Error> {
     let graph = &state.graph;
     let mut parents: Vec<usize> = Vec::new();
     for rev in &args.revisions {
-        let found = if rev == "heads" { graph.heads() } else { vec![graph.resolve(rev)?] };
+        let found = if rev == "heads" {
+            graph.heads()
+        } else {
+            vec![graph.resolve(rev)?]
+        };
         for i in found {
             if !parents.contains(&i) {
                 parents.push(i);
@@ -60,13 +82,34 @@ pub fn merge(ctx: &Context, args: &MergeArgs) -> Result<(), Error> {
         }
     }
     if parents.len() < 2 {
-        return Err(PlanError::MergeTooFew { given: graph.ids(&parents) }.into());
+        return Err(PlanError::MergeTooFew {
+            given: graph.ids(&parents),
+        }
+        .into());
+    }
+    // Merging a revision with its own ancestor joins nothing: the ancestor is already included.
+    for &a in &parents {
+        for &b in &parents {
+            if a != b && graph.ancestors(&[b]).contains(&a) {
+                return Err(PlanError::MergeOfAncestor {
+                    ancestor: graph.node(a).id.clone(),
+                    descendant: graph.node(b).id.clone(),
+                }
+                .into());
+            }
+        }
     }
     parents.sort_by_key(|&i| graph.position(i));
     write(ctx, &state, graph.ids(&parents), &args.message, false)
 }
 
-fn write(ctx: &Context, state: &State, parents: Vec<RevisionId>, message: &str, no_transaction: bool) -> Result<(), Error> {
+fn write(
+    ctx: &Context,
+    state: &State,
+    parents: Vec<RevisionId>,
+    message: &str,
+    no_transaction: bool,
+) -> Result<(), Error> {
     let now = UtcTime::now();
     let revision = NewRevision {
         id: scaffold::next_id(&state.graph, ctx.config.revision_style.value, now),
@@ -78,7 +121,10 @@ fn write(ctx: &Context, state: &State, parents: Vec<RevisionId>, message: &str, 
     let (template_text, template_path) = template_for(ctx)?;
     let text = revision.render(&template_text, &template_path)?;
     let path = scaffold::write_revision(&state.dir, &revision.file_name()?, &text)?;
-    ctx.shell.status("Created", format_args!("revision {} ({})", revision.id, revision.message));
+    ctx.shell.status(
+        "Created",
+        format_args!("revision {} ({})", revision.id, revision.message),
+    );
     ctx.shell.out(&format!("{}\n", path.display()));
     Ok(())
 }
@@ -96,6 +142,9 @@ fn template_for(ctx: &Context) -> Result<(String, PathBuf), Error> {
             })?;
             Ok((text, path))
         }
-        None => Ok((template::BUILT_IN.to_owned(), PathBuf::from("<built-in template>"))),
+        None => Ok((
+            template::BUILT_IN.to_owned(),
+            PathBuf::from("<built-in template>"),
+        )),
     }
 }

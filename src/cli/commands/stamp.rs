@@ -35,7 +35,13 @@ pub async fn stamp(ctx: &Context, args: &StampArgs) -> Result<(), Error> {
 }
 
 /// The stamped state is exactly the target and its ancestors.
-async fn stamp_locked(ctx: &Context, conn: &mut Connection, state: &State, target: &Target, purge: bool) -> Result<(), Error> {
+async fn stamp_locked(
+    ctx: &Context,
+    conn: &mut Connection,
+    state: &State,
+    target: &Target,
+    purge: bool,
+) -> Result<(), Error> {
     let g = &state.graph;
     let targets = match target {
         Target::Base => Vec::new(),
@@ -56,7 +62,10 @@ async fn stamp_locked(ctx: &Context, conn: &mut Connection, state: &State, targe
         .filter(|i| !wanted.contains(i) && state.files[*i].is_none())
         .collect();
     if !purge && !forgotten_missing.is_empty() {
-        return Err(PlanError::StampForgetsMissing { ids: g.ids(&forgotten_missing) }.into());
+        return Err(PlanError::StampForgetsMissing {
+            ids: g.ids(&forgotten_missing),
+        }
+        .into());
     }
     let table = &ctx.config.version_table.value;
     let dialect = conn.dialect();
@@ -66,8 +75,15 @@ async fn stamp_locked(ctx: &Context, conn: &mut Connection, state: &State, targe
         (applied.iter().copied().collect(), g.in_order(&wanted))
     } else {
         (
-            applied.iter().copied().filter(|i| !wanted.contains(i)).collect(),
-            g.in_order(&wanted).into_iter().filter(|i| !applied.contains(i)).collect(),
+            applied
+                .iter()
+                .copied()
+                .filter(|i| !wanted.contains(i))
+                .collect(),
+            g.in_order(&wanted)
+                .into_iter()
+                .filter(|i| !applied.contains(i))
+                .collect(),
         )
     };
     if !purge {
@@ -85,7 +101,13 @@ async fn stamp_locked(ctx: &Context, conn: &mut Connection, state: &State, targe
         let _ = conn.execute("ROLLBACK").await;
         return Err(crate::db::query_error("stamping the version table", &e).into());
     }
-    let names = |v: &[usize]| g.ids(v).iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let names = |v: &[usize]| {
+        g.ids(v)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if !remove.is_empty() && !purge {
         ctx.shell.status("Unstamped", names(&remove));
     }
@@ -93,8 +115,15 @@ async fn stamp_locked(ctx: &Context, conn: &mut Connection, state: &State, targe
         ctx.shell.status("Stamped", names(&add));
     }
     let current = plan::AppliedSet::from_applied_order(g.in_order(&wanted)).current(g);
-    let at = if current.is_empty() { "<base>".to_owned() } else { names(&current) };
-    ctx.shell.status("Finished", format_args!("the database is recorded at {at}; no migration SQL was run"));
+    let at = if current.is_empty() {
+        "<base>".to_owned()
+    } else {
+        names(&current)
+    };
+    ctx.shell.status(
+        "Finished",
+        format_args!("the database is recorded at {at}; no migration SQL was run"),
+    );
     Ok(())
 }
 
@@ -113,7 +142,12 @@ pub async fn rehash(ctx: &Context, args: &RehashArgs) -> Result<(), Error> {
     result
 }
 
-async fn rehash_locked(ctx: &Context, conn: &mut Connection, state: &State, revision: &str) -> Result<(), Error> {
+async fn rehash_locked(
+    ctx: &Context,
+    conn: &mut Connection,
+    state: &State,
+    revision: &str,
+) -> Result<(), Error> {
     let i = state.graph.resolve(revision)?;
     let id = state.graph.node(i).id.clone();
     let (Some(file), Some(record)) = (&state.files[i], &state.records[i]) else {
@@ -122,16 +156,29 @@ async fn rehash_locked(ctx: &Context, conn: &mut Connection, state: &State, revi
         }
         return Err(PlanError::RehashNotApplied(id).into());
     };
-    let sql = conn.dialect().update_checksum(&ctx.config.version_table.value, &version_row(file));
-    conn.execute(&sql)
-        .await
-        .map_err(|e| DbError::Query { doing: "updating the checksum".into(), reason: crate::db::describe(&e, "").0.message })?;
+    let sql = conn
+        .dialect()
+        .update_checksum(&ctx.config.version_table.value, &version_row(file));
+    conn.execute(&sql).await.map_err(|e| DbError::Query {
+        doing: "updating the checksum".into(),
+        reason: crate::db::describe(&e, "").0.message,
+    })?;
     if record.row.checksum == file.checksum {
-        ctx.shell.status("Unchanged", format_args!("revision {id}: checksum {} already matches", short(&file.checksum)));
+        ctx.shell.status(
+            "Unchanged",
+            format_args!(
+                "revision {id}: checksum {} already matches",
+                short(&file.checksum)
+            ),
+        );
     } else {
         ctx.shell.status(
             "Rehashed",
-            format_args!("revision {id}: checksum {} -> {}", short(&record.row.checksum), short(&file.checksum)),
+            format_args!(
+                "revision {id}: checksum {} -> {}",
+                short(&record.row.checksum),
+                short(&file.checksum)
+            ),
         );
     }
     Ok(())

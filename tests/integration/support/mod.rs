@@ -22,7 +22,10 @@ pub fn admin_url() -> String {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn unique(prefix: &str) -> String {
@@ -48,16 +51,23 @@ fn admin_connect(rt: &tokio::runtime::Runtime) -> PgConnection {
 fn sweep_leftovers(rt: &tokio::runtime::Runtime, conn: &mut PgConnection) {
     let names: Vec<String> = rt
         .block_on(
-            sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'bm\\_t\\_%'")
-                .fetch_all(&mut *conn),
+            sqlx::query_scalar(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 'bm\\_t\\_%'",
+            )
+            .fetch_all(&mut *conn),
         )
         .unwrap_or_default();
     for name in names {
-        let pid: Option<u32> = name.strip_prefix("bm_t_").and_then(|r| r.split('_').next()).and_then(|p| p.parse().ok());
+        let pid: Option<u32> = name
+            .strip_prefix("bm_t_")
+            .and_then(|r| r.split('_').next())
+            .and_then(|p| p.parse().ok());
         if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
             let _ = rt.block_on(
-                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                    .execute(&mut *conn),
+                sqlx::raw_sql(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut *conn),
             );
         }
     }
@@ -77,8 +87,10 @@ impl TestDb {
         let mut admin = admin_connect(&rt);
         SWEEP.call_once(|| sweep_leftovers(&rt, &mut admin));
         let name = unique("bm_t_");
-        rt.block_on(sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut admin))
-            .unwrap();
+        rt.block_on(
+            sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut admin),
+        )
+        .unwrap();
         let _ = rt.block_on(admin.close());
         TestDb {
             name,
@@ -97,23 +109,46 @@ impl TestDb {
     fn with_conn<T>(&self, f: impl FnOnce(&tokio::runtime::Runtime, &mut PgConnection) -> T) -> T {
         let mut guard = self.conn.lock().unwrap();
         if guard.is_none() {
-            *guard = Some(self.rt.block_on(PgConnection::connect(&self.url())).unwrap());
+            *guard = Some(
+                self.rt
+                    .block_on(PgConnection::connect(&self.url()))
+                    .unwrap(),
+            );
         }
         f(&self.rt, guard.as_mut().unwrap())
     }
 
     /// Runs SQL (several statements allowed).
     pub fn execute(&self, sql: &str) {
-        self.with_conn(|rt, c| rt.block_on(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(c)))
-            .unwrap();
+        self.with_conn(|rt, c| {
+            rt.block_on(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(c))
+        })
+        .unwrap();
     }
 
     /// The first column of every row, as text.
     pub fn strings(&self, sql: &str) -> Vec<String> {
         self.with_conn(|rt, c| {
-            let rows = rt.block_on(sqlx::query(AssertSqlSafe(sql.to_owned())).fetch_all(c)).unwrap();
-            rows.iter().map(|r| r.try_get::<Option<String>, _>(0).unwrap().unwrap_or_default()).collect()
+            let rows = rt
+                .block_on(sqlx::query(AssertSqlSafe(sql.to_owned())).fetch_all(c))
+                .unwrap();
+            rows.iter()
+                .map(|r| {
+                    r.try_get::<Option<String>, _>(0)
+                        .unwrap()
+                        .unwrap_or_default()
+                })
+                .collect()
         })
+    }
+
+    /// The URL of this database with `password` written verbatim as the password of the user-info
+    /// (the test server uses trust authentication, so any password is accepted).
+    pub fn url_with_password(&self, password: &str) -> String {
+        let mut url = url::Url::parse(&self.url()).unwrap();
+        url.set_password(Some("PASSWORD_PLACEHOLDER")).unwrap();
+        url.to_string()
+            .replacen("PASSWORD_PLACEHOLDER", password, 1)
     }
 
     /// Tables in `public`, sorted.
@@ -138,8 +173,11 @@ impl Drop for TestDb {
         }
         let mut admin = admin_connect(&self.rt);
         let _ = self.rt.block_on(
-            sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)))
-                .execute(&mut admin),
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut admin),
         );
     }
 }
@@ -166,13 +204,17 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 pub fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 impl TestProject {
     /// An empty folder.
     pub fn empty() -> TestProject {
-        let root = std::env::temp_dir().join("brainmig-tests").join(unique("p"));
+        let root = std::env::temp_dir()
+            .join("brainmig-tests")
+            .join(unique("p"));
         std::fs::create_dir_all(&root).unwrap();
         TestProject { root }
     }
@@ -230,15 +272,24 @@ impl TestProject {
     /// Runs `cargo-brainmig` against a PostgreSQL test database with `--migrations-dir migrations`.
     pub fn on(&self, db: &TestDb, args: &[&str]) -> Run {
         let mut run = self.brainmig(args);
-        run.cmd.args(["--migrations-dir", "migrations", "--database-url", &db.url()]);
+        run.cmd.args([
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &db.url(),
+        ]);
         run
     }
 
     /// The same against a SQLite file of this project.
     pub fn on_sqlite(&self, args: &[&str]) -> Run {
         let mut run = self.brainmig(args);
-        run.cmd
-            .args(["--migrations-dir", "migrations", "--database-url", &self.sqlite_url("app.db")]);
+        run.cmd.args([
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &self.sqlite_url("app.db"),
+        ]);
         run
     }
 }
@@ -270,8 +321,18 @@ impl Run {
         self
     }
 
+    /// Runs in `dir` instead of the project root.
+    pub fn in_dir(mut self, dir: &Path) -> Run {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     pub fn run(mut self) -> Outcome {
-        let Output { status, stdout, stderr } = self.cmd.output().unwrap();
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.cmd.output().unwrap();
         Outcome {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -282,14 +343,22 @@ impl Run {
     /// Runs and asserts exit code 0.
     pub fn success(self) -> Outcome {
         let out = self.run();
-        assert_eq!(out.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            out.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        );
         out
     }
 
     /// Runs and asserts the exit code.
     pub fn fails_with(self, code: i32) -> Outcome {
         let out = self.run();
-        assert_eq!(out.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            out.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        );
         out
     }
 }
@@ -297,13 +366,23 @@ impl Run {
 /// Reads a SQLite file's first column of every row as text.
 pub fn sqlite_strings(path: &Path, sql: &str) -> Vec<String> {
     let out = Command::new("sqlite3").arg(path).arg(sql).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The text of a revision file.
 pub fn rev(id: &str, parents: &[&str], up: &str, down: Option<&str>) -> String {
-    let mut text = format!("-- revision: {id}\n-- revises: {}\n-- message: revision {id}\n\n-- migrate:up\n{up}\n", parents.join(", "));
+    let mut text = format!(
+        "-- revision: {id}\n-- revises: {}\n-- message: revision {id}\n\n-- migrate:up\n{up}\n",
+        parents.join(", ")
+    );
     if let Some(down) = down {
         text.push_str(&format!("\n-- migrate:down\n{down}\n"));
     }
@@ -313,7 +392,10 @@ pub fn rev(id: &str, parents: &[&str], up: &str, down: Option<&str>) -> String {
 impl TestProject {
     /// Writes `migrations/<id>_r.sql`.
     pub fn revision(&self, id: &str, parents: &[&str], up: &str, down: Option<&str>) -> &Self {
-        self.write(&format!("migrations/{id}_r.sql"), &rev(id, parents, up, down));
+        self.write(
+            &format!("migrations/{id}_r.sql"),
+            &rev(id, parents, up, down),
+        );
         self
     }
 
@@ -323,8 +405,17 @@ impl TestProject {
         for i in 1..=n {
             let id = format!("{i:04}");
             let parent = format!("{:04}", i - 1);
-            let parents: Vec<&str> = if i == 1 { vec![] } else { vec![parent.as_str()] };
-            project.revision(&id, &parents, &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY);"), Some(&format!("DROP TABLE t{i};")));
+            let parents: Vec<&str> = if i == 1 {
+                vec![]
+            } else {
+                vec![parent.as_str()]
+            };
+            project.revision(
+                &id,
+                &parents,
+                &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY);"),
+                Some(&format!("DROP TABLE t{i};")),
+            );
         }
         project
     }
