@@ -267,10 +267,12 @@ impl Config {
         let Ok(iter) = dotenvy::from_path_iter(&path) else {
             return Ok(None);
         };
+        // Every line is read, so a broken line is reported even after the URL.
+        let mut found = None;
         for item in iter {
             match item {
                 Ok((key, value)) if key == self.url_env.value && !value.is_empty() => {
-                    return Ok(Some((value, path)));
+                    found.get_or_insert(value);
                 }
                 Ok(_) => {}
                 Err(dotenvy::Error::LineParse(line, _)) => {
@@ -282,7 +284,7 @@ impl Config {
                 Err(_) => return Err(ConfigError::DotEnv { path, line: 0 }),
             }
         }
-        Ok(None)
+        Ok(found.map(|url| (url, path)))
     }
 }
 

@@ -68,6 +68,14 @@ impl DatabaseUrl {
                 if parsed.host_str().is_none_or(str::is_empty) && !raw.contains("host=") {
                     return Err(invalid("it names no host"));
                 }
+                // The driver's own checks (port, parameters, escapes), so they count as bad
+                // configuration rather than as a failure to connect. Its messages name no values.
+                <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(raw).map_err(
+                    |e| {
+                        let message = e.to_string();
+                        invalid(message.trim_start_matches("error with configuration: "))
+                    },
+                )?;
                 Ok(DatabaseUrl::Postgres(raw.to_owned()))
             }
             "sqlite" => {
@@ -120,7 +128,14 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-const SECRET_PARAMS: &[&str] = &["password", "pass", "pwd", "passfile", "sslpassword"];
+const SECRET_PARAMS: &[&str] = &[
+    "password",
+    "pass",
+    "passwd",
+    "pwd",
+    "passfile",
+    "sslpassword",
+];
 
 /// Masks the password of any URL-shaped text, in the user-info part and in query parameters.
 ///

@@ -1,6 +1,16 @@
 //! End-to-end tests: the real `cargo-brainmig` binary against real PostgreSQL databases and
 //! SQLite files. One binary, so the crate and its dependencies are linked once.
 
+// Panicking on a broken test environment is the point of a test.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 mod support;
 
+mod concurrency;
+mod config;
+mod interrupt;
+mod loading;
+mod revisions;
+mod script;
+mod state;
 mod upgrade;

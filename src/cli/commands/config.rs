@@ -12,18 +12,23 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
     let (url, url_origin) = c.database_url()?;
     let path =
         |s: &Setting<std::path::PathBuf>| (s.value.display().to_string(), s.origin.to_string());
+    let discovered = if c.workspace_root.is_some() {
+        "cargo metadata"
+    } else {
+        "no cargo project: --migrations-dir"
+    };
     let mut rows: Vec<(&str, String, String)> = vec![
         (
             "workspace_root",
             c.workspace_root
                 .as_ref()
                 .map_or("(none)".into(), |p| p.display().to_string()),
-            "cargo metadata".into(),
+            discovered.into(),
         ),
         (
             "package",
             c.package.clone().unwrap_or_else(|| "(none)".into()),
-            "cargo metadata".into(),
+            discovered.into(),
         ),
     ];
     let (v, o) = path(&c.migrations);
