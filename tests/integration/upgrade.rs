@@ -259,3 +259,27 @@ fn concurrently_in_a_transactional_section_fails_with_a_hint() {
     assert!(out.stderr.contains("transaction:false"), "{}", out.stderr);
     assert_eq!(db.tables(), ["brainmig_version"]);
 }
+
+#[test]
+fn it_runs_as_a_cargo_subcommand_too() {
+    let project = TestProject::from_fixture("second-brain");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let out = std::process::Command::new("cargo")
+        .args(["brainmig", "up", "--color", "never"])
+        .current_dir(&project.root)
+        .env("PATH", path)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("applied 4 revision(s)"), "{stderr}");
+    assert!(project.path("data/second_brain.sqlite3").is_file());
+}
