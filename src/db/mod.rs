@@ -8,13 +8,14 @@ pub mod script;
 mod sqlite;
 
 use futures_util::StreamExt;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Row};
 
 pub use postgres::Canceller;
 pub use script::{Dialect, DurationSql, StepScript, VersionRow};
 
 use crate::config::DatabaseUrl;
 use crate::error::{DbError, DbMessage};
+use crate::source::RevisionId;
 
 /// A row of the version table as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,11 +166,18 @@ impl Connection {
             return Ok(Vec::new());
         }
         let sql = self.dialect().select_versions(table);
-        match self {
-            Connection::Postgres(pg) => pg.versions(&sql).await,
-            Connection::Sqlite(db) => db.versions(&sql).await,
-        }
-        .map_err(|e| query_error("reading the version table", &e))
+        let query = || sqlx::raw_sql(AssertSqlSafe(sql.clone()));
+        let decoded = match self {
+            Connection::Postgres(pg) => query()
+                .fetch_all(&mut pg.conn)
+                .await
+                .and_then(|rows| rows.iter().map(decode_version).collect()),
+            Connection::Sqlite(db) => query()
+                .fetch_all(&mut db.conn)
+                .await
+                .and_then(|rows| rows.iter().map(decode_version).collect()),
+        };
+        decoded.map_err(|e| query_error("reading the version table", &e))
     }
 
     /// Closes the connection politely.
@@ -179,6 +187,41 @@ impl Connection {
             Connection::Sqlite(db) => db.close().await,
         }
     }
+}
+
+/// One row of [`Dialect::select_versions`], which gives both backends the same column types.
+fn decode_version<'r, R>(r: &'r R) -> Result<AppliedRow, sqlx::Error>
+where
+    R: Row,
+    &'static str: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(AppliedRow {
+        row: VersionRow {
+            revision: stored_id(r.try_get("revision")?)?,
+            parents: stored_parents(&r.try_get::<String, _>("parents")?)?,
+            message: r.try_get("message")?,
+            checksum: r.try_get("checksum")?,
+            down_sql: r.try_get("down_sql")?,
+            down_transactional: r.try_get::<i64, _>("down_transactional")? != 0,
+        },
+        applied_at: r.try_get("applied_at")?,
+        duration_ms: r.try_get("duration_ms")?,
+    })
+}
+
+/// Ids read back from the version table, validated like ids from files.
+fn stored_id(text: String) -> Result<RevisionId, sqlx::Error> {
+    RevisionId::parse(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn stored_parents(text: &str) -> Result<Vec<RevisionId>, sqlx::Error> {
+    text.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| stored_id(p.to_owned()))
+        .collect()
 }
 
 async fn count_until_error(

@@ -5,12 +5,11 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, Row};
+use sqlx::{ConnectOptions, Connection as _, Row};
 
-use super::{AppliedRow, LockHolder, VersionRow};
+use super::LockHolder;
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
-use crate::source::RevisionId;
 
 pub struct PgDatabase {
     pub(super) conn: PgConnection,
@@ -102,28 +101,6 @@ impl PgDatabase {
         .await
     }
 
-    pub async fn versions(&mut self, sql: &str) -> Result<Vec<AppliedRow>, sqlx::Error> {
-        let rows = sqlx::query(AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AppliedRow {
-                    row: VersionRow {
-                        revision: stored_id(r.try_get("revision")?)?,
-                        parents: stored_parents(&r.try_get::<String, _>("parents")?)?,
-                        message: r.try_get("message")?,
-                        checksum: r.try_get("checksum")?,
-                        down_sql: r.try_get("down_sql")?,
-                        down_transactional: r.try_get("down_transactional")?,
-                    },
-                    applied_at: r.try_get("applied_at")?,
-                    duration_ms: r.try_get("duration_ms")?,
-                })
-            })
-            .collect()
-    }
-
     /// What it takes to cancel the statement running on `conn` from elsewhere.
     pub fn canceller(&self) -> Canceller {
         Canceller {
@@ -156,18 +133,6 @@ impl Canceller {
             let _ = conn.close().await;
         }
     }
-}
-
-/// Ids read back from the version table, validated like ids from files.
-pub(super) fn stored_id(text: String) -> Result<RevisionId, sqlx::Error> {
-    RevisionId::parse(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
-pub(super) fn stored_parents(text: &str) -> Result<Vec<RevisionId>, sqlx::Error> {
-    text.split(',')
-        .filter(|p| !p.is_empty())
-        .map(|p| stored_id(p.to_owned()))
-        .collect()
 }
 
 fn lock_key(table: &str) -> i64 {

@@ -114,15 +114,17 @@ impl Dialect {
     /// The query that lists applied revisions, oldest first, with `applied_at` as UTC text.
     pub fn select_versions(self, table: &str) -> String {
         let t = self.quote_table(table);
-        let applied_at = match self {
-            Dialect::Postgres => {
-                "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
-            }
-            Dialect::Sqlite => "applied_at",
+        // Text times and integer flags on both backends, so one decoder reads either.
+        let (applied_at, down_transactional) = match self {
+            Dialect::Postgres => (
+                "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')",
+                "down_transactional::int::bigint",
+            ),
+            Dialect::Sqlite => ("applied_at", "down_transactional"),
         };
         format!(
             "SELECT revision, parents, message, checksum, {applied_at} AS applied_at, duration_ms, down_sql, \
-             down_transactional FROM {t} ORDER BY applied_at, revision"
+             {down_transactional} AS down_transactional FROM {t} ORDER BY applied_at, revision"
         )
     }
 

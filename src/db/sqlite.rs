@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, Row};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _};
 
-use super::postgres::{stored_id, stored_parents};
-use super::{AppliedRow, LockHolder, OpenMode, VersionRow};
+use super::{LockHolder, OpenMode};
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
 
@@ -107,28 +106,6 @@ impl SqliteDatabase {
         )))
         .fetch_all(&mut self.conn)
         .await
-    }
-
-    pub async fn versions(&mut self, sql: &str) -> Result<Vec<AppliedRow>, sqlx::Error> {
-        let rows = sqlx::query(AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AppliedRow {
-                    row: VersionRow {
-                        revision: stored_id(r.try_get("revision")?)?,
-                        parents: stored_parents(&r.try_get::<String, _>("parents")?)?,
-                        message: r.try_get("message")?,
-                        checksum: r.try_get("checksum")?,
-                        down_sql: r.try_get("down_sql")?,
-                        down_transactional: r.try_get::<i64, _>("down_transactional")? != 0,
-                    },
-                    applied_at: r.try_get("applied_at")?,
-                    duration_ms: r.try_get("duration_ms")?,
-                })
-            })
-            .collect()
     }
 
     pub async fn close(mut self) {
