@@ -75,6 +75,22 @@ impl Connection {
         }
     }
 
+    /// The PostgreSQL connection, for introspection.
+    pub fn as_postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
+        match self {
+            Connection::Postgres(pg) => Some(&mut pg.conn),
+            Connection::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite connection, for introspection.
+    pub fn as_sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        match self {
+            Connection::Postgres(_) => None,
+            Connection::Sqlite(db) => Some(&mut db.conn),
+        }
+    }
+
     /// A handle that cancels the running statement from elsewhere (PostgreSQL only: SQLite runs
     /// in this process and has no server statement to cancel).
     pub fn canceller(&self) -> Option<Canceller> {
