@@ -460,6 +460,23 @@ pub enum PlanError {
         /// The heads.
         heads: Vec<RevisionId>,
     },
+    /// A `transaction:false` section stopped part-way in an earlier run.
+    #[error(
+        "revision `{id}` did not finish: its `transaction:false` {section} section stopped at {progress} statements{}",
+        next.as_ref().map(|n| format!(" (the first that did not run is at {n})")).unwrap_or_default()
+    )]
+    Incomplete {
+        /// The revision.
+        id: RevisionId,
+        /// `up` or `down`.
+        section: String,
+        /// As recorded, e.g. `up 2/5`.
+        progress: String,
+        /// `file:line` of the first statement that did not run.
+        next: Option<String>,
+        /// Its (first) parent, or `base`.
+        parent: String,
+    },
     /// `new --head REV` where REV already has children, without `--splice`.
     #[error("revision `{0}` is not a head: a new revision there would start a new branch")]
     NotAHead(RevisionId),
@@ -532,6 +549,12 @@ impl PlanError {
                 ids_plain(heads)
             ),
             PlanError::NotApplied(_) => "`cargo brainmig current` shows what is applied".into(),
+            PlanError::Incomplete { id, section, parent, .. } if section == "down" => format!(
+                "finish reverting it by hand and run `cargo brainmig stamp {parent}`, or redo what was reverted and run `cargo brainmig stamp {id}`"
+            ),
+            PlanError::Incomplete { id, parent, .. } => format!(
+                "run the remaining statements by hand and then `cargo brainmig stamp {id}`, or undo the ones that ran and then `cargo brainmig stamp {parent}`"
+            ),
             PlanError::NotAHead(_) => {
                 "name a head (`cargo brainmig heads` lists them), or pass `--splice` to branch on purpose".into()
             }
@@ -560,6 +583,18 @@ pub enum DbError {
         doing: String,
         /// The database's message.
         reason: String,
+    },
+    /// `--lock-timeout` passed while another run held the lock.
+    #[error(
+        "another brainmig run still holds the lock after {:.1}s{}",
+        waited.as_secs_f64(),
+        holder.as_ref().map(|h| format!("; it is held by {h}")).unwrap_or_default()
+    )]
+    LockTimeout {
+        /// How long we waited.
+        waited: std::time::Duration,
+        /// Who holds it, if the database can tell.
+        holder: Option<String>,
     },
     /// The version table exists with columns brainmig does not expect.
     #[error(
@@ -600,6 +635,9 @@ impl DbError {
             DbError::VersionTableShape { .. } => {
                 Some("set `version_table` in `[package.metadata.brainmig]` to a name no other table uses".into())
             }
+            DbError::LockTimeout { .. } => Some(
+                "wait for the other run (a deploy?) to finish, or raise `--lock-timeout`".into(),
+            ),
             DbError::Query { .. } => None,
         }
     }

@@ -223,35 +223,37 @@ async fn run_in_local_transaction(
 }
 
 /// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
-/// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The row is written last.
+/// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The version row is written
+/// first and says how far the section got after every statement, so a crash leaves a precise record.
 async fn run_statement_by_statement(
     conn: &mut Connection,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
-    let started = Instant::now();
-    let section: &Section = &step.section;
-    for (k, statement) in section.statements.iter().enumerate() {
-        let text = statement.text(&section.sql);
-        if let Err(error) = conn.execute(text).await {
-            let (db, offset) = describe(&error, text);
-            return Err(StepFailure {
-                db,
-                statement: Some(k),
-                offset: offset.map(|o| statement.start + o),
-                statements_done: Some(k),
-            });
-        }
-    }
     let script = script(
         conn.dialect(),
         table,
         step,
-        DurationSql::Measured(millis(started.elapsed())),
+        DurationSql::SinceTransactionStart,
     );
-    conn.execute(&script.bookkeeping)
-        .await
-        .map_err(|e| bookkeeping_failure(&e))
+    let section: &Section = &step.section;
+    for part in &script.parts {
+        let Err(error) = conn.execute(&part.sql).await else {
+            continue;
+        };
+        let Some(k) = part.statement else {
+            return Err(bookkeeping_failure(&error));
+        };
+        let statement = &section.statements[k];
+        let (db, offset) = describe(&error, &part.sql);
+        return Err(StepFailure {
+            db,
+            statement: Some(k),
+            offset: offset.map(|o| statement.start + o),
+            statements_done: Some(k),
+        });
+    }
+    Ok(())
 }
 
 fn plain_failure(error: &sqlx::Error) -> StepFailure {

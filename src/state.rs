@@ -145,6 +145,9 @@ impl State {
         direction: Direction,
         ignore_checksums: bool,
     ) -> Result<(), PlanError> {
+        if let Some(error) = self.incomplete_error() {
+            return Err(error);
+        }
         let missing = self.missing_files();
         if direction == Direction::Up && !missing.is_empty() {
             return Err(PlanError::MissingFiles {
@@ -163,6 +166,53 @@ impl State {
             });
         }
         Ok(())
+    }
+
+    /// Revisions whose `transaction:false` section stopped part-way (a crash or a failure).
+    pub fn incomplete(&self) -> Vec<usize> {
+        self.graph
+            .topological()
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.records[i]
+                    .as_ref()
+                    .is_some_and(|r| r.incomplete.is_some())
+            })
+            .collect()
+    }
+
+    /// The refusal for the first incomplete revision: what ran, what did not, and where.
+    fn incomplete_error(&self) -> Option<PlanError> {
+        let i = *self.incomplete().first()?;
+        let record = self.records[i].as_ref()?;
+        let progress = record.incomplete.clone().unwrap_or_default();
+        let (section, done) = progress.split_once(' ').unwrap_or((&progress, "0/0"));
+        let done: usize = done
+            .split('/')
+            .next()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0);
+        let next = self.files[i].as_ref().and_then(|f| {
+            let s = if section == "down" {
+                f.down.as_ref()?
+            } else {
+                &f.up
+            };
+            let statement = s.statements.get(done)?;
+            Some(format!("{}:{}", f.path.display(), s.file_line(statement)))
+        });
+        let node = self.graph.node(i);
+        Some(PlanError::Incomplete {
+            id: node.id.clone(),
+            section: section.to_owned(),
+            progress,
+            next,
+            parent: node
+                .parents
+                .first()
+                .map_or_else(|| "base".to_owned(), |&p| self.graph.node(p).id.to_string()),
+        })
     }
 
     /// The step that applies or reverts node `i`.

@@ -16,11 +16,18 @@ pub struct Context {
     pub shell: Shell,
     /// `--format`.
     pub format: Format,
+    /// `--lock-timeout`: how long to wait for another run's lock; `None` waits for ever.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 impl Context {
     /// Discovers the config from the current directory.
-    pub fn new(discovery: &DiscoveryArgs, shell: Shell, format: Format) -> Result<Self, Error> {
+    pub fn new(
+        discovery: &DiscoveryArgs,
+        shell: Shell,
+        format: Format,
+        lock_timeout: Option<std::time::Duration>,
+    ) -> Result<Self, Error> {
         let cwd = std::env::current_dir().map_err(|source| LoadError::Io {
             path: ".".into(),
             source,
@@ -30,6 +37,7 @@ impl Context {
             config,
             shell,
             format,
+            lock_timeout,
         })
     }
 
@@ -79,11 +87,13 @@ impl Context {
             .ok_or_else(|| LoadError::MissingDir(url.redacted().into()))?;
         let table = &self.config.version_table.value;
         let shell = &self.shell;
-        conn.lock(table, |holder| match holder.description {
-            Some(who) => shell.note(format_args!(
-                "waiting for another brainmig run to finish; it is held by {who}"
-            )),
-            None => shell.note("waiting for another brainmig run to finish"),
+        conn.lock(table, self.lock_timeout, |holder| {
+            match holder.description {
+                Some(who) => shell.note(format_args!(
+                    "waiting for another brainmig run to finish; the lock is held by {who}"
+                )),
+                None => shell.note("waiting for another brainmig run to finish"),
+            }
         })
         .await?;
         conn.ensure_version_table(table).await?;

@@ -57,6 +57,9 @@ struct GlobalArgs {
     /// Print more detail (for `current`, `history`, `heads`: each revision's file, times, checksum).
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Give up after waiting this many seconds for another run's lock (default: wait).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    lock_timeout: Option<std::time::Duration>,
     /// Output format of data commands.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     format: Format,
@@ -126,7 +129,12 @@ impl Cli {
             migrations_dir: self.global.migrations_dir,
             database_url: self.global.database_url,
         };
-        let ctx = Context::new(&discovery, shell, self.global.format)?;
+        let ctx = Context::new(
+            &discovery,
+            shell,
+            self.global.format,
+            self.global.lock_timeout,
+        )?;
         match self.command {
             Command::Init => commands::init::exec(&ctx),
             Command::New(args) => commands::new::exec(&ctx, &args),
@@ -143,6 +151,15 @@ impl Cli {
             Command::Config => commands::config::exec(&ctx),
         }
     }
+}
+
+/// `--lock-timeout 2.5`: non-negative seconds.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a number of seconds"))
 }
 
 #[cfg(test)]

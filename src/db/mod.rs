@@ -11,11 +11,14 @@ use futures_util::StreamExt;
 use sqlx::{AssertSqlSafe, Row};
 
 pub use postgres::Canceller;
-pub use script::{Dialect, DurationSql, StepScript, VersionRow};
+pub use script::{Dialect, DurationSql, Part, StepScript, VersionRow};
 
 use crate::config::DatabaseUrl;
 use crate::error::{DbError, DbMessage};
 use crate::source::RevisionId;
+
+/// How often a run with `--lock-timeout` checks whether the lock came free.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A row of the version table as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +29,8 @@ pub struct AppliedRow {
     pub applied_at: String,
     /// How long the revision took, in milliseconds.
     pub duration_ms: i64,
+    /// For a `transaction:false` section that did not finish: how far it got, e.g. `up 2/5`.
+    pub incomplete: Option<String>,
 }
 
 /// Whether a missing SQLite file may be created.
@@ -100,15 +105,17 @@ impl Connection {
         }
     }
 
-    /// Takes the run lock, calling `on_wait` once if another run holds it.
+    /// Takes the run lock, calling `on_wait` once if another run holds it, and giving up after
+    /// `timeout` if one is set.
     pub async fn lock(
         &mut self,
         table: &str,
+        timeout: Option<std::time::Duration>,
         on_wait: impl FnOnce(LockHolder),
     ) -> Result<(), DbError> {
         match self {
-            Connection::Postgres(pg) => pg.lock(table, on_wait).await,
-            Connection::Sqlite(db) => db.lock(on_wait).await,
+            Connection::Postgres(pg) => pg.lock(table, timeout, on_wait).await,
+            Connection::Sqlite(db) => db.lock(timeout, on_wait).await,
         }
     }
 
@@ -225,6 +232,7 @@ where
         },
         applied_at: r.try_get("applied_at")?,
         duration_ms: r.try_get("duration_ms")?,
+        incomplete: r.try_get("incomplete")?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! lock so that `transaction:false` sections and reconnects never drop it by accident.
 
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -52,6 +53,7 @@ impl PgDatabase {
     pub async fn lock(
         &mut self,
         table: &str,
+        timeout: Option<Duration>,
         on_wait: impl FnOnce(LockHolder),
     ) -> Result<(), DbError> {
         let key = lock_key(table);
@@ -60,20 +62,32 @@ impl PgDatabase {
             .connect()
             .await
             .map_err(|e| connect_error(&self.redacted_url, &e))?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(key)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| super::query_error("taking the run lock", &e))?;
-        if !got {
+        if !try_lock(&mut conn, key).await? {
+            let holder = lock_holder(&mut conn, key).await;
             on_wait(LockHolder {
-                description: lock_holder(&mut conn, key).await,
+                description: holder.clone(),
             });
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(key)
-                .execute(&mut conn)
-                .await
-                .map_err(|e| super::query_error("waiting for the run lock", &e))?;
+            match timeout {
+                None => {
+                    sqlx::query("SELECT pg_advisory_lock($1)")
+                        .bind(key)
+                        .execute(&mut conn)
+                        .await
+                        .map_err(|e| super::query_error("waiting for the run lock", &e))?;
+                }
+                Some(limit) => {
+                    let started = Instant::now();
+                    while !try_lock(&mut conn, key).await? {
+                        if started.elapsed() >= limit {
+                            return Err(DbError::LockTimeout {
+                                waited: limit,
+                                holder: lock_holder(&mut conn, key).await.or(holder),
+                            });
+                        }
+                        tokio::time::sleep(super::LOCK_POLL).await;
+                    }
+                }
+            }
         }
         self.lock_conn = Some((conn, key));
         Ok(())
@@ -133,6 +147,14 @@ impl Canceller {
             let _ = conn.close().await;
         }
     }
+}
+
+async fn try_lock(conn: &mut PgConnection, key: i64) -> Result<bool, DbError> {
+    sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(key)
+        .fetch_one(conn)
+        .await
+        .map_err(|e| super::query_error("taking the run lock", &e))
 }
 
 fn lock_key(table: &str) -> i64 {

@@ -25,6 +25,7 @@ pub const VERSION_COLUMNS: &[&str] = &[
     "duration_ms",
     "down_sql",
     "down_transactional",
+    "incomplete",
 ];
 
 /// What the version table records about one applied revision.
@@ -100,13 +101,13 @@ impl Dialect {
             Dialect::Postgres => format!(
                 "CREATE TABLE IF NOT EXISTS {t} (\n    revision TEXT PRIMARY KEY,\n    parents TEXT NOT NULL,\n    \
                  message TEXT NOT NULL,\n    checksum TEXT NOT NULL,\n    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n    \
-                 duration_ms BIGINT NOT NULL,\n    down_sql TEXT,\n    down_transactional BOOLEAN NOT NULL\n);"
+                 duration_ms BIGINT NOT NULL,\n    down_sql TEXT,\n    down_transactional BOOLEAN NOT NULL,\n    incomplete TEXT\n);"
             ),
             Dialect::Sqlite => format!(
                 "CREATE TABLE IF NOT EXISTS {t} (\n    revision TEXT PRIMARY KEY NOT NULL,\n    parents TEXT NOT NULL,\n    \
                  message TEXT NOT NULL,\n    checksum TEXT NOT NULL,\n    \
                  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),\n    \
-                 duration_ms INTEGER NOT NULL,\n    down_sql TEXT,\n    down_transactional INTEGER NOT NULL\n);"
+                 duration_ms INTEGER NOT NULL,\n    down_sql TEXT,\n    down_transactional INTEGER NOT NULL,\n    incomplete TEXT\n);"
             ),
         }
     }
@@ -124,7 +125,7 @@ impl Dialect {
         };
         format!(
             "SELECT revision, parents, message, checksum, {applied_at} AS applied_at, duration_ms, down_sql, \
-             {down_transactional} AS down_transactional FROM {t} ORDER BY applied_at, revision"
+             {down_transactional} AS down_transactional, incomplete FROM {t} ORDER BY applied_at, revision"
         )
     }
 
@@ -177,6 +178,33 @@ impl Dialect {
         )
     }
 
+    /// Records how far a `transaction:false` section got, e.g. `up 2/5`; `None` when it finished.
+    pub fn mark_incomplete(self, table: &str, revision: &RevisionId, progress: &str) -> String {
+        format!(
+            "UPDATE {} SET incomplete = {} WHERE revision = {};",
+            self.quote_table(table),
+            self.literal(progress),
+            self.literal(revision.as_str())
+        )
+    }
+
+    /// Marks a `transaction:false` up section complete, with its duration since the row was written.
+    pub fn mark_complete(self, table: &str, revision: &RevisionId) -> String {
+        let duration = match self {
+            Dialect::Postgres => {
+                "(extract(epoch FROM clock_timestamp() - applied_at) * 1000)::bigint"
+            }
+            Dialect::Sqlite => {
+                "CAST((julianday('now') - julianday(applied_at)) * 86400000 AS INTEGER)"
+            }
+        };
+        format!(
+            "UPDATE {} SET incomplete = NULL, duration_ms = {duration} WHERE revision = {};",
+            self.quote_table(table),
+            self.literal(revision.as_str())
+        )
+    }
+
     /// Opens a transaction.
     pub fn begin(self) -> &'static str {
         "BEGIN;"
@@ -198,6 +226,64 @@ pub struct StepScript {
     pub bookkeeping: String,
     /// False when the section's last statement already ends with `;`.
     needs_terminator: bool,
+    /// For `transaction:false` sections: the queries to send one by one.
+    pub parts: Vec<Part>,
+}
+
+/// One query of a `transaction:false` step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The SQL to send on its own.
+    pub sql: String,
+    /// Which statement of the section it is, or `None` for bookkeeping.
+    pub statement: Option<usize>,
+}
+
+/// Statements one by one, each followed by a note of how far the section got, so that a crash
+/// leaves a version row saying exactly what did and did not run.
+fn tracked_parts(
+    dialect: Dialect,
+    table: &str,
+    direction: Direction,
+    section: &Section,
+    row: &VersionRow,
+) -> Vec<Part> {
+    let total = section.statements.len();
+    let word = if direction == Direction::Up {
+        "up"
+    } else {
+        "down"
+    };
+    let progress = |done: usize| {
+        dialect.mark_incomplete(table, &row.revision, &format!("{word} {done}/{total}"))
+    };
+    let bookkeeping = |sql: String| Part {
+        sql,
+        statement: None,
+    };
+    let mut parts = vec![match direction {
+        Direction::Up => {
+            let mut insert = dialect.insert_version(table, row, DurationSql::Measured(0));
+            insert.push('\n');
+            insert.push_str(&progress(0));
+            bookkeeping(insert)
+        }
+        Direction::Down => bookkeeping(progress(0)),
+    }];
+    for (k, statement) in section.statements.iter().enumerate() {
+        parts.push(Part {
+            sql: statement.text(&section.sql).to_owned(),
+            statement: Some(k),
+        });
+        if k + 1 < total {
+            parts.push(bookkeeping(progress(k + 1)));
+        }
+    }
+    parts.push(bookkeeping(match direction {
+        Direction::Up => dialect.mark_complete(table, &row.revision),
+        Direction::Down => dialect.delete_version(table, &row.revision),
+    }));
+    parts
 }
 
 impl StepScript {
@@ -214,7 +300,13 @@ impl StepScript {
             Direction::Up => dialect.insert_version(table, row, duration),
             Direction::Down => dialect.delete_version(table, &row.revision),
         };
+        let parts = if section.transactional {
+            Vec::new()
+        } else {
+            tracked_parts(dialect, table, direction, section, row)
+        };
         StepScript {
+            parts,
             revision: row.revision.clone(),
             direction,
             transactional: section.transactional,
@@ -236,17 +328,28 @@ impl StepScript {
         }
     }
 
-    /// The step as one query string: section and bookkeeping in one transaction. Used for
-    /// transactional sections, and as the printed form of every step.
+    /// A transactional step as one query string: section and bookkeeping in one transaction.
     pub fn single_query(&self) -> String {
         let body = self.section_sql.trim_end();
         // The newline after the body ends a trailing `--` comment of the section.
         let end = if self.needs_terminator { "\n;\n" } else { "\n" };
+        format!("BEGIN;\n{body}{end}{}\nCOMMIT;\n", self.bookkeeping)
+    }
+
+    /// The step as `--sql` prints it: exactly what the executor sends.
+    pub fn printed(&self) -> String {
         if self.transactional {
-            format!("BEGIN;\n{body}{end}{}\nCOMMIT;\n", self.bookkeeping)
-        } else {
-            format!("{body}{end}{}\n", self.bookkeeping)
+            return self.single_query();
         }
+        let mut out = String::new();
+        for part in &self.parts {
+            out.push_str(part.sql.trim_end());
+            if part.statement.is_some() && !part.sql.trim_end().ends_with(';') {
+                out.push_str("\n;");
+            }
+            out.push('\n');
+        }
+        out
     }
 }
 

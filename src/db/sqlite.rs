@@ -2,8 +2,9 @@
 //! released by the operating system if the process dies.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _};
@@ -57,8 +58,12 @@ impl SqliteDatabase {
         }))
     }
 
-    /// Locks `<file>.brainmig-lock`; in-memory databases need no lock.
-    pub async fn lock(&mut self, on_wait: impl FnOnce(LockHolder)) -> Result<(), DbError> {
+    /// Locks `<file>.brainmig-lock` and writes who holds it there; in-memory databases need no lock.
+    pub async fn lock(
+        &mut self,
+        timeout: Option<Duration>,
+        on_wait: impl FnOnce(LockHolder),
+    ) -> Result<(), DbError> {
         let Some(path) = &self.path else {
             return Ok(());
         };
@@ -69,30 +74,54 @@ impl SqliteDatabase {
             doing: format!("locking `{}`", lock_path.display()),
             reason: e.to_string(),
         };
-        let file = File::options()
+        let mut file = File::options()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&lock_path)
             .map_err(io_error)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                on_wait(LockHolder { description: None });
-                let file = file.try_clone().map_err(io_error)?;
-                tokio::task::spawn_blocking(move || file.lock())
-                    .await
-                    .map_err(|e| io_error(std::io::Error::other(e)))?
-                    .map_err(io_error)?;
+        let holder = || {
+            std::fs::read_to_string(&lock_path)
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        };
+        let started = Instant::now();
+        let mut told = Some(on_wait);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_error(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(e)),
+            if let Some(on_wait) = told.take() {
+                on_wait(LockHolder {
+                    description: holder(),
+                });
+            }
+            if timeout.is_some_and(|limit| started.elapsed() >= limit) {
+                return Err(DbError::LockTimeout {
+                    waited: timeout.unwrap_or_default(),
+                    holder: holder(),
+                });
+            }
+            tokio::time::sleep(super::LOCK_POLL).await;
         }
+        // Tell a waiting run who is holding it.
+        let _ = file.set_len(0);
+        let _ = writeln!(
+            file,
+            "cargo-brainmig (pid {}, since {})",
+            std::process::id(),
+            crate::scaffold::UtcTime::now().header()
+        );
         self.lock_file = Some(file);
         Ok(())
     }
 
     pub fn unlock(&mut self) {
         if let Some(file) = self.lock_file.take() {
+            let _ = file.set_len(0);
             let _ = file.unlock();
         }
     }

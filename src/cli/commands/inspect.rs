@@ -47,6 +47,7 @@ fn describe(state: &State, i: usize, heads: &[usize]) -> Value {
         "checksum": file.map(|f| f.checksum.clone()).or_else(|| record.map(|r| r.row.checksum.clone())),
         "checksum_changed": matches!((file, record), (Some(f), Some(r)) if f.checksum != r.row.checksum),
         "file_missing": file.is_none(),
+        "incomplete": record.and_then(|r| r.incomplete.clone()),
         "has_down": file.map_or_else(|| record.is_some_and(|r| r.row.down_sql.is_some()), |f| f.down.is_some()),
     })
 }
@@ -81,6 +82,12 @@ fn line(state: &State, i: usize, heads: &[usize], verbose: bool) -> String {
     }
     if state.files[i].is_none() {
         tags.push(alert_style("(file missing)"));
+    }
+    if let Some(progress) = state.records[i]
+        .as_ref()
+        .and_then(|r| r.incomplete.as_ref())
+    {
+        tags.push(alert_style(format!("(incomplete: {progress})")));
     }
     if matches!((&state.files[i], &state.records[i]), (Some(f), Some(r)) if f.checksum != r.row.checksum)
     {
@@ -162,6 +169,16 @@ fn warn_about_state(ctx: &Context, state: &State) {
         ctx.shell.warn(format_args!(
             "Revision not found: the database records {} with no file here; restore the file, `down` past it, or `stamp` a known revision",
             ids.join(", ")
+        ));
+    }
+    for i in state.incomplete() {
+        let progress = state.records[i]
+            .as_ref()
+            .and_then(|r| r.incomplete.clone())
+            .unwrap_or_default();
+        ctx.shell.warn(format_args!(
+            "revision {} did not finish its `transaction:false` section ({progress}); `cargo brainmig up` explains what to do",
+            state.graph.node(i).id
         ));
     }
     for i in state.checksum_mismatches() {

@@ -220,7 +220,7 @@ fn render_script(
             &step.row,
             DurationSql::SinceTransactionStart,
         );
-        out.push_str(&script.single_query());
+        out.push_str(&script.printed());
         out.push('\n');
     }
     out

@@ -70,6 +70,9 @@ async fn stamp_locked(
     let table = &ctx.config.version_table.value;
     let dialect = conn.dialect();
     let mut sql = String::from("BEGIN;\n");
+    // A revision whose `transaction:false` section stopped part-way is re-recorded as complete
+    // when stamped, and forgotten otherwise.
+    let incomplete: BTreeSet<usize> = state.incomplete().into_iter().collect();
     let (remove, add): (Vec<usize>, Vec<usize>) = if purge {
         sql.push_str(&format!("DELETE FROM {};\n", dialect.quote_table(table)));
         (applied.iter().copied().collect(), g.in_order(&wanted))
@@ -82,12 +85,15 @@ async fn stamp_locked(
                 .collect(),
             g.in_order(&wanted)
                 .into_iter()
-                .filter(|i| !applied.contains(i))
+                .filter(|i| !applied.contains(i) || incomplete.contains(i))
                 .collect(),
         )
     };
     if !purge {
-        for &i in &remove {
+        for &i in remove
+            .iter()
+            .chain(incomplete.iter().filter(|i| wanted.contains(i)))
+        {
             sql.push_str(&dialect.delete_version(table, &g.node(i).id));
             sql.push('\n');
         }
