@@ -403,3 +403,18 @@ fn connection_problems_each_get_one_clear_message() {
     assert_eq!(db.tables(), Vec::<String>::new());
     db.execute(&format!("DROP OWNED BY \"{role}\"; DROP ROLE \"{role}\""));
 }
+
+#[test]
+fn four_concurrent_ups_on_sqlite_apply_each_revision_once() {
+    let project = logged_chain(30);
+    let url = project.sqlite_url("app.db");
+    let children: Vec<Child> = (0..4).map(|_| spawn(&project, &url, &["up"])).collect();
+    for (code, stderr) in children.into_iter().map(finish) {
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let counts = crate::support::sqlite_strings(
+        &project.path("app.db"),
+        "SELECT count(*) || '/' || count(DISTINCT revision) FROM run_log",
+    );
+    assert_eq!(counts, ["30/30"]);
+}

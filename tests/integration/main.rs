@@ -6,8 +6,8 @@
 
 mod support;
 
-mod concurrency;
 mod config;
+mod faults;
 mod interrupt;
 mod loading;
 mod revisions;
