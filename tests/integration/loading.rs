@@ -558,6 +558,69 @@ cases! {
         postgres: true,
         ..CASE
     };
+
+    // ---- relative targets, merges, scaffolding --------------------------------------------------
+
+    down_beyond_base => Case {
+        applied: &[("0001_notes.sql", ROOT)],
+        args: &["down", "-3"],
+        code: 2,
+        stderr: &["error: cannot go down 3 revisions: only 1 applied"],
+        postgres: true,
+        ..CASE
+    };
+
+    up_beyond_head => Case {
+        files: &[("0001_notes.sql", ROOT.as_bytes())],
+        args: &["up", "+2"],
+        code: 2,
+        stderr: &["error: cannot go up 2 revisions: only 1 pending"],
+        postgres: true,
+        ..CASE
+    };
+
+    merge_of_a_revision_with_itself => Case {
+        applied: &[("0001_notes.sql", ROOT)],
+        args: &["merge", "-m", "join", "0001", "0001"],
+        code: 2,
+        stderr: &["error: a merge needs at least two distinct revisions, got `0001`"],
+        ..CASE
+    };
+
+    unwritable_migrations_folder_for_new => Case {
+        create_dir: false,
+        // Even root cannot create files under /proc.
+        prepare: |dir| std::os::unix::fs::symlink("/proc/self/fdinfo", dir).expect("symlink"),
+        args: &["new", "-m", "add notes"],
+        stderr: &["error: cannot write `migrations/0001_add_notes.sql`", "caused by:", "help: check that the migrations folder exists and is writable"],
+        ..CASE
+    };
+
+    unterminated_string_in_a_transaction_false_section => Case {
+        applied: &[("0001_notes.sql", ROOT)],
+        files: &[(
+            "0002_index.sql",
+            b"-- revision: 0002\n-- revises: 0001\n\n-- migrate:up transaction:false\n\
+              CREATE INDEX CONCURRENTLY notes_body_idx ON notes (body);\nINSERT INTO notes (body) VALUES ('oops);\n",
+        )],
+        stderr: &["migrations/0002_index.sql:6: unterminated string literal (it opens here)"],
+        not_stderr: &["Applied 0002"],
+        postgres: true,
+        ..CASE
+    };
+
+    unterminated_dollar_quote_at_the_end_of_a_50_mb_file => Case {
+        applied: &[("0001_notes.sql", ROOT)],
+        prepare: |dir| {
+            let mut text = String::from("-- revision: 0002\n-- revises: 0001\n\n-- migrate:up\n");
+            let line = "INSERT INTO notes (body) VALUES ('a row of a large data migration');\n";
+            text.push_str(&line.repeat(50 * 1024 * 1024 / line.len()));
+            text.push_str("SELECT $$ never closed;\n");
+            std::fs::write(dir.join("0002_bulk.sql"), text).expect("write the large file");
+        },
+        stderr: &["migrations/0002_bulk.sql:", "unterminated dollar-quoted string `$$` (it opens here)"],
+        ..CASE
+    };
 }
 
 // ---- files that look odd but are accepted ---------------------------------------------------
