@@ -15,6 +15,8 @@ pub mod exit_code {
     pub const FAILURE: u8 = 1;
     /// Bad usage or configuration: unknown flag, bad target, bad config key, malformed URL.
     pub const USAGE: u8 = 2;
+    /// `test-roundtrip`: a revision's downgrade did not undo its upgrade (or a step failed).
+    pub const ROUNDTRIP_FAILED: u8 = 3;
     /// Interrupted by Ctrl-C: the revision in flight was rolled back, earlier ones stay applied.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -40,6 +42,15 @@ pub enum Error {
     /// Writing a new revision or the template failed.
     #[error(transparent)]
     Scaffold(#[from] ScaffoldError),
+    /// `test-roundtrip` found revisions whose downgrade does not undo their upgrade.
+    #[error("{failed} check(s) failed the round trip")]
+    RoundtripFailed {
+        /// How many revisions (and the final base check) failed.
+        failed: usize,
+    },
+    /// Ctrl-C outside a migration run (which reports through [`RunError`]).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl Error {
@@ -48,6 +59,8 @@ impl Error {
         match self {
             Error::Config(_) => exit_code::USAGE,
             Error::Run(run) if run.interrupted => exit_code::INTERRUPTED,
+            Error::Interrupted => exit_code::INTERRUPTED,
+            Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
@@ -65,6 +78,11 @@ impl Error {
             Error::Db(e) => e.hint(),
             Error::Run(e) => e.suggestion(),
             Error::Scaffold(e) => e.hint(),
+            Error::RoundtripFailed { .. } => Some(
+                "fix each down section so that it removes exactly what its up section created"
+                    .into(),
+            ),
+            Error::Interrupted => None,
         }
     }
 }
@@ -584,6 +602,12 @@ pub enum DbError {
         /// The database's message.
         reason: String,
     },
+    /// The server would not let us create a scratch database.
+    #[error("cannot create a scratch database on the server: {reason}")]
+    ScratchRefused {
+        /// The database's words.
+        reason: String,
+    },
     /// `--lock-timeout` passed while another run held the lock.
     #[error(
         "another brainmig run still holds the lock after {:.1}s{}",
@@ -635,6 +659,9 @@ impl DbError {
             DbError::VersionTableShape { .. } => {
                 Some("set `version_table` in `[package.metadata.brainmig]` to a name no other table uses".into())
             }
+            DbError::ScratchRefused { .. } => Some(
+                "test-roundtrip works only in a database of its own (`brainmig_rt_...`), never in yours: grant the user CREATEDB, or point `--database-url` at a server where it may create one".into(),
+            ),
             DbError::LockTimeout { .. } => Some(
                 "wait for the other run (a deploy?) to finish, or raise `--lock-timeout`".into(),
             ),

@@ -13,7 +13,9 @@ pub mod executor;
 pub mod graph;
 pub mod output;
 pub mod plan;
+pub mod roundtrip;
 pub mod scaffold;
+pub mod schema;
 pub mod source;
 pub mod state;
 

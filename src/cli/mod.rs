@@ -94,6 +94,13 @@ enum Command {
     Stamp(commands::stamp::StampArgs),
     /// Record the current checksum of an applied revision after reviewing its change.
     Rehash(commands::stamp::RehashArgs),
+    /// Prove that every downgrade undoes its upgrade, in a scratch database.
+    ///
+    /// For each revision: upgrade, downgrade, upgrade again, comparing schema snapshots; then
+    /// downgrade everything. The configured database is never touched: on PostgreSQL a
+    /// `brainmig_rt_...` database is created on the same server and dropped afterwards; on SQLite a
+    /// temporary file is used. Exit code 3 when a revision fails the round trip.
+    TestRoundtrip(commands::roundtrip::RoundtripArgs),
     /// Print the resolved settings and where each came from.
     Config,
 }
@@ -148,6 +155,7 @@ impl Cli {
             Command::Merge(args) => commands::new::merge(&ctx, &args),
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
             Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
+            Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,
             Command::Config => commands::config::exec(&ctx),
         }
     }

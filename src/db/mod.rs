@@ -4,6 +4,7 @@
 //! lock); what a step means is decided by the executor, and the text comes from [`script`].
 
 mod postgres;
+pub mod scratch;
 pub mod script;
 mod sqlite;
 

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod progress;
+mod roundtrip;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -11,6 +12,7 @@ use std::io::{IsTerminal, Write};
 use console::style;
 
 pub use progress::RunProgress;
+pub use roundtrip::{RoundtripBar, RoundtripView};
 
 use crate::error::Error;
 
@@ -83,6 +85,14 @@ impl Shell {
     pub fn progress(&self, total: usize) -> RunProgress {
         RunProgress::new(
             progress::bar_enabled(self.verbosity, self.stderr_is_tty, total),
+            self.verbosity,
+        )
+    }
+
+    /// A progress reporter for `test-roundtrip`.
+    pub fn roundtrip_progress(&self) -> RoundtripBar {
+        RoundtripBar::new(
+            self.stderr_is_tty && self.verbosity != Verbosity::Quiet,
             self.verbosity,
         )
     }

@@ -11,6 +11,8 @@ mod faults;
 mod interrupt;
 mod loading;
 mod revisions;
+mod roundtrip;
+mod schema;
 mod script;
 mod state;
 mod upgrade;

@@ -4,5 +4,6 @@ pub mod config;
 pub mod init;
 pub mod inspect;
 pub mod new;
+pub mod roundtrip;
 pub mod run;
 pub mod stamp;

@@ -1,0 +1,153 @@
+//! How `test-roundtrip` looks: progress while it runs, then a table and a summary.
+
+#![allow(clippy::print_stderr)]
+
+use console::style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Verbosity;
+use crate::roundtrip::{Report, RevisionResult, RoundtripProgress, Status};
+use crate::source::RevisionId;
+
+/// A bar on a terminal, a line per revision otherwise.
+pub struct RoundtripBar {
+    bar: Option<ProgressBar>,
+    verbosity: Verbosity,
+}
+
+impl RoundtripBar {
+    pub(super) fn new(bar: bool, verbosity: Verbosity) -> Self {
+        RoundtripBar {
+            bar: bar.then(ProgressBar::hidden),
+            verbosity,
+        }
+    }
+}
+
+impl RoundtripProgress for RoundtripBar {
+    fn start(&mut self, revision: &RevisionId, message: &str, index: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            if index == 0 {
+                bar.set_length(total as u64);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_prefix("Round trip");
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            bar.set_message(format!("{revision} {message}"));
+        }
+    }
+
+    fn finish(&mut self, result: &RevisionResult) {
+        let line = format!(
+            "{} {} {} {}",
+            status_word(result.status),
+            result.revision,
+            result.message,
+            style(format!("({} ms)", result.duration_ms))
+                .dim()
+                .for_stderr()
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None if self.verbosity >= Verbosity::Normal => eprintln!("{line}"),
+            None => {}
+        }
+    }
+
+    fn done(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `      Passed`, cargo-style: padded first, then styled, so colours do not upset the width.
+fn status_word(status: Status) -> String {
+    let word = |w: &str| format!("{w:>12}");
+    match status {
+        Status::Passed => style(word("Passed")).green().bold(),
+        Status::Failed => style(word("FAILED")).red().bold(),
+        Status::NotRun => style(word("Skipped")).yellow().bold(),
+    }
+    .for_stderr()
+    .to_string()
+}
+
+/// The report, rendered.
+pub struct RoundtripView<'a> {
+    report: &'a Report,
+}
+
+impl<'a> RoundtripView<'a> {
+    /// Wraps a report.
+    pub fn new(report: &'a Report) -> Self {
+        RoundtripView { report }
+    }
+
+    /// One row per revision with its result and time, each problem under its row.
+    pub fn table(&self) -> String {
+        let rows: Vec<&RevisionResult> = self
+            .report
+            .revisions
+            .iter()
+            .chain(std::iter::once(&self.report.base))
+            .collect();
+        let width = rows
+            .iter()
+            .map(|r| r.revision.as_str().len())
+            .max()
+            .unwrap_or(8)
+            .max(8);
+        let mut out = format!("{:<width$}  result  {:>8}  message\n", "revision", "time");
+        for r in rows {
+            let word = match r.status {
+                Status::Passed => style("pass  ").green(),
+                Status::Failed => style("FAIL  ").red().bold(),
+                Status::NotRun => style("skip  ").yellow(),
+            };
+            out.push_str(&format!(
+                "{:<width$}  {word}  {:>5} ms  {}\n",
+                r.revision, r.duration_ms, r.message
+            ));
+            for problem in &r.problems {
+                out.push_str(&format!("{:<width$}    - {problem}\n", ""));
+            }
+        }
+        out
+    }
+
+    /// `4 passed, 1 failed, 0 not run; downgrade to base passed`.
+    pub fn summary(&self) -> String {
+        let count = |s: Status| {
+            self.report
+                .revisions
+                .iter()
+                .filter(|r| r.status == s)
+                .count()
+        };
+        let base = match self.report.base.status {
+            Status::Passed => "passed",
+            Status::Failed => "FAILED",
+            Status::NotRun => "not run",
+        };
+        let skipped = match self.report.skipped_before_from {
+            0 => String::new(),
+            n => format!(" ({n} earlier revision(s) applied without checks)"),
+        };
+        format!(
+            "{} passed, {} failed, {} not run; downgrade to base {base}{skipped}",
+            count(Status::Passed),
+            count(Status::Failed),
+            count(Status::NotRun)
+        )
+    }
+}
