@@ -88,3 +88,56 @@ mod tests {
         }
     }
 }
+
+/// The invariants of `fuzz/fuzz_targets/target_expr.rs`, so that the normal test suite keeps
+/// them honest: parsing never panics, and whatever parses prints back to itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text near the grammar (signs, digits, id characters, keywords, huge numbers) or anything.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[+-]{0,2}[0-9a-zA-Z-]{0,12}",
+            "[+-]?[0-9]{17,22}",
+            proptest::sample::select(vec!["head", "heads", "base", "Head", "head ", "+", "-"])
+                .prop_map(str::to_owned),
+            any::<i64>().prop_map(|n| format!("{n:+}")),
+            "(?s).{0,16}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_parses_prints_back_to_the_same_target(s in text()) {
+            if let Ok(target) = s.parse::<Target>() {
+                let printed = target.to_string();
+                prop_assert_eq!(printed.parse::<Target>().ok(), Some(target.clone()));
+                match target {
+                    Target::Relative(n) => prop_assert_ne!(n, 0),
+                    Target::Revision(r) => {
+                        prop_assert!(!r.is_empty() && !r.starts_with(['+', '-']));
+                        prop_assert_eq!(&printed, &s);
+                    }
+                    _ => prop_assert_eq!(&printed, &s),
+                }
+            }
+        }
+
+        #[test]
+        fn every_target_round_trips(
+            target in prop_oneof![
+                Just(Target::Head),
+                Just(Target::Heads),
+                Just(Target::Base),
+                any::<i64>().prop_filter("nonzero", |&n| n != 0).prop_map(Target::Relative),
+                "[0-9a-zA-Z][0-9a-zA-Z-]{0,12}"
+                    .prop_filter("not a keyword", |r| !["head", "heads", "base"].contains(&r.as_str()))
+                    .prop_map(Target::Revision),
+            ],
+        ) {
+            prop_assert_eq!(target.to_string().parse::<Target>().ok(), Some(target));
+        }
+    }
+}

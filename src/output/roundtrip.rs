@@ -105,10 +105,11 @@ impl<'a> RoundtripView<'a> {
             .iter()
             .map(|r| r.revision.as_str().len())
             .max()
-            .unwrap_or(8)
-            .max(8);
-        let mut out = format!("{:<width$}  result  {:>8}  message\n", "revision", "time");
+            .unwrap_or(0)
+            .max("revision".len());
+        let mut out = format!("{:<width$}  result      time  message\n", "revision");
         for r in rows {
+            // Pad before styling, so escape codes do not upset the columns.
             let word = match r.status {
                 Status::Passed => style("pass  ").green(),
                 Status::Failed => style("FAIL  ").red().bold(),
@@ -116,10 +117,12 @@ impl<'a> RoundtripView<'a> {
             };
             out.push_str(&format!(
                 "{:<width$}  {word}  {:>5} ms  {}\n",
-                r.revision, r.duration_ms, r.message
+                r.revision.as_str(),
+                r.duration_ms,
+                r.message
             ));
             for problem in &r.problems {
-                out.push_str(&format!("{:<width$}    - {problem}\n", ""));
+                out.push_str(&format!("    - {problem}\n"));
             }
         }
         out

@@ -388,3 +388,156 @@ mod tests {
         assert_eq!((e.line, e.kind), (Some(3), ParseErrorKind::InvalidUtf8));
     }
 }
+
+/// The invariants of `fuzz/fuzz_targets/parse_file.rs`, on generated files and arbitrary bytes,
+/// so that the normal test suite keeps them honest.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::source::statements::properties::{check_statements, lexable_sql, sql};
+    use proptest::prelude::*;
+
+    const PATH: &str = "0001_x.sql";
+
+    /// What a stored section must satisfy: its statements are what the splitter finds in its SQL.
+    fn check_section(section: &Section) -> Result<(), TestCaseError> {
+        prop_assert!(section.first_line >= 2);
+        let again = statements::split(&section.sql).expect("a parsed section re-splits");
+        prop_assert_eq!(&again, &section.statements);
+        check_statements(&section.sql, &section.statements)
+    }
+
+    fn check_parsed(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let parsed = parse(Path::new(PATH), bytes);
+        if let Ok(file) = &parsed {
+            prop_assert_eq!(file.id.as_str(), "0001");
+            check_section(&file.up)?;
+            if let Some(down) = &file.down {
+                check_section(down)?;
+            }
+            prop_assert_eq!(
+                &statements::checksum(&file.up.sql).expect("lexes"),
+                &file.checksum
+            );
+        }
+        // CRLF line endings and a leading BOM parse to exactly the same result, errors included.
+        if !bytes.contains(&b'\r') {
+            let crlf: Vec<u8> = bytes
+                .iter()
+                .flat_map(|&b| {
+                    if b == b'\n' {
+                        vec![b'\r', b'\n']
+                    } else {
+                        vec![b]
+                    }
+                })
+                .collect();
+            prop_assert_eq!(&parse(Path::new(PATH), &crlf), &parsed);
+        }
+        if !bytes.starts_with("\u{feff}".as_bytes()) {
+            let bom = [b"\xef\xbb\xbf", bytes].concat();
+            prop_assert_eq!(&parse(Path::new(PATH), &bom), &parsed);
+        }
+        Ok(())
+    }
+
+    /// A generated file and what it says.
+    #[derive(Debug, Clone)]
+    struct Generated {
+        text: String,
+        parents: Vec<String>,
+        message: String,
+        /// The SQL and whether the section is transactional.
+        up: (String, bool),
+        down: Option<(String, bool)>,
+    }
+
+    /// A well-formed file: header lines (the revision, `revises`, `message`, maybe `created`,
+    /// free comments and blank lines, in any order), then an up section and maybe a down section,
+    /// in either order, with or without `transaction:false`.
+    fn file() -> impl Strategy<Value = Generated> {
+        let header = (
+            proptest::sample::subsequence(vec!["a", "b", "0000", "x-1"], 0..=3),
+            "[A-Za-z0-9 ,.]{0,20}",
+            proptest::collection::vec(
+                proptest::sample::select(vec!["", "-- Note: prose", "-- plain words", "  "]),
+                0..3,
+            ),
+            any::<bool>(),
+        )
+            .prop_flat_map(|(parents, message, extra, created)| {
+                let mut lines = vec![
+                    "-- revision: 0001".to_owned(),
+                    format!("-- revises: {}", parents.join(", ")),
+                    format!("-- message: {message}"),
+                ];
+                if created {
+                    lines.push("-- created: 2026-11-24 10:31:07 UTC".to_owned());
+                }
+                lines.extend(extra.into_iter().map(str::to_owned));
+                let parents: Vec<String> = parents.into_iter().map(str::to_owned).collect();
+                (
+                    Just(lines).prop_shuffle(),
+                    Just(parents),
+                    Just(message.trim().to_owned()),
+                )
+            });
+        (
+            header,
+            lexable_sql(),
+            proptest::option::of(lexable_sql()),
+            any::<(bool, bool, bool)>(),
+        )
+            .prop_map(
+                |((lines, parents, message), up, down, (up_tx, down_tx, down_first))| {
+                    let marker = |which: &str, tx: bool| {
+                        let option = if tx { "" } else { " transaction:false" };
+                        format!("-- migrate:{which}{option}\n")
+                    };
+                    let up_part = format!("{}{up}", marker("up", up_tx));
+                    let down_part = down
+                        .as_ref()
+                        .map(|d| format!("{}{d}", marker("down", down_tx)))
+                        .unwrap_or_default();
+                    let body = if down_first {
+                        format!("{down_part}{up_part}")
+                    } else {
+                        format!("{up_part}{down_part}")
+                    };
+                    Generated {
+                        text: format!("{}\n{body}", lines.join("\n")),
+                        parents,
+                        message,
+                        up: (up, up_tx),
+                        down: down.map(|d| (d, down_tx)),
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            check_parsed(&bytes)?;
+        }
+
+        #[test]
+        fn files_of_arbitrary_sql_never_panic(up in sql(), down in sql(), header in any::<bool>()) {
+            let revision = if header { "-- revision: 0001\n" } else { "" };
+            let text = format!("{revision}-- migrate:up\n{up}\n-- migrate:down\n{down}");
+            check_parsed(text.as_bytes())?;
+        }
+
+        #[test]
+        fn well_formed_files_parse_to_what_they_say(generated in file()) {
+            let bytes = generated.text.as_bytes();
+            check_parsed(bytes)?;
+            let file = parse(Path::new(PATH), bytes).expect("well-formed");
+            let parents: Vec<&str> = file.parents.iter().map(RevisionId::as_str).collect();
+            prop_assert_eq!(parents, generated.parents.iter().map(String::as_str).collect::<Vec<_>>());
+            prop_assert_eq!(&file.message, &generated.message);
+            prop_assert_eq!((file.up.sql, file.up.transactional), generated.up);
+            prop_assert_eq!(file.down.map(|d| (d.sql, d.transactional)), generated.down);
+        }
+    }
+}

@@ -231,3 +231,170 @@ mod tests {
         );
     }
 }
+
+/// The invariants of `fuzz/fuzz_targets/split_statements.rs`, on generated SQL, so that the normal
+/// test suite keeps them honest.
+#[cfg(test)]
+pub(super) mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of SQL that exercise the lexer and the splitter: quotes, dollar bodies, (nested)
+    /// comments, block bodies and multi-byte characters. Each lexes on its own.
+    const BALANCED: &[&str] = &[
+        "select",
+        "1",
+        "a",
+        "$1",
+        "a$b",
+        ";",
+        "(",
+        ")",
+        ",",
+        " ",
+        "\n",
+        "\t",
+        "'a;b'",
+        "'it''s'",
+        "E'x\\'y;'",
+        "e'\\\\'",
+        "\"q;\"\"id\"",
+        "$$ x; $$",
+        "$t$ ; $$ ; $t$",
+        "/* a /* b */ ; */",
+        "-- c ;\n",
+        "CREATE",
+        "TRIGGER",
+        "FUNCTION",
+        "PROCEDURE",
+        "BEGIN",
+        "ATOMIC",
+        "CASE",
+        "END",
+        "é",
+        "☃",
+    ];
+
+    /// Stray openers and closers, and line-ending and escape characters.
+    const STRAY: &[&str] = &[
+        "'", "\"", "$", "$t$", "/*", "*/", "-", "/", "\r\n", "\r", "\\",
+    ];
+
+    /// SQL-like text: pieces glued together with nothing between them (so stray openers may
+    /// leave constructs unterminated), or any short string at all.
+    pub(crate) fn sql() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::collection::vec(
+                prop_oneof![
+                    4 => proptest::sample::select(BALANCED).prop_map(str::to_owned),
+                    2 => proptest::sample::select(STRAY).prop_map(str::to_owned),
+                    1 => any::<char>().prop_map(String::from),
+                ],
+                0..40,
+            )
+            .prop_map(|pieces| pieces.concat()),
+            1 => "(?s).{0,80}",
+        ]
+    }
+
+    /// SQL that always lexes and holds a statement: balanced pieces separated by spaces (so
+    /// that none glues onto the next), then `select 1;`.
+    pub(crate) fn lexable_sql() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(BALANCED), 0..30)
+            .prop_map(|pieces| format!("{}\nselect 1;\n", pieces.join(" ")))
+    }
+
+    fn lines(statements: &[Statement]) -> Vec<usize> {
+        statements.iter().map(|s| s.line).collect()
+    }
+
+    /// Checks the statements `split` found in `sql` (see the fuzz target for the reasoning).
+    pub(crate) fn check_statements(
+        sql: &str,
+        statements: &[Statement],
+    ) -> Result<(), TestCaseError> {
+        let mut prev_end = 0;
+        for (i, s) in statements.iter().enumerate() {
+            prop_assert!(
+                prev_end <= s.start,
+                "overlap or out of order: {statements:?}"
+            );
+            prop_assert!(
+                s.start < s.end && s.end <= sql.len(),
+                "out of bounds: {s:?}"
+            );
+            prop_assert!(sql.is_char_boundary(s.start) && sql.is_char_boundary(s.end));
+            prop_assert_eq!(s.line, lexer::line_of(sql, s.start));
+            let text = s.text(sql);
+            let bytes = text.as_bytes();
+            prop_assert!(!bytes[0].is_ascii_whitespace());
+            prop_assert!(!bytes[bytes.len() - 1].is_ascii_whitespace());
+            prop_assert!(text.ends_with(';') || i + 1 == statements.len());
+            // Alone, a statement splits to exactly itself.
+            let alone = split(text).expect("a statement lexes alone");
+            let whole = Statement {
+                start: 0,
+                end: text.len(),
+                line: 1,
+            };
+            prop_assert_eq!(alone, vec![whole]);
+            // Between statements there are only whitespace and comments.
+            prop_assert_eq!(split(&sql[prev_end..s.start]).expect("a gap lexes"), vec![]);
+            prev_end = s.end;
+        }
+        prop_assert_eq!(split(&sql[prev_end..]).expect("the tail lexes"), vec![]);
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn tokens_tile_the_text_on_char_boundaries(sql in sql()) {
+            if let Ok(tokens) = lexer::tokenize(&sql) {
+                let mut pos = 0;
+                for t in &tokens {
+                    prop_assert_eq!(t.start, pos);
+                    prop_assert!(t.start < t.end && sql.is_char_boundary(t.end));
+                    pos = t.end;
+                }
+                prop_assert_eq!(pos, sql.len());
+            }
+        }
+
+        #[test]
+        fn statements_are_ordered_disjoint_and_separated_by_comments(sql in sql()) {
+            let statements = split(&sql);
+            let sum = checksum(&sql);
+            prop_assert_eq!(statements.is_ok(), sum.is_ok());
+            if let Ok(statements) = statements {
+                check_statements(&sql, &statements)?;
+            }
+        }
+
+        #[test]
+        fn lexable_sql_splits(sql in lexable_sql()) {
+            let statements = split(&sql).expect("lexes");
+            prop_assert!(!statements.is_empty());
+            check_statements(&sql, &statements)?;
+        }
+
+        #[test]
+        fn checksum_ignores_line_endings_and_what_lies_between_statements(
+            sql in prop_oneof![sql(), lexable_sql()],
+        ) {
+            let (Ok(statements), Ok(sum)) = (split(&sql), checksum(&sql)) else {
+                return Ok(());
+            };
+            prop_assert_eq!(sum.len(), 64);
+            let joined: Vec<&str> = statements.iter().map(|s| s.text(&sql)).collect();
+            prop_assert_eq!(&checksum(&joined.join("\n")).expect("lexes"), &sum);
+            // LF to CRLF: only whitespace, comments and the insides of literals (which the
+            // checksum normalises) change, so neither the lines nor the checksum do.
+            let lf = sql.replace('\r', "");
+            if let (Ok(lf_statements), Ok(lf_sum)) = (split(&lf), checksum(&lf)) {
+                let crlf = lf.replace('\n', "\r\n");
+                prop_assert_eq!(lines(&split(&crlf).expect("lexes")), lines(&lf_statements));
+                prop_assert_eq!(checksum(&crlf).expect("lexes"), lf_sum);
+            }
+        }
+    }
+}

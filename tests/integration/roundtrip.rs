@@ -292,3 +292,30 @@ fn the_next_run_sweeps_what_a_killed_run_left_and_nothing_else() {
     );
     db.execute(&format!("DROP DATABASE \"{not_ours}\""));
 }
+
+#[test]
+fn a_user_who_cannot_create_databases_is_refused_rather_than_working_in_theirs() {
+    let db = TestDb::postgres();
+    let role = format!("{}_nocreate", db.name);
+    db.execute(&format!("CREATE ROLE \"{role}\" LOGIN NOCREATEDB"));
+    let mut url = url::Url::parse(&db.url()).unwrap();
+    url.set_username(&role).unwrap();
+    let project = TestProject::linear(1);
+    let out = project
+        .brainmig([
+            "test-roundtrip",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            url.as_str(),
+        ])
+        .fails_with(1);
+    assert!(
+        out.stderr.contains("cannot create a scratch database"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("never in yours"), "{}", out.stderr);
+    assert!(db.tables().is_empty());
+    db.execute(&format!("DROP ROLE \"{role}\""));
+}
