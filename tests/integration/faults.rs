@@ -83,10 +83,14 @@ fn eight_concurrent_ups_of_200_revisions_apply_each_exactly_once() {
     let db = TestDb::postgres();
     let project = logged_chain(200);
     let started = Instant::now();
+    // A test-roundtrip on the same server works beside them, in its own scratch database.
+    let roundtrip = spawn(&project, &db.url(), &["test-roundtrip", "--from", "0190"]);
     let children: Vec<Child> = (0..8)
         .map(|_| spawn(&project, &db.url(), &["up"]))
         .collect();
     let results: Vec<(i32, String)> = children.into_iter().map(finish).collect();
+    let (code, stderr) = finish(roundtrip);
+    assert_eq!(code, 0, "test-roundtrip beside the deploys: {stderr}");
     for (code, stderr) in &results {
         assert_eq!(*code, 0, "{stderr}");
     }
@@ -101,7 +105,7 @@ fn eight_concurrent_ups_of_200_revisions_apply_each_exactly_once() {
         ["200/200"]
     );
     eprintln!(
-        "fault figures: 8 concurrent `up` processes, 200 revisions, each applied once, {idle} found nothing to do, {:.1}s",
+        "fault figures: 8 concurrent `up` processes and a test-roundtrip, 200 revisions, each applied once, {idle} found nothing to do, {:.1}s",
         started.elapsed().as_secs_f64()
     );
 }
