@@ -2,7 +2,7 @@
 //! migrations and connect, so no command repeats them.
 
 use crate::config::{Config, DatabaseUrl, DiscoveryArgs, UrlOrigin};
-use crate::db::{Connection, Dialect, OpenMode};
+use crate::db::{Connection, Dialect};
 use crate::error::{Error, LoadError};
 use crate::output::{Format, Shell};
 use crate::source::MigrationSource;
@@ -82,9 +82,7 @@ impl Context {
         let source = self.load_source()?;
         // Broken files are reported before the database is touched (or a SQLite file created).
         State::build(source.clone(), Vec::new())?;
-        let mut conn = Connection::open(&url, OpenMode::ReadWrite)
-            .await?
-            .ok_or_else(|| LoadError::MissingDir(url.redacted().into()))?;
+        let mut conn = Connection::open(&url).await?;
         let table = &self.config.version_table.value;
         let shell = &self.shell;
         conn.lock(table, self.lock_timeout, |holder| {
@@ -106,7 +104,7 @@ impl Context {
     pub async fn read_state(&self) -> Result<State, Error> {
         let url = self.database_url()?;
         let source = self.load_source()?;
-        let rows = match Connection::open(&url, OpenMode::ReadOnly).await? {
+        let rows = match Connection::open_existing(&url).await? {
             Some(mut conn) => {
                 let rows = conn.applied(&self.config.version_table.value).await;
                 conn.close().await;

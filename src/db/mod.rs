@@ -34,15 +34,6 @@ pub struct AppliedRow {
     pub incomplete: Option<String>,
 }
 
-/// Whether a missing SQLite file may be created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenMode {
-    /// Commands that write: create the file if needed.
-    ReadWrite,
-    /// Commands that only look: a missing file means nothing is applied.
-    ReadOnly,
-}
-
 /// Someone else holds the run lock; told to the caller before waiting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockHolder {
@@ -59,18 +50,27 @@ pub enum Connection {
 }
 
 impl Connection {
-    /// Connects; `Ok(None)` for a read-only look at a SQLite file that does not exist yet.
-    pub async fn open(url: &DatabaseUrl, mode: OpenMode) -> Result<Option<Connection>, DbError> {
+    /// Connects, creating a SQLite file (and its folder) if needed.
+    pub async fn open(url: &DatabaseUrl) -> Result<Connection, DbError> {
         match url {
-            DatabaseUrl::Postgres(raw) => Ok(Some(Connection::Postgres(Box::new(
+            DatabaseUrl::Postgres(raw) => Ok(Connection::Postgres(Box::new(
                 postgres::PgDatabase::connect(raw, url).await?,
-            )))),
-            DatabaseUrl::Sqlite(path) => {
-                Ok(sqlite::SqliteDatabase::open(path.as_deref(), mode, url)
-                    .await?
-                    .map(Connection::Sqlite))
-            }
+            ))),
+            DatabaseUrl::Sqlite(path) => Ok(Connection::Sqlite(
+                sqlite::SqliteDatabase::open(path.as_deref(), url).await?,
+            )),
         }
+    }
+
+    /// Connects to look only: `Ok(None)` for a SQLite file that does not exist yet, which is
+    /// then not created.
+    pub async fn open_existing(url: &DatabaseUrl) -> Result<Option<Connection>, DbError> {
+        if let DatabaseUrl::Sqlite(Some(path)) = url
+            && !path.exists()
+        {
+            return Ok(None);
+        }
+        Connection::open(url).await.map(Some)
     }
 
     /// The SQL flavour.

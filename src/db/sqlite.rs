@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _};
 
-use super::{LockHolder, OpenMode};
+use super::LockHolder;
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
 
@@ -20,11 +20,7 @@ pub struct SqliteDatabase {
 }
 
 impl SqliteDatabase {
-    pub async fn open(
-        path: Option<&Path>,
-        mode: OpenMode,
-        url: &DatabaseUrl,
-    ) -> Result<Option<Self>, DbError> {
+    pub async fn open(path: Option<&Path>, url: &DatabaseUrl) -> Result<Self, DbError> {
         let fail = |reason: String| DbError::Connect {
             url: url.redacted(),
             reason,
@@ -32,9 +28,6 @@ impl SqliteDatabase {
         };
         let options = match path {
             Some(path) => {
-                if mode == OpenMode::ReadOnly && !path.exists() {
-                    return Ok(None);
-                }
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
                         fail(format!("cannot create folder `{}`: {e}", dir.display()))
@@ -51,11 +44,11 @@ impl SqliteDatabase {
             .connect()
             .await
             .map_err(|e| fail(super::describe(&e, "").0.message))?;
-        Ok(Some(SqliteDatabase {
+        Ok(SqliteDatabase {
             conn,
             path: path.map(Path::to_owned),
             lock_file: None,
-        }))
+        })
     }
 
     /// Locks `<file>.brainmig-lock` and writes who holds it there; in-memory databases need no lock.

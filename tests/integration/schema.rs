@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use brainmig::config::DatabaseUrl;
-use brainmig::db::{Connection, OpenMode};
+use brainmig::db::Connection;
 use brainmig::schema::{self, QualifiedName, Schema, TypeKind};
 
 use crate::support::{TestDb, TestProject};
@@ -31,10 +31,7 @@ impl Live {
             .enable_all()
             .build()
             .unwrap();
-        let conn = rt
-            .block_on(Connection::open(url, OpenMode::ReadWrite))
-            .unwrap()
-            .unwrap();
+        let conn = rt.block_on(Connection::open(url)).unwrap();
         Live {
             rt,
             conn: Some(conn),

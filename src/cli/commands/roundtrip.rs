@@ -2,8 +2,8 @@
 
 use crate::cli::Context;
 use crate::db::scratch::Scratch;
-use crate::db::{Connection, OpenMode};
-use crate::error::{Error, LoadError};
+use crate::db::Connection;
+use crate::error::Error;
 use crate::output::{Format, RoundtripView};
 use crate::roundtrip;
 
@@ -56,9 +56,7 @@ async fn run_in(
     source: &crate::source::MigrationSource,
     from: Option<&str>,
 ) -> Result<roundtrip::Report, Error> {
-    let mut conn = Connection::open(&scratch.url(), OpenMode::ReadWrite)
-        .await?
-        .ok_or_else(|| LoadError::MissingDir(scratch.describe().into()))?;
+    let mut conn = Connection::open(&scratch.url()).await?;
     let table = &ctx.config.version_table.value;
     conn.ensure_version_table(table).await?;
     let mut progress = ctx.shell.roundtrip_progress();
