@@ -17,6 +17,9 @@ pub mod exit_code {
     pub const USAGE: u8 = 2;
     /// `test-roundtrip`: a revision's downgrade did not undo its upgrade (or a step failed).
     pub const ROUNDTRIP_FAILED: u8 = 3;
+    /// `check` and `diff`: the schema file, the migrations and the database disagree (or there
+    /// are several heads).
+    pub const DRIFT: u8 = 4;
     /// Interrupted by Ctrl-C: the revision in flight was rolled back, earlier ones stay applied.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -51,6 +54,27 @@ pub enum Error {
     /// Ctrl-C outside a migration run (which reports through [`RunError`]).
     #[error("interrupted")]
     Interrupted,
+    /// `check` or `diff` found differences.
+    #[error("{message}")]
+    Drift {
+        /// Between what, and how many.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// `new --autogenerate` found differences but could generate SQL for none of them.
+    #[error("brainmig cannot generate SQL for these differences; no revision written")]
+    NothingGenerated,
+    /// The declarative schema file could not be read or executed in the scratch database.
+    #[error("the schema file `{}`{}: {message}", path.display(), line.map(|l| format!(" failed at line {l}")).unwrap_or_default())]
+    SchemaFile {
+        /// The file.
+        path: PathBuf,
+        /// The line of the failing statement, when the database says.
+        line: Option<usize>,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -61,6 +85,7 @@ impl Error {
             Error::Run(run) if run.interrupted => exit_code::INTERRUPTED,
             Error::Interrupted => exit_code::INTERRUPTED,
             Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,
+            Error::Drift { .. } => exit_code::DRIFT,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
@@ -83,6 +108,13 @@ impl Error {
                     .into(),
             ),
             Error::Interrupted => None,
+            Error::Drift { hint, .. } => Some(hint.clone()),
+            Error::NothingGenerated => {
+                Some("write the revision by hand: `cargo brainmig new -m \"...\"`".into())
+            }
+            Error::SchemaFile { .. } => {
+                Some("the `schema` file must be plain DDL that runs on an empty database".into())
+            }
         }
     }
 }
@@ -182,13 +214,16 @@ pub enum ConfigError {
     /// A flag that the chosen command does not support.
     #[error("{0}")]
     Unsupported(String),
+    /// `new --autogenerate` or `check` without a `schema` key.
+    #[error("no declarative schema file is configured")]
+    NoSchemaFile,
 }
 
 impl ConfigError {
     fn hint(&self) -> Option<String> {
         Some(match self {
             ConfigError::UnknownKey { .. } => {
-                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style"
+                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style, schema"
                     .into()
             }
             ConfigError::NoProject(_) | ConfigError::CargoMetadata { .. } => {
@@ -203,6 +238,9 @@ impl ConfigError {
             }
             ConfigError::AppConfigKeyMissing { .. } | ConfigError::AppConfigUnreadable { .. } => {
                 "fix `app_config`/`app_config_key` in `[package.metadata.brainmig]`, or set the URL with `--database-url` or `DATABASE_URL`".into()
+            }
+            ConfigError::NoSchemaFile => {
+                "add `schema = \"schema.sql\"` to `[package.metadata.brainmig]`: a file of plain DDL describing the database as it should be".into()
             }
             ConfigError::DotEnv { .. } => "each line must read `NAME=value`; quote values with spaces".into(),
             _ => return None,
@@ -265,6 +303,11 @@ pub enum ParseErrorKind {
     /// `revises: a, a`.
     #[error("`revises` names `{0}` twice")]
     RepeatedParent(RevisionId),
+    /// `COMMIT` and the like in a section brainmig runs in a transaction.
+    #[error(
+        "`{0}` in a section that runs in a transaction: brainmig wraps each revision and its version row in one transaction; mark the section `transaction:false` to control transactions yourself"
+    )]
+    TransactionControl(String),
     /// No `-- migrate:up`.
     #[error("missing `-- migrate:up` section")]
     MissingUp,

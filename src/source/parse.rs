@@ -200,6 +200,17 @@ impl RawSection {
             let line = self.first_line + e.line() - 1;
             (line, ParseErrorKind::Lex(e))
         })?;
+        if self.transactional
+            && let Some(statement) = statements
+                .iter()
+                .find(|s| is_transaction_control(s.text(&self.sql)))
+        {
+            let word = first_words(statement.text(&self.sql));
+            return Err((
+                self.first_line + statement.line - 1,
+                ParseErrorKind::TransactionControl(word),
+            ));
+        }
         Ok(Section {
             sql: self.sql,
             first_line: self.first_line,
@@ -207,6 +218,30 @@ impl RawSection {
             statements,
         })
     }
+}
+
+/// `BEGIN`, `COMMIT`, `ROLLBACK` (but not `ROLLBACK TO SAVEPOINT`), `END`, `START TRANSACTION`,
+/// `ABORT`: inside a section that brainmig already wraps in a transaction, these would commit half
+/// a revision or end the transaction its version row belongs to.
+fn is_transaction_control(statement: &str) -> bool {
+    let words = first_words(statement).to_ascii_uppercase();
+    let mut words = words.split_whitespace();
+    match words.next() {
+        Some("BEGIN" | "COMMIT" | "END" | "ABORT") => true,
+        Some("START") => words.next() == Some("TRANSACTION"),
+        Some("ROLLBACK") => !matches!(words.next(), Some("TO")),
+        _ => false,
+    }
+}
+
+/// The first two words of a statement, for messages.
+fn first_words(statement: &str) -> String {
+    statement
+        .trim_end_matches(';')
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Parses what follows `-- migrate:`: `up` or `down`, then options such as `transaction:false`.
@@ -363,6 +398,12 @@ mod tests {
                 Some(2),
                 K::DuplicateHeader("revision".into()),
             ),
+            (
+                "1_a.sql",
+                "-- revision: 1\n-- migrate:up\nselect 1;\nCOMMIT;\n",
+                Some(4),
+                K::TransactionControl("COMMIT".into()),
+            ),
         ];
         for (name, text, line, expected) in cases {
             assert_eq!(kind(name, text), (line, expected), "{text:?}");
@@ -490,6 +531,15 @@ mod properties {
         )
             .prop_map(
                 |((lines, parents, message), up, down, (up_tx, down_tx, down_first))| {
+                    // Transaction control is only allowed where brainmig opens no transaction.
+                    let allows_tx = |sql: &str| {
+                        !crate::source::split(sql)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|s| super::is_transaction_control(s.text(sql)))
+                    };
+                    let up_tx = up_tx && allows_tx(&up);
+                    let down_tx = down_tx && down.as_deref().is_none_or(allows_tx);
                     let marker = |which: &str, tx: bool| {
                         let option = if tx { "" } else { " transaction:false" };
                         format!("-- migrate:{which}{option}\n")

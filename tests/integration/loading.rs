@@ -561,6 +561,17 @@ cases! {
 
     // ---- relative targets, merges, scaffolding --------------------------------------------------
 
+    commit_inside_a_transactional_section => Case {
+        applied: &[("0001_notes.sql", ROOT)],
+        files: &[(
+            "0002_tags.sql",
+            b"-- revision: 0002\n-- revises: 0001\n\n-- migrate:up\nCREATE TABLE tags (id INTEGER);\nCOMMIT;\nCREATE TABLE links (id INTEGER);\n",
+        )],
+        stderr: &["migrations/0002_tags.sql:6: `COMMIT` in a section that runs in a transaction", "transaction:false"],
+        postgres: true,
+        ..CASE
+    };
+
     down_beyond_base => Case {
         applied: &[("0001_notes.sql", ROOT)],
         args: &["down", "-3"],
