@@ -703,7 +703,7 @@ impl DbError {
                 Some("set `version_table` in `[package.metadata.brainmig]` to a name no other table uses".into())
             }
             DbError::ScratchRefused { .. } => Some(
-                "test-roundtrip works only in a database of its own (`brainmig_rt_...`), never in yours: grant the user CREATEDB, or point `--database-url` at a server where it may create one".into(),
+                "test-roundtrip, check, diff and autogenerate work only in databases of their own (`brainmig_rt_...`), never in yours: grant the user CREATEDB, or point `--database-url` at a server where it may create one".into(),
             ),
             DbError::LockTimeout { .. } => Some(
                 "wait for the other run (a deploy?) to finish, or raise `--lock-timeout`".into(),

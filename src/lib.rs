@@ -5,6 +5,7 @@
 //! [`executor`] carry a plan out; [`cli`] only turns flags into calls; [`output`] is the only code
 //! that writes to the terminal.
 
+pub mod autogen;
 pub mod cli;
 pub mod config;
 pub mod db;

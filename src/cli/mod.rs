@@ -101,6 +101,17 @@ enum Command {
     /// `brainmig_rt_...` database is created on the same server and dropped afterwards; on SQLite a
     /// temporary file is used. Exit code 3 when a revision fails the round trip.
     TestRoundtrip(commands::roundtrip::RoundtripArgs),
+    /// Exit 0 only when the revisions load, there is one head, and the schema file matches what
+    /// the migrations build (for CI).
+    ///
+    /// Builds both in scratch databases (as `test-roundtrip` does) and compares their snapshots.
+    /// Exit code 4, with each difference listed, when they differ or there are several heads.
+    Check,
+    /// Compare the live database with what its recorded revisions should have built ("drift").
+    ///
+    /// Prints each difference and the SQL that would bring the database back; changes nothing.
+    /// Exit code 4 when the database has drifted.
+    Diff,
     /// Print the resolved settings and where each came from.
     Config,
 }
@@ -144,6 +155,7 @@ impl Cli {
         )?;
         match self.command {
             Command::Init => commands::init::exec(&ctx),
+            Command::New(args) if args.autogenerate => commands::autogen::new(&ctx, &args).await,
             Command::New(args) => commands::new::exec(&ctx, &args),
             Command::Up(args) => commands::run::up(&ctx, &args).await,
             Command::Down(args) => commands::run::down(&ctx, &args).await,
@@ -156,6 +168,8 @@ impl Cli {
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
             Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
             Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,
+            Command::Check => commands::autogen::check(&ctx).await,
+            Command::Diff => commands::autogen::drift(&ctx).await,
             Command::Config => commands::config::exec(&ctx),
         }
     }
@@ -204,6 +218,9 @@ mod tests {
             &["cargo-brainmig", "history", "-r", "0001:head", "--verbose"],
             &["cargo-brainmig", "merge", "-m", "join", "a", "b"],
             &["cargo-brainmig", "stamp", "0002", "--purge", "-p", "app"],
+            &["cargo-brainmig", "new", "--autogenerate", "-m", "add tags"],
+            &["cargo-brainmig", "check", "--format", "json"],
+            &["cargo-brainmig", "diff", "-v"],
         ];
         for args in valid {
             Cli::parse_args(args.iter().map(Into::into))
@@ -215,6 +232,15 @@ mod tests {
             &["cargo-brainmig", "up", "-q", "-v"],
             &["cargo-brainmig", "merge", "-m", "x"],
             &["cargo-brainmig", "up", "--color", "sometimes"],
+            &["cargo-brainmig", "new", "--autogenerate"],
+            &[
+                "cargo-brainmig",
+                "new",
+                "--autogenerate",
+                "--no-transaction",
+                "-m",
+                "x",
+            ],
         ];
         for args in invalid {
             assert!(

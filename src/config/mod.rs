@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     "app_config_key",
     "template",
     "revision_style",
+    "schema",
 ];
 
 /// What the command line says about where to look.
@@ -103,6 +104,8 @@ pub struct Config {
     pub template: Option<Setting<PathBuf>>,
     /// How new revisions are numbered.
     pub revision_style: Setting<RevisionStyle>,
+    /// The declarative schema file (`new --autogenerate`, `check`).
+    pub schema: Option<Setting<PathBuf>>,
     cli_url: Option<String>,
 }
 
@@ -187,6 +190,10 @@ impl Config {
             value: near(base_dir.join(s.value)),
             origin: s.origin,
         });
+        let schema = table.string("schema")?.map(|s| Setting {
+            value: near(base_dir.join(s.value)),
+            origin: s.origin,
+        });
         let revision_style = match table.string("revision_style")? {
             None => Setting {
                 value: RevisionStyle::Sequence,
@@ -222,6 +229,7 @@ impl Config {
             app_config,
             template,
             revision_style,
+            schema,
             cli_url: args.database_url.clone(),
         })
     }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod autogen;
 mod config;
 mod faults;
 mod interrupt;

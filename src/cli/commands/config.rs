@@ -48,6 +48,10 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
         rows.push(("app_config", v, o));
         rows.push(("app_config_key", key.value.clone(), key.origin.to_string()));
     }
+    if let Some(schema) = &c.schema {
+        let (v, o) = path(schema);
+        rows.push(("schema", v, o));
+    }
     match &c.template {
         Some(t) => {
             let (v, o) = path(t);

@@ -1,5 +1,6 @@
 //! One module per command (or per family of commands that share their arguments).
 
+pub mod autogen;
 pub mod config;
 pub mod init;
 pub mod inspect;

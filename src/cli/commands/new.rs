@@ -12,7 +12,7 @@ use crate::state::State;
 pub struct NewArgs {
     /// What the revision does, e.g. "add email_verified to users"; also names the file.
     #[arg(short, long, value_name = "MSG")]
-    message: String,
+    pub(super) message: String,
     /// The revision the new one revises, when there are several heads.
     #[arg(long, value_name = "REV")]
     head: Option<String>,
@@ -22,6 +22,10 @@ pub struct NewArgs {
     /// Allow `--head` to name a revision that is not a head, starting a new branch there.
     #[arg(long, requires = "head")]
     splice: bool,
+    /// Write the SQL too: the difference between the head (built in a scratch database) and the
+    /// `schema` file (executed in another). Review every `-- REVIEW:` line before applying.
+    #[arg(long, conflicts_with = "no_transaction")]
+    pub(crate) autogenerate: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -36,8 +40,20 @@ pub struct MergeArgs {
 
 pub fn exec(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
     let state = ctx.offline_state()?;
+    let parents = parents(&state, args)?;
+    write(
+        ctx,
+        &state,
+        state.graph.ids(&parents),
+        &args.message,
+        args.no_transaction,
+    )
+}
+
+/// The revisions a new revision revises: `--head`, else the single head.
+pub(super) fn parents(state: &State, args: &NewArgs) -> Result<Vec<usize>, Error> {
     let graph = &state.graph;
-    let parents = match &args.head {
+    Ok(match &args.head {
         Some(rev) => {
             let parent = graph.resolve(rev)?;
             if !args.splice && !graph.node(parent).children.is_empty() {
@@ -55,14 +71,7 @@ pub fn exec(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
             }
             heads
         }
-    };
-    write(
-        ctx,
-        &state,
-        graph.ids(&parents),
-        &args.message,
-        args.no_transaction,
-    )
+    })
 }
 
 pub fn merge(ctx: &Context, args: &MergeArgs) -> Result<(), Error> {

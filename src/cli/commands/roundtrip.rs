@@ -1,8 +1,8 @@
 //! `test-roundtrip`: run every revision up, down and up again in a scratch database.
 
 use crate::cli::Context;
-use crate::db::scratch::Scratch;
 use crate::db::Connection;
+use crate::db::scratch::Scratch;
 use crate::error::Error;
 use crate::output::{Format, RoundtripView};
 use crate::roundtrip;
