@@ -1,0 +1,3 @@
+-- revision: 0001
+-- migrate:up
+select 'ÿ';

@@ -1,0 +1,6 @@
+﻿-- revision: 0001
+-- Note: prose
+-- migrate:up
+select 1;
+-- migrate:down
+select 2;

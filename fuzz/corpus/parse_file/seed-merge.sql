@@ -1,0 +1,5 @@
+-- revision: 0001
+-- revises: a, b
+-- message: merge
+-- migrate:up
+-- nothing

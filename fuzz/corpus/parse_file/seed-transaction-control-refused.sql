@@ -1,0 +1,4 @@
+-- revision: 0001
+-- migrate:up
+select 1;
+COMMIT;

@@ -1,0 +1,18 @@
+-- revision: 0001
+-- revises:
+-- message: trigger
+
+-- migrate:up
+CREATE TRIGGER t AFTER INSERT ON a BEGIN
+  UPDATE b SET n = CASE WHEN 1 THEN 2 END;
+  DELETE FROM c;
+END;
+CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; SELECT 2; END;
+select 3;
+-- migrate:down transaction:false
+CREATE TRIGGER t AFTER INSERT ON a BEGIN
+  UPDATE b SET n = CASE WHEN 1 THEN 2 END;
+  DELETE FROM c;
+END;
+CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; SELECT 2; END;
+select 3;

@@ -1,0 +1,1 @@
+CREATE TABLE orphans (id INTEGER);

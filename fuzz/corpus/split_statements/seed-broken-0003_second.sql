@@ -1,0 +1,1 @@
+CREATE TABLE links (id INTEGER);

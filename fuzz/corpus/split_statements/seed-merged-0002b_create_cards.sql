@@ -1,0 +1,2 @@
+CREATE TABLE cards (id INTEGER PRIMARY KEY);
+

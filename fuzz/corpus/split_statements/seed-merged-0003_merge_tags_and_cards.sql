@@ -1,0 +1,2 @@
+-- A merge joins the two branches; it has nothing to run.
+

@@ -1,0 +1,2 @@
+CREATE TABLE reviews (id INTEGER PRIMARY KEY);
+

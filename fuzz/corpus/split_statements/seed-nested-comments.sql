@@ -1,0 +1,2 @@
+/* outer /* inner ; */ still ; */ select 1; -- trailing ; comment
+select /* x */ 2

@@ -1,0 +1,2 @@
+ALTER TABLE notes ALTER COLUMN body SET DEFAULT 'empty';
+

@@ -1,0 +1,2 @@
+CREATE INDEX notes_body_idx ON notes (body);
+

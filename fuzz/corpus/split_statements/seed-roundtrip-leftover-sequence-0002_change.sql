@@ -1,0 +1,2 @@
+CREATE SEQUENCE note_numbers START 100;
+

@@ -1,0 +1,2 @@
+CREATE VIEW recent_notes AS SELECT id, title FROM notes ORDER BY id DESC LIMIT 10;
+

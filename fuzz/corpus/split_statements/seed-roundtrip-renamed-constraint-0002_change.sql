@@ -1,0 +1,2 @@
+ALTER TABLE notes DROP CONSTRAINT notes_title_key;
+

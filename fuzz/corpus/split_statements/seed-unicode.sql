@@ -1,0 +1,3 @@
+select 'héllo ☃', "ünï";
+select ☃ from €;
+ -- ✓ done

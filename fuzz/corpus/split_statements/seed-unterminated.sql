@@ -1,0 +1,1 @@
+select $tag$ never closed;
