@@ -867,3 +867,44 @@ fn autogen_pairs_random_on_sqlite() {
         );
     }
 }
+
+/// When part of the difference cannot be generated, the down section undoes only what the up
+/// section does, so the revision still passes `test-roundtrip`.
+#[test]
+fn autogen_partial_revision_on_sqlite_has_a_down_section_that_matches_its_up_section() {
+    let project = TestProject::from_fixture("second-brain");
+    let schema = project.read("schema.sql");
+    // A column in the middle of `users` needs a table rebuild, which SQLite cannot do here
+    // because `notes` has a foreign key to `users`; the new table can be generated.
+    let schema = schema.replacen(
+        "    last_name VARCHAR(100) NOT NULL,\n",
+        "    last_name VARCHAR(100) NOT NULL,\n    email_verified BOOLEAN NOT NULL DEFAULT FALSE,\n",
+        1,
+    );
+    assert!(
+        schema.contains("email_verified"),
+        "the fixture's users table changed shape"
+    );
+    project.write(
+        "schema.sql",
+        &format!(
+            "{schema}\nCREATE TABLE new_table (id TEXT PRIMARY KEY, name VARCHAR(255) NOT NULL);\n"
+        ),
+    );
+    let out = project
+        .brainmig(["new", "--autogenerate", "-m", "add new_table"])
+        .success();
+    assert!(out.stderr.contains("cannot generate"), "{}", out.stderr);
+    let path = out.stdout.trim().to_owned();
+    let text = std::fs::read_to_string(project.root.join(&path)).unwrap();
+    let down = text
+        .split("-- migrate:down")
+        .nth(1)
+        .expect("a down section");
+    assert!(down.contains("DROP TABLE new_table"), "{text}");
+    assert!(
+        !down.contains("email_verified"),
+        "down undoes only what up did:\n{text}"
+    );
+    project.brainmig(["test-roundtrip"]).success();
+}

@@ -36,9 +36,18 @@ pub async fn new(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
     let (schema_path, schema_sql) = schema_file(ctx)?;
     let url = ctx.database_url()?;
     let order = state.graph.in_order(&state.graph.ancestors(&parents));
-    let head = build_migrated(ctx, &url, &state, &order).await?;
+    let head = build_migrated(ctx, &url, &state, &order, None).await?;
     let desired = build_from_file(ctx, &url, &schema_path, &schema_sql).await?;
-    let migration = autogen::generate(&head, &desired, ctx.dialect()?);
+    let dialect = ctx.dialect()?;
+    let mut migration = autogen::generate(&head, &desired, dialect);
+    if !migration.up.is_empty() {
+        // The down section undoes what the up section really does, which is less than the whole
+        // difference when part of it could not be generated: plan it from the state the up
+        // section reaches, built for real, rather than from the schema file.
+        let up_sql = migration.section_sql(&migration.up);
+        let reached = build_migrated(ctx, &url, &state, &order, Some(&up_sql)).await?;
+        migration.down = autogen::generate(&reached, &head, dialect).up;
+    }
     report_notes(ctx, &migration);
     if migration.is_empty() {
         ctx.shell.status(
@@ -101,7 +110,7 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
     let (schema_path, schema_sql) = schema_file(ctx)?;
     let url = ctx.database_url()?;
     let order = state.graph.in_order(&state.graph.ancestors(&heads));
-    let head = build_migrated(ctx, &url, &state, &order).await?;
+    let head = build_migrated(ctx, &url, &state, &order, None).await?;
     let desired = build_from_file(ctx, &url, &schema_path, &schema_sql).await?;
     let migration = autogen::generate(&head, &desired, ctx.dialect()?);
     report_notes(ctx, &migration);
@@ -159,7 +168,7 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
         None => Schema::default(),
     };
     let order = state.graph.in_order(&state.applied.revisions);
-    let expected = build_migrated(ctx, &url, &state, &order).await?;
+    let expected = build_migrated(ctx, &url, &state, &order, None).await?;
     let migration = autogen::generate(&live, &expected, ctx.dialect()?);
     report_notes(ctx, &migration);
     if migration.is_empty() {
@@ -230,18 +239,28 @@ async fn in_scratch<T>(
 }
 
 /// The schema after applying the revisions `order` (node indices, parents first) to an empty
-/// scratch database.
+/// scratch database, and then `generated_up` if given (a generated up section, checked here to run).
 async fn build_migrated(
     ctx: &Context,
     url: &DatabaseUrl,
     state: &State,
     order: &[usize],
+    generated_up: Option<&str>,
 ) -> Result<Schema, Error> {
     let steps = state.steps(order, Direction::Up)?;
     let table = ctx.config.version_table.value.clone();
     in_scratch(ctx, url, async |conn: &mut Connection| {
         conn.ensure_version_table(&table).await?;
         executor::run(conn, &table, &steps, &mut Silent).await?;
+        if let Some(sql) = generated_up
+            && let Err(e) = conn.execute(sql).await
+        {
+            return Err(crate::error::DbError::Query {
+                doing: "trying the generated up section on the head state".into(),
+                reason: crate::db::describe(&e, sql).0.message,
+            }
+            .into());
+        }
         Ok(schema::snapshot(conn, &table).await?)
     })
     .await
