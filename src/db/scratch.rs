@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use sqlx::postgres::PgConnection;
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _};
+use sqlx::{AssertSqlSafe, Connection as _};
 
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
@@ -89,7 +89,9 @@ impl Scratch {
                 let Ok(options) = admin_url.parse::<sqlx::postgres::PgConnectOptions>() else {
                     return;
                 };
-                if let Ok(mut admin) = options.connect().await {
+                if let Ok((_, mut admin)) =
+                    super::postgres::connect_preferring_plain_on_loopback(options, &admin_url).await
+                {
                     let _ = sqlx::raw_sql(AssertSqlSafe(format!(
                         "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
                     )))
@@ -116,11 +118,14 @@ async fn connect(raw: &str, url: &DatabaseUrl) -> Result<PgConnection, DbError> 
             reason: crate::db::describe(&e, "").0.message,
             kind: ConnectFailure::Other,
         })?;
-    options.connect().await.map_err(|e| DbError::Connect {
-        url: url.redacted(),
-        reason: crate::db::describe(&e, "").0.message,
-        kind: ConnectFailure::Other,
-    })
+    super::postgres::connect_preferring_plain_on_loopback(options, raw)
+        .await
+        .map(|(_, conn)| conn)
+        .map_err(|e| DbError::Connect {
+            url: url.redacted(),
+            reason: crate::db::describe(&e, "").0.message,
+            kind: ConnectFailure::Other,
+        })
 }
 
 /// Drops scratch databases nobody is connected to: those a killed run left behind. A live run's

@@ -69,11 +69,15 @@ pub fn checksum(sql: &str) -> Result<String, LexError> {
         // A separator, so that `ab` and `a b` differ.
         hasher.update([0x1f]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    // By hand rather than `format!("{b:02x}")` per byte: with 10,000 files that was 5% of `history`.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(2 * digest.len());
+    for &b in digest.iter() {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    Ok(hex)
 }
 
 /// Tracks nesting inside one statement while its tokens go by.
