@@ -17,16 +17,75 @@ pub fn bar_enabled(verbosity: Verbosity, stderr_is_tty: bool, total: usize) -> b
     stderr_is_tty && verbosity != Verbosity::Quiet && total > 1
 }
 
+/// A bar over a known number of items on a terminal, or nothing but the finished lines elsewhere;
+/// shared by runs and round trips so they look alike.
+pub(super) struct LineBar {
+    bar: Option<ProgressBar>,
+    verbosity: Verbosity,
+}
+
+impl LineBar {
+    pub(super) fn new(bar: bool, verbosity: Verbosity) -> Self {
+        LineBar {
+            bar: bar.then(ProgressBar::hidden),
+            verbosity,
+        }
+    }
+
+    /// Shows the current item; the first call sizes and reveals the bar.
+    pub(super) fn show(&self, index: usize, total: usize, prefix: &'static str, message: String) {
+        let Some(bar) = &self.bar else { return };
+        if index == 0 {
+            bar.set_length(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(Duration::from_millis(100));
+        }
+        bar.set_prefix(prefix);
+        bar.set_message(message);
+    }
+
+    /// True when lines, not a bar, are being written (for `-v` start lines).
+    pub(super) fn plain(&self) -> bool {
+        self.bar.is_none()
+    }
+
+    /// A finished item: printed above the bar, or as a plain line unless `-q`.
+    pub(super) fn line(&self, line: String) {
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None if self.verbosity >= Verbosity::Normal => eprintln!("{line}"),
+            None => {}
+        }
+    }
+
+    /// Removes the bar.
+    pub(super) fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Reports a run as a bar or as lines.
 pub struct RunProgress {
-    bar: Option<ProgressBar>,
+    bar: LineBar,
     verbosity: Verbosity,
 }
 
 impl RunProgress {
     pub(super) fn new(bar: bool, verbosity: Verbosity) -> Self {
         RunProgress {
-            bar: bar.then(ProgressBar::hidden),
+            bar: LineBar::new(bar, verbosity),
             verbosity,
         }
     }
@@ -52,22 +111,9 @@ fn label(step: &PlannedStep) -> String {
 
 impl Progress for RunProgress {
     fn start(&mut self, step: &PlannedStep, index: usize, total: usize) {
-        if let Some(bar) = &self.bar {
-            if index == 0 {
-                bar.set_length(total as u64);
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-                bar.enable_steady_tick(Duration::from_millis(100));
-            }
-            bar.set_prefix(verb(step.direction, false));
-            bar.set_message(label(step));
-        } else if self.verbosity == Verbosity::Verbose {
+        self.bar
+            .show(index, total, verb(step.direction, false), label(step));
+        if self.bar.plain() && self.verbosity == Verbosity::Verbose {
             eprintln!(
                 "{} {} ({})",
                 style(format!("{:>12}", verb(step.direction, false)))
@@ -80,7 +126,7 @@ impl Progress for RunProgress {
     }
 
     fn finish(&mut self, step: &PlannedStep, elapsed: Duration) {
-        let line = format!(
+        self.bar.line(format!(
             "{} {} {}",
             style(format!("{:>12}", verb(step.direction, true)))
                 .green()
@@ -90,21 +136,11 @@ impl Progress for RunProgress {
             style(format!("({} ms)", elapsed.as_millis()))
                 .dim()
                 .for_stderr()
-        );
-        match &self.bar {
-            Some(bar) => {
-                bar.println(line);
-                bar.inc(1);
-            }
-            None if self.verbosity >= Verbosity::Normal => eprintln!("{line}"),
-            None => {}
-        }
+        ));
     }
 
     fn done(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        self.bar.finish();
     }
 }
 

@@ -1,50 +1,33 @@
 //! How `test-roundtrip` looks: progress while it runs, then a table and a summary.
 
-#![allow(clippy::print_stderr)]
-
 use console::style;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Verbosity;
+use super::progress::LineBar;
 use crate::roundtrip::{Report, RevisionResult, RoundtripProgress, Status};
 use crate::source::RevisionId;
 
 /// A bar on a terminal, a line per revision otherwise.
 pub struct RoundtripBar {
-    bar: Option<ProgressBar>,
-    verbosity: Verbosity,
+    bar: LineBar,
 }
 
 impl RoundtripBar {
     pub(super) fn new(bar: bool, verbosity: Verbosity) -> Self {
         RoundtripBar {
-            bar: bar.then(ProgressBar::hidden),
-            verbosity,
+            bar: LineBar::new(bar, verbosity),
         }
     }
 }
 
 impl RoundtripProgress for RoundtripBar {
     fn start(&mut self, revision: &RevisionId, message: &str, index: usize, total: usize) {
-        if let Some(bar) = &self.bar {
-            if index == 0 {
-                bar.set_length(total as u64);
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                bar.set_prefix("Round trip");
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-            }
-            bar.set_message(format!("{revision} {message}"));
-        }
+        self.bar
+            .show(index, total, "Round trip", format!("{revision} {message}"));
     }
 
     fn finish(&mut self, result: &RevisionResult) {
-        let line = format!(
+        self.bar.line(format!(
             "{} {} {} {}",
             status_word(result.status),
             result.revision,
@@ -52,21 +35,11 @@ impl RoundtripProgress for RoundtripBar {
             style(format!("({} ms)", result.duration_ms))
                 .dim()
                 .for_stderr()
-        );
-        match &self.bar {
-            Some(bar) => {
-                bar.println(line);
-                bar.inc(1);
-            }
-            None if self.verbosity >= Verbosity::Normal => eprintln!("{line}"),
-            None => {}
-        }
+        ));
     }
 
     fn done(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        self.bar.finish();
     }
 }
 
