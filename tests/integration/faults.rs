@@ -54,6 +54,86 @@ fn sleeping_queries(db: &TestDb) -> String {
     )
 }
 
+/// Sends `sig` (e.g. `-INT`) to a child.
+fn signal(child: &Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Advisory locks held in the test database (the run lock must never outlive a run).
+fn advisory_locks(db: &TestDb) -> String {
+    db.strings(&format!(
+        "SELECT count(*)::text FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE l.locktype = 'advisory' AND d.datname = '{}'",
+        db.name
+    ))
+    .remove(0)
+}
+
+/// `0001` creates `a`; `0002` creates `b` and then sleeps on the server.
+fn sleeping_project(seconds: u32) -> TestProject {
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);",
+        Some("DROP TABLE a;"),
+    );
+    project.revision(
+        "0002",
+        &["0001"],
+        &format!("CREATE TABLE b (x INTEGER);\nSELECT pg_sleep({seconds});"),
+        Some("DROP TABLE b;"),
+    );
+    project
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_statement_rolls_back_and_reports_what_was_committed() {
+    let db = TestDb::postgres();
+    let project = sleeping_project(60);
+    let child = spawn(&project, &db.url(), &["up"]);
+    wait_until(&db, &sleeping_queries(&db), |n| n != "0");
+    signal(&child, "-INT");
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 130, "{stderr}");
+    assert!(
+        stderr.contains("revision `0002` was interrupted (and rolled back)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("committed by this run before the failure: 0001"),
+        "{stderr}"
+    );
+    // The statement was cancelled on the server, not left to finish and commit.
+    wait_until(&db, &sleeping_queries(&db), |n| n == "0");
+    assert_eq!(db.applied(), ["0001"]);
+    assert_eq!(db.tables(), ["a", "brainmig_version"]);
+    assert_eq!(advisory_locks(&db), "0");
+    eprintln!("fault figures: Ctrl-C mid-revision cancelled on the server, rolled back, exit 130");
+}
+
+#[test]
+fn sigkill_mid_revision_leaves_nothing_of_it_and_the_next_run_completes() {
+    let db = TestDb::postgres();
+    let project = sleeping_project(3);
+    let child = spawn(&project, &db.url(), &["up"]);
+    wait_until(&db, &sleeping_queries(&db), |n| n != "0");
+    signal(&child, "-KILL");
+    finish(child);
+    // The server notices the dead client and rolls back rather than committing for nobody.
+    wait_until(&db, &sleeping_queries(&db), |n| n == "0");
+    assert_eq!(db.applied(), ["0001"]);
+    assert_eq!(db.tables(), ["a", "brainmig_version"]);
+    assert_eq!(advisory_locks(&db), "0");
+    project.on(&db, &["up"]).success();
+    assert_eq!(db.applied(), ["0001", "0002"]);
+    eprintln!("fault figures: SIGKILL mid-revision survived, nothing of it left, rerun completed");
+}
+
 /// `n` revisions after a `run_log` table, each creating a table and logging itself once.
 fn logged_chain(n: usize) -> TestProject {
     let project = TestProject::empty();
@@ -163,10 +243,7 @@ fn a_crash_inside_a_transaction_false_section_is_recorded_and_explained() {
     );
     let child = spawn(&project, &db.url(), &["up"]);
     wait_until(&db, &sleeping_queries(&db), |n| n != "0");
-    Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
+    signal(&child, "-KILL");
     finish(child);
     wait_until(&db, &sleeping_queries(&db), |n| n == "0");
 
@@ -317,10 +394,7 @@ fn lock_timeout_gives_up_and_names_the_holder() {
         "{}",
         out.stderr
     );
-    Command::new("kill")
-        .args(["-INT", &holder.id().to_string()])
-        .status()
-        .unwrap();
+    signal(&holder, "-INT");
     finish(holder);
 }
 

@@ -9,7 +9,6 @@ mod support;
 mod autogen;
 mod config;
 mod faults;
-mod interrupt;
 mod loading;
 mod revisions;
 mod roundtrip;
