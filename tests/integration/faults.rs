@@ -325,19 +325,7 @@ fn a_failing_statement_in_a_transaction_false_section_says_what_took_effect() {
 #[test]
 fn a_connection_terminated_by_the_server_leaves_no_half_state() {
     let db = TestDb::postgres();
-    let project = TestProject::empty();
-    project.revision(
-        "0001",
-        &[],
-        "CREATE TABLE a (x INTEGER);",
-        Some("DROP TABLE a;"),
-    );
-    project.revision(
-        "0002",
-        &["0001"],
-        "CREATE TABLE b (x INTEGER);\nSELECT pg_sleep(30);",
-        Some("DROP TABLE b;"),
-    );
+    let project = sleeping_project(30);
     let child = spawn(&project, &db.url(), &["up"]);
     wait_until(&db, &sleeping_queries(&db), |n| n != "0");
     db.execute(&format!(
