@@ -2,7 +2,7 @@
 //! graph built from both (revisions recorded without a file join it, so `down` and `history` work
 //! when the database is ahead of the code).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::db::{AppliedRow, VersionRow};
@@ -48,18 +48,18 @@ impl State {
     pub fn build(source: MigrationSource, rows: Vec<AppliedRow>) -> Result<State, LoadError> {
         let broken = source.broken_ids();
         let mut problems = source.problems;
-        let mut files: HashMap<RevisionId, RevisionFile> = HashMap::new();
-        let mut specs: Vec<NodeSpec> = Vec::new();
-        for file in source.files {
-            specs.push(NodeSpec {
+        let file_ids: HashSet<&RevisionId> = source.files.iter().map(|f| &f.id).collect();
+        let mut specs: Vec<NodeSpec> = source
+            .files
+            .iter()
+            .map(|file| NodeSpec {
                 id: file.id.clone(),
                 parents: file.parents.clone(),
                 path: Some(file.path.clone()),
-            });
-            files.entry(file.id.clone()).or_insert(file);
-        }
+            })
+            .collect();
         for row in &rows {
-            if !files.contains_key(&row.row.revision) {
+            if !file_ids.contains(&row.row.revision) {
                 specs.push(NodeSpec {
                     id: row.row.revision.clone(),
                     parents: row.row.parents.clone(),
@@ -67,6 +67,7 @@ impl State {
                 });
             }
         }
+        drop(file_ids);
         let graph = match RevisionGraph::build(specs) {
             Ok(graph) if problems.is_empty() => graph,
             Ok(_) => {
@@ -86,12 +87,16 @@ impl State {
                 });
             }
         };
-        let mut by_node_files: Vec<Option<RevisionFile>> = vec![None; graph.len()];
-        for (id, file) in files {
-            if let Some(i) = graph.find(&id) {
-                by_node_files[i] = Some(file);
-            }
-        }
+        // A graph that built has one node per spec, in spec order: the files come first.
+        let mut by_node_files: Vec<Option<RevisionFile>> = Vec::with_capacity(graph.len());
+        by_node_files.extend(source.files.into_iter().map(Some));
+        by_node_files.resize_with(graph.len(), || None);
+        debug_assert!(
+            by_node_files
+                .iter()
+                .enumerate()
+                .all(|(i, file)| file.as_ref().is_none_or(|f| graph.find(&f.id) == Some(i)))
+        );
         let mut records: Vec<Option<AppliedRow>> = vec![None; graph.len()];
         let mut by_time = Vec::with_capacity(rows.len());
         for row in rows {

@@ -53,6 +53,7 @@ impl RevisionGraph {
     ///
     /// Revisions without a file (known only from the database) may name parents that no longer
     /// exist; those links are dropped rather than reported, since nothing can be done about them.
+    /// A graph that builds has node `i` for `specs[i]`.
     pub fn build(specs: Vec<NodeSpec>) -> Result<Self, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut graph = RevisionGraph::default();

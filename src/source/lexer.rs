@@ -67,24 +67,52 @@ pub enum LexError {
     },
 }
 
-/// Splits `sql` into tokens. Fails only on constructs left open at the end of the text.
-pub fn tokenize(sql: &str) -> Result<Vec<Token>, LexError> {
-    let mut lexer = Lexer {
-        src: sql,
-        bytes: sql.as_bytes(),
-        pos: 0,
-    };
-    let mut tokens = Vec::new();
-    while lexer.pos < lexer.bytes.len() {
-        let start = lexer.pos;
-        let kind = lexer.next_kind()?;
-        tokens.push(Token {
-            kind,
-            start,
-            end: lexer.pos,
-        });
+/// The tokens of `sql`, one at a time, so one pass can feed both the splitter and the checksum
+/// without a token vector per section. Fails only on a construct left open at the end of the text,
+/// and then yields nothing more.
+pub fn tokens(sql: &str) -> Tokens<'_> {
+    Tokens {
+        lexer: Lexer {
+            src: sql,
+            bytes: sql.as_bytes(),
+            pos: 0,
+        },
+        failed: false,
     }
-    Ok(tokens)
+}
+
+/// Splits `sql` into tokens. Fails only on constructs left open at the end of the text.
+#[cfg(test)]
+pub fn tokenize(sql: &str) -> Result<Vec<Token>, LexError> {
+    tokens(sql).collect()
+}
+
+/// The iterator [`tokens`] returns.
+pub struct Tokens<'a> {
+    lexer: Lexer<'a>,
+    failed: bool,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Result<Token, LexError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.lexer.pos >= self.lexer.bytes.len() {
+            return None;
+        }
+        let start = self.lexer.pos;
+        Some(match self.lexer.next_kind() {
+            Ok(kind) => Ok(Token {
+                kind,
+                start,
+                end: self.lexer.pos,
+            }),
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        })
+    }
 }
 
 impl LexError {

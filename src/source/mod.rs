@@ -9,6 +9,7 @@ mod revision;
 mod statements;
 pub mod template;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use lexer::{LexError, line_of};
@@ -80,9 +81,9 @@ impl MigrationSource {
                 paths.push(path);
             }
         }
-        // All in one folder: comparing file names is the same order as comparing paths, and
-        // much cheaper than `Path`'s component-wise comparison.
-        paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        // All in one folder, so the paths share their prefix and comparing their bytes orders
+        // them by file name, much more cheaply than `Path`'s component-wise comparison.
+        paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         let (files, problems) = read_and_parse_all(paths);
         Ok(MigrationSource {
             dir: dir.to_owned(),
@@ -137,9 +138,10 @@ fn read_and_parse_all(paths: Vec<PathBuf>) -> (Vec<RevisionFile>, Vec<Problem>) 
 fn read_and_parse(paths: Vec<PathBuf>) -> (Vec<RevisionFile>, Vec<Problem>) {
     let mut files = Vec::with_capacity(paths.len());
     let mut problems = Vec::new();
+    let mut buffer = Vec::new();
     for path in paths {
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
+        let len = match read_into(&path, &mut buffer) {
+            Ok(len) => len,
             Err(e) => {
                 problems.push(Problem::Unreadable {
                     path,
@@ -148,10 +150,29 @@ fn read_and_parse(paths: Vec<PathBuf>) -> (Vec<RevisionFile>, Vec<Problem>) {
                 continue;
             }
         };
-        match parse(&path, &bytes) {
+        match parse(&path, &buffer[..len]) {
             Ok(file) => files.push(file),
             Err(e) => problems.push(Problem::Parse(e)),
         }
     }
     (files, problems)
+}
+
+/// Reads the file at `path` into `buffer`, reused from file to file, and returns its length.
+/// `fs::read` would also ask for the file's size first: one system call more per file, and
+/// with ten thousand files system calls are most of the cost.
+fn read_into(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut file = std::fs::File::open(path)?;
+    let mut filled = 0;
+    loop {
+        if filled == buffer.len() {
+            buffer.resize((2 * buffer.len()).max(8192), 0);
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => return Ok(filled),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }

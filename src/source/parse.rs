@@ -11,8 +11,10 @@
 //! ...
 //! ```
 
+use std::borrow::Cow;
 use std::path::Path;
 
+use super::lexer::LexError;
 use super::revision::{RevisionFile, RevisionId, Section};
 use super::statements;
 use crate::error::{ParseError, ParseErrorKind};
@@ -35,16 +37,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
         fail(Some(line), ParseErrorKind::InvalidUtf8)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n")
+    let text: Cow<str> = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n"))
     } else {
-        text.to_owned()
+        Cow::Borrowed(text)
     };
 
     let mut header = Header::default();
     let mut sections: Vec<RawSection> = Vec::new();
+    let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let number = index + 1;
+        let line_start = offset;
+        offset += line.len();
         let trimmed = line.trim();
         if let Some(rest) = trimmed.strip_prefix("-- migrate:") {
             let raw = parse_marker(rest).map_err(|kind| fail(Some(number), kind))?;
@@ -52,13 +57,16 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
                 let which = if raw.up { "up" } else { "down" };
                 return Err(fail(Some(number), ParseErrorKind::DuplicateMarker(which)));
             }
+            if let Some(previous) = sections.last_mut() {
+                previous.end = line_start;
+            }
             sections.push(RawSection {
                 first_line: number + 1,
+                start: offset,
+                end: text.len(),
                 ..raw
             });
-        } else if let Some(section) = sections.last_mut() {
-            section.sql.push_str(line);
-        } else {
+        } else if sections.is_empty() {
             header
                 .read_line(trimmed)
                 .map_err(|kind| fail(Some(number), kind))?;
@@ -73,22 +81,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
     let mut up = None;
     let mut down = None;
     for raw in sections {
-        let is_up = raw.up;
-        let section = raw
-            .into_section()
+        let (section, checksum) = raw
+            .into_section(&text)
             .map_err(|(line, kind)| fail(Some(line), kind))?;
-        if is_up {
-            up = Some(section);
-        } else {
-            down = Some(section);
+        match checksum {
+            Some(checksum) => up = Some((section, checksum)),
+            None => down = Some(section),
         }
     }
-    let up = up.ok_or_else(|| fail(None, ParseErrorKind::MissingUp))?;
+    let (up, checksum) = up.ok_or_else(|| fail(None, ParseErrorKind::MissingUp))?;
     // A merge revision may have nothing to do; any other revision must.
     if up.statements.is_empty() && header.revises.len() < 2 {
         return Err(fail(Some(up.first_line - 1), ParseErrorKind::EmptyUp));
     }
-    let checksum = statements::checksum(&up.sql).map_err(|e| fail(None, ParseErrorKind::Lex(e)))?;
     Ok(RevisionFile {
         path: path.to_owned(),
         id,
@@ -187,36 +192,47 @@ fn parse_parents(value: &str) -> Result<Vec<RevisionId>, ParseErrorKind> {
     Ok(parents)
 }
 
+/// A section found by its marker: its options and where its SQL lies in the file's text.
 struct RawSection {
     up: bool,
     transactional: bool,
     first_line: usize,
-    sql: String,
+    start: usize,
+    end: usize,
 }
 
 impl RawSection {
-    fn into_section(self) -> Result<Section, (usize, ParseErrorKind)> {
-        let statements = statements::split(&self.sql).map_err(|e| {
-            let line = self.first_line + e.line() - 1;
-            (line, ParseErrorKind::Lex(e))
-        })?;
+    /// The section, with the checksum when it is the up section (lexed once for both).
+    fn into_section(
+        self,
+        text: &str,
+    ) -> Result<(Section, Option<String>), (usize, ParseErrorKind)> {
+        let sql = &text[self.start..self.end];
+        let lex_error = |e: LexError| (self.first_line + e.line() - 1, ParseErrorKind::Lex(e));
+        let (statements, checksum) = if self.up {
+            let (statements, checksum) = statements::split_and_checksum(sql).map_err(lex_error)?;
+            (statements, Some(checksum))
+        } else {
+            (statements::split(sql).map_err(lex_error)?, None)
+        };
         if self.transactional
             && let Some(statement) = statements
                 .iter()
-                .find(|s| is_transaction_control(s.text(&self.sql)))
+                .find(|s| is_transaction_control(s.text(sql)))
         {
-            let word = first_words(statement.text(&self.sql));
+            let word = first_words(statement.text(sql));
             return Err((
                 self.first_line + statement.line - 1,
                 ParseErrorKind::TransactionControl(word),
             ));
         }
-        Ok(Section {
-            sql: self.sql,
+        let section = Section {
+            sql: sql.to_owned(),
             first_line: self.first_line,
             transactional: self.transactional,
             statements,
-        })
+        };
+        Ok((section, checksum))
     }
 }
 
@@ -268,7 +284,8 @@ fn parse_marker(rest: &str) -> Result<RawSection, ParseErrorKind> {
         up,
         transactional,
         first_line: 0,
-        sql: String::new(),
+        start: 0,
+        end: 0,
     })
 }
 

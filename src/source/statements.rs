@@ -29,55 +29,106 @@ impl Statement {
 
 /// Splits `sql` into statements; comments and blank stretches between them are not statements.
 pub fn split(sql: &str) -> Result<Vec<Statement>, LexError> {
-    let tokens = lexer::tokenize(sql)?;
+    scan(sql, None)
+}
+
+/// SHA-256 (hex) of the section's tokens, so that line endings, comments and whitespace-only edits
+/// outside literals leave it unchanged while any edit to a statement changes it.
+pub fn checksum(sql: &str) -> Result<String, LexError> {
+    let mut sum = Checksum::default();
+    for token in lexer::tokens(sql) {
+        sum.add(sql, &token?);
+    }
+    Ok(sum.finish())
+}
+
+/// [`split`] and [`checksum`] in one pass over the tokens: an up section needs both, and lexing
+/// it twice was a fifth of loading a large history.
+pub fn split_and_checksum(sql: &str) -> Result<(Vec<Statement>, String), LexError> {
+    let mut sum = Checksum::default();
+    let statements = scan(sql, Some(&mut sum))?;
+    Ok((statements, sum.finish()))
+}
+
+fn scan(sql: &str, mut sum: Option<&mut Checksum>) -> Result<Vec<Statement>, LexError> {
     let mut statements = Vec::new();
+    let mut lines = LineCounter::default();
     let mut current: Option<StatementScan> = None;
-    for token in &tokens {
+    for token in lexer::tokens(sql) {
+        let token = token?;
+        if let Some(sum) = sum.as_deref_mut() {
+            sum.add(sql, &token);
+        }
         if matches!(token.kind, TokenKind::Whitespace | TokenKind::Comment) {
             continue;
         }
         let scan = current.get_or_insert_with(|| StatementScan::new(token.start));
         if token.kind == TokenKind::Semicolon && scan.at_top_level() {
             if let Some(done) = current.take() {
-                statements.push(done.finish(sql, token.end));
+                statements.push(done.finish(sql, token.end, &mut lines));
             }
             continue;
         }
-        scan.feed(sql, token);
+        scan.feed(sql, &token);
     }
     if let Some(scan) = current {
         let end = scan.last_end;
-        statements.push(scan.finish(sql, end));
+        statements.push(scan.finish(sql, end, &mut lines));
     }
     Ok(statements)
 }
 
-/// SHA-256 (hex) of the section's tokens, so that line endings, comments and whitespace-only edits
-/// outside literals leave it unchanged while any edit to a statement changes it.
-pub fn checksum(sql: &str) -> Result<String, LexError> {
-    let mut hasher = Sha256::new();
-    for token in lexer::tokenize(sql)? {
+/// The running SHA-256 of a section's significant tokens.
+#[derive(Default)]
+struct Checksum(Sha256);
+
+impl Checksum {
+    fn add(&mut self, sql: &str, token: &Token) {
         if matches!(token.kind, TokenKind::Whitespace | TokenKind::Comment) {
-            continue;
+            return;
         }
         let text = &sql[token.start..token.end];
         if text.contains('\r') {
-            hasher.update(text.replace("\r\n", "\n").as_bytes());
+            self.0.update(text.replace("\r\n", "\n").as_bytes());
         } else {
-            hasher.update(text.as_bytes());
+            self.0.update(text.as_bytes());
         }
         // A separator, so that `ab` and `a b` differ.
-        hasher.update([0x1f]);
+        self.0.update([0x1f]);
     }
-    // By hand rather than `format!("{b:02x}")` per byte: with 10,000 files that was 5% of `history`.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(2 * digest.len());
-    for &b in digest.iter() {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+
+    fn finish(self) -> String {
+        // By hand rather than `format!("{b:02x}")` per byte: with 10,000 files that was 5% of
+        // `history`.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let digest = self.0.finalize();
+        let mut hex = String::with_capacity(2 * digest.len());
+        for &b in digest.iter() {
+            hex.push(char::from(HEX[usize::from(b >> 4)]));
+            hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+        hex
     }
-    Ok(hex)
+}
+
+/// Line numbers of increasing offsets, counting each newline once rather than from the start of
+/// the section for every statement.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, offset: usize) -> usize {
+        debug_assert!(offset >= self.offset, "offsets must not go back");
+        self.line += text.as_bytes()[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line + 1
+    }
 }
 
 /// Tracks nesting inside one statement while its tokens go by.
@@ -86,8 +137,10 @@ struct StatementScan {
     last_end: usize,
     paren_depth: usize,
     block_depth: usize,
-    /// The first few words, to recognise statements whose bodies hold `BEGIN ... END` blocks.
-    leading_words: Vec<String>,
+    /// How many words went by, and whether the first was `CREATE`: `CREATE [OR REPLACE ...]
+    /// TRIGGER|FUNCTION|PROCEDURE` within the first six words may hold `BEGIN ... END` blocks.
+    words_seen: usize,
+    starts_with_create: bool,
     has_block_body: bool,
 }
 
@@ -98,7 +151,8 @@ impl StatementScan {
             last_end: start,
             paren_depth: 0,
             block_depth: 0,
-            leading_words: Vec::new(),
+            words_seen: 0,
+            starts_with_create: false,
             has_block_body: false,
         }
     }
@@ -118,14 +172,17 @@ impl StatementScan {
     }
 
     fn feed_word(&mut self, word: &str) {
-        if self.leading_words.len() < 6 {
-            let upper = word.to_ascii_uppercase();
-            if self.leading_words.first().is_some_and(|w| w == "CREATE")
-                && matches!(upper.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE")
+        if self.words_seen < 6 {
+            if self.words_seen == 0 {
+                self.starts_with_create = word.eq_ignore_ascii_case("CREATE");
+            } else if self.starts_with_create
+                && ["TRIGGER", "FUNCTION", "PROCEDURE"]
+                    .iter()
+                    .any(|kind| word.eq_ignore_ascii_case(kind))
             {
                 self.has_block_body = true;
             }
-            self.leading_words.push(upper);
+            self.words_seen += 1;
         }
         if !self.has_block_body {
             return;
@@ -137,11 +194,11 @@ impl StatementScan {
         }
     }
 
-    fn finish(self, sql: &str, end: usize) -> Statement {
+    fn finish(self, sql: &str, end: usize, lines: &mut LineCounter) -> Statement {
         Statement {
             start: self.start,
             end,
-            line: lexer::line_of(sql, self.start),
+            line: lines.line_at(sql, self.start),
         }
     }
 }
@@ -369,6 +426,15 @@ pub(super) mod properties {
             let statements = split(&sql);
             let sum = checksum(&sql);
             prop_assert_eq!(statements.is_ok(), sum.is_ok());
+            // The one-pass form used for up sections agrees with the two separate passes.
+            match (split_and_checksum(&sql), &statements, &sum) {
+                (Ok((both_statements, both_sum)), Ok(statements), Ok(sum)) => {
+                    prop_assert_eq!(&both_statements, statements);
+                    prop_assert_eq!(&both_sum, sum);
+                }
+                (Err(both), Err(alone), _) => prop_assert_eq!(&both, alone),
+                (both, _, _) => prop_assert!(false, "one pass and two passes disagree: {both:?}"),
+            }
             if let Ok(statements) = statements {
                 check_statements(&sql, &statements)?;
             }
