@@ -3,6 +3,7 @@
 //!
 //! This is the one module that reads the process environment, so the rest stays testable.
 
+mod metadata_cache;
 mod url;
 
 use std::path::{Path, PathBuf};
@@ -109,7 +110,7 @@ pub struct Config {
     cli_url: Option<String>,
 }
 
-/// The brainmig tables of a workspace, found through `cargo metadata`.
+/// The brainmig tables of a workspace, found through `cargo metadata` (or its cached answer).
 struct Workspace {
     root: PathBuf,
     target_dir: PathBuf,
@@ -350,16 +351,30 @@ fn find_upward(start: &Path, name: &str) -> Option<PathBuf> {
 }
 
 fn read_workspace(args: &DiscoveryArgs, cwd: &Path) -> Result<Workspace, ConfigError> {
-    let mut cmd = cargo_metadata::MetadataCommand::new();
-    cmd.no_deps().current_dir(cwd);
-    if let Some(path) = &args.manifest_path {
-        cmd.manifest_path(cwd.join(path));
-    }
-    let metadata = cmd.exec().map_err(|e| ConfigError::CargoMetadata {
+    let manifest_path = args.manifest_path.as_ref().map(|path| cwd.join(path));
+    let cargo_failed = |e: cargo_metadata::Error| ConfigError::CargoMetadata {
         message: first_line(&e.to_string()),
-    })?;
+    };
+    let (metadata, from_cache) =
+        metadata_cache::metadata(cwd, manifest_path.as_deref()).map_err(cargo_failed)?;
+    match workspace_of(&metadata, args, cwd) {
+        // A member added where the cache does not look (`-p` names it): cargo knows better.
+        Err(ConfigError::UnknownPackage(_)) if from_cache => {
+            let metadata =
+                metadata_cache::from_cargo(cwd, manifest_path.as_deref()).map_err(cargo_failed)?;
+            workspace_of(&metadata, args, cwd)
+        }
+        found => found,
+    }
+}
+
+fn workspace_of(
+    metadata: &cargo_metadata::Metadata,
+    args: &DiscoveryArgs,
+    cwd: &Path,
+) -> Result<Workspace, ConfigError> {
     let root: PathBuf = metadata.workspace_root.clone().into();
-    let package = select_package(&metadata, args, cwd)?.map(|p| {
+    let package = select_package(metadata, args, cwd)?.map(|p| {
         let table = p.metadata.get("brainmig").cloned();
         (
             p.name.to_string(),

@@ -894,3 +894,121 @@ fn second_brain_dotenv_switches_to_postgres() {
         "the SQLite file of app.toml is not used"
     );
 }
+
+/// Makes a file an hour old: the metadata cache never keeps an answer read from a file changed
+/// moments ago, since it may have changed while cargo read it.
+fn age(path: &Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(hour_ago))
+        .unwrap_or_else(|e| panic!("cannot age {}: {e}", path.display()));
+}
+
+/// Entries in the project's metadata cache.
+fn cache_entries(project: &TestProject) -> usize {
+    std::fs::read_dir(project.cache_dir()).map_or(0, |dir| dir.count())
+}
+
+#[test]
+fn cargo_metadata_is_remembered_until_a_manifest_changes() {
+    let project = cargo_project("[package.metadata.brainmig]\nmigrations = \"db\"\n");
+    project.write(
+        "db/0001_r.sql",
+        &rev("0001", &[], "CREATE TABLE t (id INTEGER);", None),
+    );
+    let url = project.sqlite_url("app.db");
+    // `CARGO` is the cargo that cargo_metadata runs; `false` fails whenever it is asked.
+    let history_with = |cargo: Option<&str>| {
+        let run = project.brainmig(["history", "--database-url", &url]);
+        match cargo {
+            Some(cargo) => run.env("CARGO", cargo),
+            None => run,
+        }
+    };
+
+    let out = history_with(Some("false")).fails_with(2);
+    assert!(
+        out.stderr.contains("could not read the cargo workspace"),
+        "{}",
+        out.stderr
+    );
+    // A manifest written moments ago: the answer is used but not kept.
+    assert!(history_with(None).success().stdout.contains("0001"));
+    assert_eq!(cache_entries(&project), 0);
+    history_with(Some("false")).fails_with(2);
+
+    age(&project.path("Cargo.toml"));
+    assert!(history_with(None).success().stdout.contains("0001"));
+    assert_eq!(cache_entries(&project), 1);
+    // Now cargo is not asked at all.
+    let out = history_with(Some("false")).success();
+    assert!(out.stdout.contains("0001"), "{}", out.stdout);
+
+    // An edited manifest (aged too, so only its size and time tell) is read again.
+    let manifest = project.read("Cargo.toml").replace("\"db\"", "\"other\"");
+    project.write("Cargo.toml", &manifest);
+    age(&project.path("Cargo.toml"));
+    history_with(Some("false")).fails_with(2);
+    let out = project
+        .brainmig(["history", "--database-url", &url])
+        .fails_with(1);
+    assert!(out.stderr.contains("other"), "{}", out.stderr);
+
+    // So is a cargo config file that appears above the project (it may move the target dir).
+    project.write("other/0001_r.sql", &project.read("db/0001_r.sql"));
+    assert!(history_with(None).success().stdout.contains("0001"));
+    history_with(Some("false")).success();
+    project.write(
+        ".cargo/config.toml",
+        "[build]\ntarget-dir = \"elsewhere\"\n",
+    );
+    age(&project.path(".cargo/config.toml"));
+    history_with(Some("false")).fails_with(2);
+}
+
+#[test]
+fn a_member_unknown_to_the_remembered_answer_is_looked_up_again() {
+    let project = two_member_workspace();
+    project.write(
+        "Cargo.toml",
+        &project.read("Cargo.toml").replace(
+            "members = [\"app\", \"tool\"]",
+            "members = [\"app\", \"tool\", \"extra/*\"]",
+        ),
+    );
+    let member = |name: &str| {
+        project.write(
+            &format!("extra/{name}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [package.metadata.brainmig]\nmigrations = \"extra/{name}/migrations\"\n"
+            ),
+        );
+        project.write(&format!("extra/{name}/src/main.rs"), "fn main() {}\n");
+    };
+    member("first");
+    for manifest in [
+        "Cargo.toml",
+        "app/Cargo.toml",
+        "tool/Cargo.toml",
+        "extra/first/Cargo.toml",
+    ] {
+        age(&project.path(manifest));
+    }
+    let config_of = |package: &str| project.brainmig(["config", "-p", package]).run();
+    assert_eq!(config_of("tool").code, 0);
+    assert_eq!(cache_entries(&project), 1);
+
+    // A new member matched by the glob: no watched file changed, but `-p` asks cargo again.
+    member("late");
+    let out = config_of("late");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        config_line(&out.stdout, "migrations").contains("extra/late/migrations"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(config_of("nope").code, 2);
+}

@@ -233,6 +233,11 @@ impl TestProject {
         project
     }
 
+    /// The project's own `BRAINMIG_CACHE_DIR`, beside it so that it never shows in the project.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.with_extension("cache")
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
@@ -265,6 +270,7 @@ impl TestProject {
             .env("NO_COLOR", "1")
             .env_remove("DATABASE_URL")
             .env_remove("CARGO_TARGET_DIR")
+            .env("BRAINMIG_CACHE_DIR", self.cache_dir())
             .stdin(Stdio::null());
         Run { cmd }
     }
@@ -298,6 +304,7 @@ impl Drop for TestProject {
     fn drop(&mut self) {
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.root);
+            let _ = std::fs::remove_dir_all(self.cache_dir());
         }
     }
 }
