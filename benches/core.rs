@@ -255,7 +255,7 @@ fn schema_of(tables: usize, changed: bool) -> Schema {
                     language: "plpgsql".into(),
                     body: format!(" BEGIN RETURN x + {i}; END "),
                     attributes: "IMMUTABLE".into(),
-                    comment: None,
+                    ..Function::default()
                 },
             );
         }

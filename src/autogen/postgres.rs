@@ -6,8 +6,8 @@ use super::{
     Changes, Phases, Statement, literal, mentions, order_by_mentions, qualified, quote_ident,
 };
 use crate::schema::{
-    Column, Constraint, Function, Index, Policy, QualifiedName, Schema, Sequence, Table, Trigger,
-    Type, TypeKind, View,
+    Column, Constraint, Function, Grants, Index, Policy, QualifiedName, Schema, Sequence, Table,
+    Trigger, Type, TypeKind, View,
 };
 
 // Phases, in the order their statements run.
@@ -37,6 +37,7 @@ const VIEW_INDEXES: u8 = 38;
 const LATE_FUNCTIONS: u8 = 40;
 const TRIGGERS: u8 = 42;
 const COMMENTS: u8 = 44;
+const GRANTS: u8 = 45;
 const DROP_FUNCTIONS: u8 = 46;
 const DROP_SEQUENCES: u8 = 48;
 const DROP_COMPOSITES: u8 = 47;
@@ -67,6 +68,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
     g.views();
     g.indexes();
     g.triggers();
+    g.grants();
     g.out.finish()
 }
 
@@ -129,6 +131,80 @@ fn function_parts(key: &QualifiedName) -> (QualifiedName, &str) {
 fn function_signature(key: &QualifiedName) -> String {
     let (name, args) = function_parts(key);
     format!("{}({args})", qualified(&name))
+}
+
+/// Only SQL and PL/pgSQL functions and aggregates are created by a generated migration.
+fn generated_function(f: &Function) -> bool {
+    (matches!(f.language.as_str(), "sql" | "plpgsql") || f.kind == "aggregate")
+        && f.kind != "window function"
+}
+
+/// Partitioned, partition, inheriting and foreign tables are not created by a generated migration.
+fn generated_table(t: &Table) -> bool {
+    t.kind == "table"
+        && t.partition_key.is_none()
+        && t.partition_of.is_none()
+        && t.parents.is_empty()
+}
+
+/// `GRANT` and `REVOKE` statements that take the privileges on `on` (e.g. `TABLE notes`) from
+/// `before` to `after`, role by role.
+fn grant_statements(on: &str, before: &Grants, after: &Grants) -> Vec<String> {
+    let none = BTreeSet::new();
+    let roles: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let mut statements = Vec::new();
+    for role in roles {
+        // Privilege name -> whether it carries the grant option.
+        let split = |set: &BTreeSet<String>| -> BTreeMap<String, bool> {
+            set.iter()
+                .map(|p| match p.strip_suffix(" WITH GRANT OPTION") {
+                    Some(name) => (name.to_owned(), true),
+                    None => (p.clone(), false),
+                })
+                .collect()
+        };
+        let had = split(before.get(role).unwrap_or(&none));
+        let has = split(after.get(role).unwrap_or(&none));
+        let (mut revoke, mut revoke_option, mut grant, mut grant_option) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let names: BTreeSet<&String> = had.keys().chain(has.keys()).collect();
+        for name in names {
+            match (had.get(name).copied(), has.get(name).copied()) {
+                (Some(_), None) => revoke.push(name.as_str()),
+                (None, Some(false)) => grant.push(name.as_str()),
+                (None | Some(false), Some(true)) => grant_option.push(name.as_str()),
+                (Some(true), Some(false)) => revoke_option.push(name.as_str()),
+                _ => {} // unchanged
+            }
+        }
+        let grantee = if role == "PUBLIC" {
+            role.clone()
+        } else {
+            quote_ident(role)
+        };
+        if !revoke.is_empty() {
+            statements.push(format!(
+                "REVOKE {} ON {on} FROM {grantee}",
+                revoke.join(", ")
+            ));
+        }
+        if !revoke_option.is_empty() {
+            statements.push(format!(
+                "REVOKE GRANT OPTION FOR {} ON {on} FROM {grantee}",
+                revoke_option.join(", ")
+            ));
+        }
+        if !grant.is_empty() {
+            statements.push(format!("GRANT {} ON {on} TO {grantee}", grant.join(", ")));
+        }
+        if !grant_option.is_empty() {
+            statements.push(format!(
+                "GRANT {} ON {on} TO {grantee} WITH GRANT OPTION",
+                grant_option.join(", ")
+            ));
+        }
+    }
+    statements
 }
 
 fn function_word(f: &Function) -> &'static str {
@@ -584,9 +660,7 @@ impl Gen<'_> {
         for key in by_body(new, new.functions.keys().collect()) {
             let f = &new.functions[&key];
             let key = &key;
-            if (!matches!(f.language.as_str(), "sql" | "plpgsql") && f.kind != "aggregate")
-                || f.kind == "window function"
-            {
+            if !generated_function(f) {
                 if old.functions.get(key) != Some(f) {
                     self.out.cannot(format!(
                         "{} `{key}` in language {} (only SQL and PL/pgSQL functions are generated)",
@@ -667,11 +741,7 @@ impl Gen<'_> {
     fn tables(&mut self) {
         let (old, new) = (self.old, self.new);
         for (name, t) in &new.tables {
-            if t.kind != "table"
-                || t.partition_key.is_some()
-                || t.partition_of.is_some()
-                || !t.parents.is_empty()
-            {
+            if !generated_table(t) {
                 if old.tables.get(name) != Some(t) {
                     self.out.cannot(format!(
                         "{} `{name}` (partitioned, partition, inheriting or foreign tables are not generated)",
@@ -1466,6 +1536,58 @@ impl Gen<'_> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// Privileges, once every object exists. An object created (or dropped and created again)
+    /// by this migration starts from PostgreSQL's defaults: nothing, except `EXECUTE` for
+    /// `PUBLIC` on a routine. Dropped objects take their privileges with them.
+    fn grants(&mut self) {
+        let (old, new) = (self.old, self.new);
+        let nothing = Grants::new();
+        let mut statements = Vec::new();
+        for (name, n) in &new.schemas {
+            let before = old.schemas.get(name).map_or(&nothing, |o| &o.grants);
+            let on = format!("SCHEMA {}", quote_ident(name));
+            statements.extend(grant_statements(&on, before, &n.grants));
+        }
+        for (name, t) in new.tables.iter().filter(|(_, t)| generated_table(t)) {
+            let before = old.tables.get(name).map_or(&nothing, |o| &o.grants);
+            let on = format!("TABLE {}", qualified(name));
+            statements.extend(grant_statements(&on, before, &t.grants));
+        }
+        for (name, v) in &new.views {
+            let before = old
+                .views
+                .get(name)
+                .filter(|_| !self.rebuilt_views.contains(name))
+                .map_or(&nothing, |o| &o.grants);
+            let on = format!("TABLE {}", qualified(name));
+            statements.extend(grant_statements(&on, before, &v.grants));
+        }
+        for (name, s) in &new.sequences {
+            let before = old.sequences.get(name).map_or(&nothing, |o| &o.grants);
+            let on = format!("SEQUENCE {}", qualified(name));
+            statements.extend(grant_statements(&on, before, &s.grants));
+        }
+        let routine_default: Grants =
+            Grants::from([("PUBLIC".to_owned(), BTreeSet::from(["EXECUTE".to_owned()]))]);
+        for (key, f) in &new.functions {
+            let kept = old
+                .functions
+                .get(key)
+                .filter(|_| !self.recreated_functions.contains(key));
+            if kept.is_none() && !generated_function(f) {
+                continue; // not created, so nothing to grant on
+            }
+            let before = kept.map_or(&routine_default, |o| &o.grants);
+            let on = format!("ROUTINE {}", function_signature(key));
+            statements.extend(grant_statements(&on, before, &f.grants));
+        }
+        for sql in statements {
+            self.out.sql(GRANTS, sql);
         }
     }
 }

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::{
-    Column, Constraint, Extension, Function, Index, Namespace, Policy, QualifiedName, Schema,
-    Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, Extension, Function, Grants, Index, Namespace, Policy, QualifiedName,
+    Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 /// One way in which the state found differs from the state expected.
@@ -85,7 +85,10 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &expected.schemas,
         &actual.schemas,
         |name, _| format!("schema `{name}`"),
-        |d, _, object, e, a| d.fields(object, namespace_fields(e), namespace_fields(a)),
+        |d, _, object, e, a| {
+            d.fields(object, namespace_fields(e), namespace_fields(a));
+            d.grants(object, &e.grants, &a.grants);
+        },
     );
     d.maps(
         &expected.extensions,
@@ -123,7 +126,10 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
                 .is_some_and(|o| whole.contains(&o.table))
         },
         |name, _| format!("sequence `{name}`"),
-        |d, _, object, e, a| d.fields(object, sequence_fields(e), sequence_fields(a)),
+        |d, _, object, e, a| {
+            d.fields(object, sequence_fields(e), sequence_fields(a));
+            d.grants(object, &e.grants, &a.grants);
+        },
     );
     d.maps(
         &expected.views,
@@ -135,7 +141,10 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &expected.functions,
         &actual.functions,
         |name, f| format!("{} `{name}`", f.kind),
-        |d, _, object, e, a| d.fields(object, function_fields(e), function_fields(a)),
+        |d, _, object, e, a| {
+            d.fields(object, function_fields(e), function_fields(a));
+            d.grants(object, &e.grants, &a.grants);
+        },
     );
     d.out
 }
@@ -228,6 +237,7 @@ impl Differ {
 
     fn tables(&mut self, name: &QualifiedName, object: &str, e: &Table, a: &Table) {
         self.fields(object, table_fields(e), table_fields(a));
+        self.grants(object, &e.grants, &a.grants);
         let table = format!("`{name}`");
         let table = table.as_str();
         self.maps(
@@ -245,6 +255,30 @@ impl Differ {
             |name, _| format!("policy `{name}` on {table}"),
             |d, _, object, e, a| d.fields(object, policy_fields(e), policy_fields(a)),
         );
+    }
+
+    /// One difference per role whose privileges on the object differ.
+    fn grants(&mut self, object: &str, expected: &Grants, actual: &Grants) {
+        let none = BTreeSet::new();
+        let roles: BTreeSet<&String> = expected.keys().chain(actual.keys()).collect();
+        for role in roles {
+            let e = expected.get(role).unwrap_or(&none);
+            let a = actual.get(role).unwrap_or(&none);
+            if e != a {
+                let words = |p: &BTreeSet<String>| {
+                    (!p.is_empty()).then(|| p.iter().cloned().collect::<Vec<_>>().join(", "))
+                };
+                let (expected, actual) = shown(words(e).as_deref(), words(a).as_deref());
+                self.push(
+                    object.to_owned(),
+                    Change::Changed {
+                        what: format!("`{role}`'s privileges"),
+                        expected,
+                        actual,
+                    },
+                );
+            }
+        }
     }
 
     fn column_order(&mut self, object: &str, expected: &[String], actual: &[String]) {
@@ -299,6 +333,7 @@ impl Differ {
 
     fn views(&mut self, name: &QualifiedName, object: &str, e: &View, a: &View) {
         self.fields(object, view_fields(e), view_fields(a));
+        self.grants(object, &e.grants, &a.grants);
         let columns: BTreeSet<&String> = e
             .column_comments
             .keys()
@@ -369,7 +404,10 @@ fn view_kind(v: &View) -> &'static str {
 }
 
 fn namespace_fields(n: &Namespace) -> Vec<Field> {
-    let Namespace { comment } = n;
+    let Namespace {
+        comment,
+        grants: _, // compared per role
+    } = n;
     vec![("comment", comment.clone())]
 }
 
@@ -432,6 +470,7 @@ fn table_fields(t: &Table) -> Vec<Field> {
         constraints: _, // compared one by one
         triggers: _,    // compared one by one
         policies: _,    // compared one by one
+        grants: _,      // compared per role
     } = t;
     vec![
         ("kind", text(kind)),
@@ -512,6 +551,7 @@ fn sequence_fields(s: &Sequence) -> Vec<Field> {
         cycle,
         owned_by,
         comment,
+        grants: _, // compared per role
     } = s;
     vec![
         ("type", text(data_type)),
@@ -534,6 +574,7 @@ fn view_fields(v: &View) -> Vec<Field> {
         comment,
         column_comments: _, // compared one by one
         triggers: _,        // compared one by one
+        grants: _,          // compared per role
     } = v;
     vec![
         ("kind", text(view_kind(v))),
@@ -552,6 +593,7 @@ fn function_fields(f: &Function) -> Vec<Field> {
         body,
         attributes,
         comment,
+        grants: _, // compared per role
     } = f;
     vec![
         ("kind", text(kind)),

@@ -15,7 +15,7 @@ mod diff;
 mod postgres;
 mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub use self::diff::{Change, Difference, diff};
@@ -173,11 +173,19 @@ impl serde::Serialize for QualifiedName {
     }
 }
 
+/// Privileges granted on an object: each role (`PUBLIC` for everyone) and what it may do,
+/// e.g. `SELECT` or `UPDATE WITH GRANT OPTION`. The owner's own privileges are left out (the
+/// owner is whoever ran the migrations), and an object whose privileges were never changed has
+/// PostgreSQL's defaults here, so `GRANT` then `REVOKE` of the same privilege leaves it equal.
+pub type Grants = BTreeMap<String, BTreeSet<String>>;
+
 /// A PostgreSQL schema.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Namespace {
     /// `COMMENT ON SCHEMA`.
     pub comment: Option<String>,
+    /// `GRANT ... ON SCHEMA`.
+    pub grants: Grants,
 }
 
 /// An installed PostgreSQL extension. The objects it creates are left out of the snapshot: they
@@ -279,6 +287,8 @@ pub struct Table {
     pub triggers: BTreeMap<String, Trigger>,
     /// Row-level security policies by name.
     pub policies: BTreeMap<String, Policy>,
+    /// `GRANT ... ON TABLE`.
+    pub grants: Grants,
 }
 
 /// A column of a table.
@@ -349,6 +359,8 @@ pub struct Sequence {
     pub owned_by: Option<SequenceOwner>,
     /// `COMMENT ON SEQUENCE`.
     pub comment: Option<String>,
+    /// `GRANT ... ON SEQUENCE`.
+    pub grants: Grants,
 }
 
 /// The column a sequence belongs to.
@@ -387,6 +399,8 @@ pub struct View {
     pub column_comments: BTreeMap<String, String>,
     /// Triggers by name (`INSTEAD OF` triggers).
     pub triggers: BTreeMap<String, Trigger>,
+    /// `GRANT ... ON TABLE` (views take table privileges).
+    pub grants: Grants,
 }
 
 /// A function, procedure or aggregate.
@@ -407,6 +421,8 @@ pub struct Function {
     pub attributes: String,
     /// `COMMENT ON FUNCTION`.
     pub comment: Option<String>,
+    /// `GRANT EXECUTE ON ROUTINE`.
+    pub grants: Grants,
 }
 
 /// A trigger.

@@ -239,6 +239,69 @@ fn autogen_pairs_types_sequences_and_indexes() {
 }
 
 #[test]
+fn autogen_pairs_privileges() {
+    // Built-in roles, so that no test creates a role on the shared server.
+    let generated = check_pairs(&[
+        (
+            "grants on existing and new tables, views, sequences, schemas and routines",
+            "CREATE TABLE notes (id integer);
+             CREATE SCHEMA app;
+             CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS 'SELECT 1';",
+            "CREATE TABLE notes (id integer);
+             CREATE SCHEMA app;
+             CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+             GRANT SELECT, INSERT ON notes TO pg_monitor;
+             GRANT UPDATE ON notes TO pg_read_all_stats WITH GRANT OPTION;
+             GRANT USAGE ON SCHEMA app TO pg_monitor;
+             REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;
+             GRANT EXECUTE ON FUNCTION f() TO pg_monitor;
+             CREATE TABLE tags (id integer);
+             GRANT SELECT ON tags TO PUBLIC;
+             CREATE VIEW note_ids AS SELECT id FROM notes;
+             GRANT SELECT ON note_ids TO pg_monitor;
+             CREATE SEQUENCE numbers;
+             GRANT USAGE ON SEQUENCE numbers TO pg_monitor;
+             CREATE FUNCTION g() RETURNS integer LANGUAGE sql AS 'SELECT 2';
+             REVOKE EXECUTE ON FUNCTION g() FROM PUBLIC;",
+        ),
+        (
+            "a grant option taken back, and a view rebuilt under a retyped column keeps its grants",
+            "CREATE TABLE notes (id integer, title varchar(20));
+             CREATE VIEW titled AS SELECT id, title FROM notes;
+             GRANT SELECT ON titled TO pg_monitor;
+             GRANT SELECT ON notes TO pg_monitor WITH GRANT OPTION;",
+            "CREATE TABLE notes (id integer, title text);
+             CREATE VIEW titled AS SELECT id, title FROM notes;
+             GRANT SELECT ON titled TO pg_monitor;
+             GRANT SELECT ON notes TO pg_monitor;",
+        ),
+        (
+            "a routine recreated for a new result type gets its privileges again",
+            "CREATE FUNCTION f(a integer) RETURNS integer LANGUAGE sql AS 'SELECT a';
+             REVOKE EXECUTE ON FUNCTION f(integer) FROM PUBLIC;
+             GRANT EXECUTE ON FUNCTION f(integer) TO pg_monitor;",
+            "CREATE FUNCTION f(a integer) RETURNS bigint LANGUAGE sql AS 'SELECT a::bigint';
+             REVOKE EXECUTE ON FUNCTION f(integer) FROM PUBLIC;
+             GRANT EXECUTE ON FUNCTION f(integer) TO pg_monitor;",
+        ),
+    ]);
+    for expected in [
+        "GRANT INSERT, SELECT ON TABLE notes TO pg_monitor",
+        "GRANT UPDATE ON TABLE notes TO pg_read_all_stats WITH GRANT OPTION",
+        "REVOKE EXECUTE ON ROUTINE f() FROM PUBLIC",
+        "REVOKE GRANT OPTION FOR SELECT ON TABLE notes FROM pg_monitor",
+        "GRANT SELECT ON TABLE tags TO PUBLIC",
+        // Dropped with the view and granted again once it is created again.
+        "GRANT SELECT ON TABLE titled TO pg_monitor",
+    ] {
+        assert!(
+            generated.iter().any(|s| s == expected),
+            "no `{expected}` among {generated:#?}"
+        );
+    }
+}
+
+#[test]
 fn autogen_pairs_views_functions_and_triggers() {
     check_pairs(&[
         (

@@ -67,6 +67,13 @@ fn every_kind_of_wrong_down_section_is_caught_and_named() {
             "column-type",
             &["column `notes.title`: type was text, is character varying(500)"],
         ),
+        (
+            "leftover-grant",
+            &[
+                "table `notes`: `pg_monitor`'s privileges were none, are SELECT",
+                "function `touch_updated_at()`: `PUBLIC`'s privileges were EXECUTE, are none",
+            ],
+        ),
     ];
     for (fixture, expected) in cases {
         let project = TestProject::with_migrations(&format!("roundtrip/{fixture}"));
