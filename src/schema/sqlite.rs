@@ -12,6 +12,7 @@ use sqlx::{Row, SqliteConnection};
 use super::{Column, Constraint, Index, QualifiedName, Schema, Table, Trigger, View};
 use crate::db::query_error;
 use crate::error::DbError;
+use crate::source::{Token, TokenKind, tokens};
 
 /// Every object but SQLite's own (`sqlite_%`), with the table flags of `pragma_table_list`.
 const OBJECTS: &str = r#"
@@ -101,6 +102,7 @@ fn add_objects(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx::Erro
                 let table = Table {
                     kind: "table".to_owned(),
                     options: (!options.is_empty()).then(|| options.join(", ")),
+                    constraints: check_constraints(&sql),
                     ..Table::default()
                 };
                 schema.tables.insert(main(name), table);
@@ -287,6 +289,109 @@ fn add_foreign_keys(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx:
     Ok(())
 }
 
+/// The `CHECK` constraints of a `CREATE TABLE` statement, on columns or on the table: SQLite
+/// reports them nowhere but in the statement. A named one (`CONSTRAINT n CHECK (..)`) is keyed
+/// by its name, others by their expression, so that moving a check from a column to the table
+/// (as a rebuild does) is no change.
+fn check_constraints(create_table: &str) -> BTreeMap<String, Constraint> {
+    let mut checks = BTreeMap::new();
+    let significant: Vec<Token> = match tokens(create_table).collect::<Result<Vec<_>, _>>() {
+        Ok(all) => all
+            .into_iter()
+            .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
+            .collect(),
+        Err(_) => return checks, // SQLite accepted it, so this cannot happen; nothing to add
+    };
+    let text = |t: &Token| &create_table[t.start..t.end];
+    let is_word =
+        |t: &Token, word: &str| t.kind == TokenKind::Word && text(t).eq_ignore_ascii_case(word);
+    // Depth 1 is the column and constraint list; a name seen after CONSTRAINT waits for its kind.
+    let mut depth = 0;
+    let mut pending_name: Option<String> = None;
+    let mut i = 0;
+    while i < significant.len() {
+        let t = &significant[i];
+        match t.kind {
+            TokenKind::OpenParen => depth += 1,
+            TokenKind::CloseParen => depth -= 1,
+            _ if depth != 1 => {}
+            _ if is_word(t, "CONSTRAINT") => {
+                pending_name = significant.get(i + 1).map(|n| unquote(text(n)));
+                i += 1;
+            }
+            _ if is_word(t, "CHECK")
+                && significant
+                    .get(i + 1)
+                    .is_some_and(|t| t.kind == TokenKind::OpenParen) =>
+            {
+                let close = closing_paren(&significant, i + 1);
+                let inside = significant[i + 1].end..significant[close].start;
+                let expression = normalize_sql(&create_table[inside]);
+                let (key, definition) = match pending_name.take() {
+                    Some(name) => (
+                        name.clone(),
+                        format!(
+                            "CONSTRAINT {} CHECK ({expression})",
+                            quote_identifier(&name)
+                        ),
+                    ),
+                    None => (
+                        format!("check constraint ({expression})"),
+                        format!("CHECK ({expression})"),
+                    ),
+                };
+                let constraint = Constraint {
+                    kind: "check constraint".to_owned(),
+                    definition,
+                    comment: None,
+                };
+                checks.insert(key, constraint);
+                i = close + 1;
+                continue;
+            }
+            _ => pending_name = None,
+        }
+        i += 1;
+    }
+    checks
+}
+
+/// The index of the `)` that closes the `(` at `open` (the last token if the text ends first).
+fn closing_paren(tokens: &[Token], open: usize) -> usize {
+    let mut depth = 0;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match t.kind {
+            TokenKind::OpenParen => depth += 1,
+            TokenKind::CloseParen => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    tokens.len() - 1
+}
+
+/// An identifier as written, without its quotes (`"a""b"`, `[a]`, `` `a` ``).
+fn unquote(identifier: &str) -> String {
+    let inner = |open: char, close: char| {
+        identifier
+            .strip_prefix(open)
+            .and_then(|s| s.strip_suffix(close))
+            .map(|s| s.replace(&format!("{close}{close}"), &close.to_string()))
+    };
+    inner('"', '"')
+        .or_else(|| inner('`', '`'))
+        .or_else(|| inner('[', ']'))
+        .unwrap_or_else(|| identifier.to_owned())
+}
+
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Makes each run of blanks outside quotes one space, so re-indenting a statement is no change.
 fn normalize_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -320,7 +425,41 @@ fn normalize_sql(sql: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_sql;
+    use super::{check_constraints, normalize_sql};
+
+    #[test]
+    fn checks_are_found_on_columns_and_on_the_table_named_or_not() {
+        let sql = "CREATE TABLE cards (\n  id INTEGER PRIMARY KEY,\n  \
+                   ease REAL NOT NULL DEFAULT 2.5 CHECK (ease >= 1.3),\n  \
+                   due TEXT CONSTRAINT due_is_date CHECK (date(due) IS NOT NULL),\n  \
+                   note TEXT DEFAULT 'CHECK (x)' REFERENCES notes(id),\n  \
+                   CONSTRAINT pk_free UNIQUE (due),\n  \
+                   CHECK (  interval_days\n >= 0 AND (ease < 10))\n)";
+        let checks = check_constraints(sql);
+        let found: Vec<(&str, &str)> = checks
+            .iter()
+            .map(|(k, c)| (k.as_str(), c.definition.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("check constraint (ease >= 1.3)", "CHECK (ease >= 1.3)"),
+                (
+                    "check constraint (interval_days >= 0 AND (ease < 10))",
+                    "CHECK (interval_days >= 0 AND (ease < 10))"
+                ),
+                (
+                    "due_is_date",
+                    "CONSTRAINT \"due_is_date\" CHECK (date(due) IS NOT NULL)"
+                ),
+            ]
+        );
+        // A rebuilt table lists them at the end: the same keys.
+        let rebuilt = "CREATE TABLE cards (id INTEGER, ease REAL, due TEXT, interval_days INTEGER, \
+                       CHECK (ease >= 1.3), CHECK (interval_days >= 0 AND (ease < 10)), \
+                       CONSTRAINT \"due_is_date\" CHECK (date(due) IS NOT NULL))";
+        assert_eq!(check_constraints(rebuilt), checks);
+    }
 
     #[test]
     fn blanks_collapse_outside_quotes_only() {

@@ -54,10 +54,7 @@ fn differences(expected: &Schema, actual: &Schema) -> Vec<String> {
 /// differs. Returns every generated statement.
 fn check_pairs(pairs: &[Pair]) -> Vec<String> {
     let mut generated = Vec::new();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = current_thread_runtime();
     let (head_db, desired_db) = (TestDb::postgres(), TestDb::postgres());
     rt.block_on(async {
         let (mut head_conn, mut desired_conn) =
@@ -871,12 +868,69 @@ fn autogen_pairs_random_tables_columns_indexes_and_views() {
     }
 }
 
-#[test]
-fn autogen_pairs_random_on_sqlite() {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// The SQLite counterpart of [`check_pairs`] for one pair, in two files of `project` named after
+/// `tag`; returns the generated statements.
+fn check_sqlite_pair(
+    rt: &tokio::runtime::Runtime,
+    project: &TestProject,
+    tag: &str,
+    (label, head_sql, desired_sql): (&str, &str, &str),
+) -> Vec<String> {
+    let url = |name: &str| DatabaseUrl::Sqlite(Some(project.path(&format!("{name}{tag}.db"))));
+    rt.block_on(async {
+        let mut h = Connection::open(&url("head")).await.unwrap();
+        let mut d = Connection::open(&url("desired")).await.unwrap();
+        execute(&mut h, head_sql, &format!("{label}: head DDL")).await;
+        execute(&mut d, desired_sql, &format!("{label}: desired DDL")).await;
+        let head = snapshot(&mut h).await;
+        let desired = snapshot(&mut d).await;
+        let m = autogen::generate(&head, &desired, Dialect::Sqlite);
+        assert!(m.unsupported.is_empty(), "{label}: {:?}", m.unsupported);
+        let up = m.section_sql(&m.up);
+        let down = m.section_sql(&m.down);
+        execute(&mut h, &up, &format!("{label}: up")).await;
+        let diff = differences(&desired, &snapshot(&mut h).await);
+        assert!(diff.is_empty(), "{label}: after up: {diff:#?}\n{up}");
+        execute(&mut h, &down, &format!("{label}: down")).await;
+        let diff = differences(&head, &snapshot(&mut h).await);
+        assert!(diff.is_empty(), "{label}: after down: {diff:#?}\n{down}");
+        h.close().await;
+        d.close().await;
+        m.up.iter().chain(&m.down).map(|s| s.sql.clone()).collect()
+    })
+}
+
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn autogen_on_sqlite_rebuilds_a_table_for_its_check_constraints() {
+    let project = TestProject::empty();
+    let generated = check_sqlite_pair(
+        &current_thread_runtime(),
+        &project,
+        "checks",
+        (
+            "checks added, on a column and named on the table",
+            "CREATE TABLE cards (id INTEGER PRIMARY KEY, ease REAL NOT NULL);",
+            "CREATE TABLE cards (id INTEGER PRIMARY KEY, ease REAL NOT NULL CHECK (ease >= 1.3),
+                                 CONSTRAINT positive_id CHECK (id > 0));",
+        ),
+    );
+    assert!(
+        generated.iter().any(|s| s.contains("CHECK (ease >= 1.3)")
+            && s.contains("CONSTRAINT \"positive_id\" CHECK (id > 0)")),
+        "{generated:#?}"
+    );
+}
+
+#[test]
+fn autogen_pairs_random_on_sqlite() {
+    let rt = current_thread_runtime();
     let project = TestProject::empty();
     let mut kinds = std::collections::BTreeSet::new();
     for seed in 1..=25u64 {
@@ -885,36 +939,10 @@ fn autogen_pairs_random_on_sqlite() {
             continue;
         }
         let label = format!("sqlite random pair, seed {}", seed * 104_729);
-        let url = |name: &str| DatabaseUrl::Sqlite(Some(project.path(&format!("{name}{seed}.db"))));
-        rt.block_on(async {
-            let mut h = Connection::open(&url("head")).await.unwrap();
-            let mut d = Connection::open(&url("desired")).await.unwrap();
-            execute(&mut h, &head_sql, &format!("{label}: head DDL")).await;
-            execute(&mut d, &desired_sql, &format!("{label}: desired DDL")).await;
-            let head = snapshot(&mut h).await;
-            let desired = snapshot(&mut d).await;
-            let m = autogen::generate(&head, &desired, Dialect::Sqlite);
-            assert!(m.unsupported.is_empty(), "{label}: {:?}", m.unsupported);
-            let up = m.section_sql(&m.up);
-            let down = m.section_sql(&m.down);
-            for s in m.up.iter().chain(&m.down) {
-                kinds.insert(
-                    s.sql
-                        .split(['(', ' '])
-                        .take(3)
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-            }
-            execute(&mut h, &up, &format!("{label}: up")).await;
-            let diff = differences(&desired, &snapshot(&mut h).await);
-            assert!(diff.is_empty(), "{label}: after up: {diff:#?}\n{up}");
-            execute(&mut h, &down, &format!("{label}: down")).await;
-            let diff = differences(&head, &snapshot(&mut h).await);
-            assert!(diff.is_empty(), "{label}: after down: {diff:#?}\n{down}");
-            h.close().await;
-            d.close().await;
-        });
+        let pair = (label.as_str(), head_sql.as_str(), desired_sql.as_str());
+        for sql in check_sqlite_pair(&rt, &project, &seed.to_string(), pair) {
+            kinds.insert(sql.split(['(', ' ']).take(3).collect::<Vec<_>>().join(" "));
+        }
     }
     // The cases exercise in-place changes and rebuilds alike.
     for kind in [

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Outcome, TestDb, TestProject};
+use crate::support::{Outcome, TestDb, TestProject, rev};
 
 /// Runs `test-roundtrip -v` against `db`'s server and returns the output and the scratch name.
 fn roundtrip(project: &TestProject, db: &TestDb, extra: &[&str]) -> (Outcome, String) {
@@ -145,6 +145,51 @@ fn the_second_brain_passes_on_sqlite_in_a_temporary_file() {
     assert!(
         !project.path("app.db").exists(),
         "the configured SQLite file is never created"
+    );
+}
+
+#[test]
+fn a_check_constraint_left_out_of_a_rebuilt_sqlite_table_is_caught() {
+    let project = TestProject::empty();
+    project.write(
+        "migrations/0001_cards.sql",
+        &rev(
+            "0001",
+            &[],
+            "CREATE TABLE cards (ease REAL NOT NULL CHECK (ease >= 1.3));",
+            Some("DROP TABLE cards;"),
+        ),
+    );
+    project.write(
+        "migrations/0002_due.sql",
+        &rev(
+            "0002",
+            &["0001"],
+            "CREATE TABLE cards_new (ease REAL NOT NULL CHECK (ease >= 1.3), due TEXT);\n\
+             INSERT INTO cards_new (ease) SELECT ease FROM cards;\n\
+             DROP TABLE cards;\n\
+             ALTER TABLE cards_new RENAME TO cards;",
+            Some(
+                "CREATE TABLE cards_old (ease REAL NOT NULL);\n\
+                 INSERT INTO cards_old SELECT ease FROM cards;\n\
+                 DROP TABLE cards;\n\
+                 ALTER TABLE cards_old RENAME TO cards;",
+            ),
+        ),
+    );
+    let out = project.on_sqlite(&["test-roundtrip"]).fails_with(3);
+    assert!(
+        out.stdout
+            .contains("check constraint (ease >= 1.3) on `cards` is missing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("0002") && l.contains("FAIL")),
+        "{}",
+        out.stdout
     );
 }
 
