@@ -6,6 +6,7 @@
 //! unchanged. Anything unexpected (no cache folder, an unreadable or older entry) means asking
 //! cargo, so the cache can make a run faster but never different.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -36,11 +37,11 @@ struct Question {
 type Stamp = Option<(u128, u64)>;
 
 #[derive(Serialize, Deserialize)]
-struct Entry {
+struct Entry<'m> {
     format: u32,
     question: Question,
     watched: Vec<(PathBuf, Stamp)>,
-    metadata: Metadata,
+    metadata: Cow<'m, Metadata>,
 }
 
 /// Where entries are kept: `$BRAINMIG_CACHE_DIR`, else `$XDG_CACHE_HOME/brainmig`, else
@@ -100,7 +101,7 @@ fn cached(cwd: &Path, manifest_path: Option<&Path>) -> Option<Metadata> {
             .watched
             .iter()
             .all(|(path, stamp)| stamp_of(path) == *stamp);
-    valid.then_some(entry.metadata)
+    valid.then(|| entry.metadata.into_owned())
 }
 
 /// Asks cargo, and keeps the answer unless a file it depends on changed moments ago.
@@ -144,7 +145,7 @@ fn keep(dir: &Path, question: Question, metadata: &Metadata, asked_at: SystemTim
         format: FORMAT,
         question,
         watched,
-        metadata: metadata.clone(),
+        metadata: Cow::Borrowed(metadata),
     };
     let Ok(json) = serde_json::to_vec(&entry) else {
         return;
@@ -156,6 +157,29 @@ fn keep(dir: &Path, question: Question, metadata: &Metadata, asked_at: SystemTim
         .and_then(|()| std::fs::rename(&partial, &path));
     if written.is_err() {
         let _ = std::fs::remove_file(&partial);
+    }
+    forget_unused(dir);
+}
+
+/// Entries (and pieces of interrupted writes) not written for this long are deleted when a new
+/// entry is written, so folders asked from once do not pile up; deleting a live one only costs
+/// the next run in that folder a question to cargo.
+const UNUSED: Duration = Duration::from_secs(30 * 24 * 3600);
+
+fn forget_unused(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let ours = entry.file_name().to_string_lossy().starts_with("metadata-");
+        let unused = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|written| now.duration_since(written).unwrap_or_default() > UNUSED);
+        if ours && unused {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -898,11 +898,14 @@ fn second_brain_dotenv_switches_to_postgres() {
 /// Makes a file an hour old: the metadata cache never keeps an answer read from a file changed
 /// moments ago, since it may have changed while cargo read it.
 fn age(path: &Path) {
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    age_by(path, std::time::Duration::from_secs(3600));
+}
+
+fn age_by(path: &Path, by: std::time::Duration) {
     std::fs::File::options()
         .append(true)
         .open(path)
-        .and_then(|f| f.set_modified(hour_ago))
+        .and_then(|f| f.set_modified(std::time::SystemTime::now() - by))
         .unwrap_or_else(|e| panic!("cannot age {}: {e}", path.display()));
 }
 
@@ -945,6 +948,10 @@ fn cargo_metadata_is_remembered_until_a_manifest_changes() {
     // Now cargo is not asked at all.
     let out = history_with(Some("false")).success();
     assert!(out.stdout.contains("0001"), "{}", out.stdout);
+    // An entry unused for months is deleted when another is written; a recent one stays.
+    let stale = project.cache_dir().join("metadata-0000000000000000.json");
+    std::fs::write(&stale, "{}").expect("write a stale entry");
+    age_by(&stale, std::time::Duration::from_secs(60 * 24 * 3600));
 
     // An edited manifest (aged too, so only its size and time tell) is read again.
     let manifest = project.read("Cargo.toml").replace("\"db\"", "\"other\"");
@@ -955,6 +962,8 @@ fn cargo_metadata_is_remembered_until_a_manifest_changes() {
         .brainmig(["history", "--database-url", &url])
         .fails_with(1);
     assert!(out.stderr.contains("other"), "{}", out.stderr);
+    assert!(!stale.exists(), "the unused entry is still there");
+    assert_eq!(cache_entries(&project), 1);
 
     // So is a cargo config file that appears above the project (it may move the target dir).
     project.write("other/0001_r.sql", &project.read("db/0001_r.sql"));
