@@ -948,7 +948,7 @@ fn cargo_metadata_is_remembered_until_a_manifest_changes() {
     // Now cargo is not asked at all.
     let out = history_with(Some("false")).success();
     assert!(out.stdout.contains("0001"), "{}", out.stdout);
-    // An entry unused for months is deleted when another is written; a recent one stays.
+    // An entry written months ago is deleted when another is written.
     let stale = project.cache_dir().join("metadata-0000000000000000.json");
     std::fs::write(&stale, "{}").expect("write a stale entry");
     age_by(&stale, std::time::Duration::from_secs(60 * 24 * 3600));
