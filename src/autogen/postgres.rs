@@ -6,8 +6,8 @@ use super::{
     Changes, Phases, Statement, literal, mentions, order_by_mentions, qualified, quote_ident,
 };
 use crate::schema::{
-    Column, Constraint, Function, Grants, Index, Policy, QualifiedName, Schema, Sequence, Table,
-    Trigger, Type, TypeKind, View,
+    Column, Constraint, Function, Grants, Index, Policy, Privileged, QualifiedName, Schema,
+    Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 // Phases, in the order their statements run.
@@ -150,58 +150,44 @@ fn generated_table(t: &Table) -> bool {
 /// `GRANT` and `REVOKE` statements that take the privileges on `on` (e.g. `TABLE notes`) from
 /// `before` to `after`, role by role.
 fn grant_statements(on: &str, before: &Grants, after: &Grants) -> Vec<String> {
-    let none = BTreeSet::new();
+    let none = BTreeMap::new();
     let roles: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let mut statements = Vec::new();
     for role in roles {
-        // Privilege name -> whether it carries the grant option.
-        let split = |set: &BTreeSet<String>| -> BTreeMap<String, bool> {
-            set.iter()
-                .map(|p| match p.strip_suffix(" WITH GRANT OPTION") {
-                    Some(name) => (name.to_owned(), true),
-                    None => (p.clone(), false),
-                })
-                .collect()
-        };
-        let had = split(before.get(role).unwrap_or(&none));
-        let has = split(after.get(role).unwrap_or(&none));
+        let had = before.get(role).unwrap_or(&none);
+        let has = after.get(role).unwrap_or(&none);
         let (mut revoke, mut revoke_option, mut grant, mut grant_option) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let names: BTreeSet<&String> = had.keys().chain(has.keys()).collect();
-        for name in names {
-            match (had.get(name).copied(), has.get(name).copied()) {
-                (Some(_), None) => revoke.push(name.as_str()),
-                (None, Some(false)) => grant.push(name.as_str()),
-                (None | Some(false), Some(true)) => grant_option.push(name.as_str()),
-                (Some(true), Some(false)) => revoke_option.push(name.as_str()),
+        let privileges: BTreeSet<&String> = had.keys().chain(has.keys()).collect();
+        for privilege in privileges {
+            let p = privilege.as_str();
+            match (had.get(privilege).copied(), has.get(privilege).copied()) {
+                (Some(_), None) => revoke.push(p),
+                (None, Some(false)) => grant.push(p),
+                (None | Some(false), Some(true)) => grant_option.push(p),
+                (Some(true), Some(false)) => revoke_option.push(p),
                 _ => {} // unchanged
             }
         }
-        let grantee = if role == "PUBLIC" {
+        let to = if role == "PUBLIC" {
             role.clone()
         } else {
             quote_ident(role)
         };
+        let list = |privileges: &[&str]| privileges.join(", ");
         if !revoke.is_empty() {
-            statements.push(format!(
-                "REVOKE {} ON {on} FROM {grantee}",
-                revoke.join(", ")
-            ));
+            statements.push(format!("REVOKE {} ON {on} FROM {to}", list(&revoke)));
         }
         if !revoke_option.is_empty() {
-            statements.push(format!(
-                "REVOKE GRANT OPTION FOR {} ON {on} FROM {grantee}",
-                revoke_option.join(", ")
-            ));
+            let what = list(&revoke_option);
+            statements.push(format!("REVOKE GRANT OPTION FOR {what} ON {on} FROM {to}"));
         }
         if !grant.is_empty() {
-            statements.push(format!("GRANT {} ON {on} TO {grantee}", grant.join(", ")));
+            statements.push(format!("GRANT {} ON {on} TO {to}", list(&grant)));
         }
         if !grant_option.is_empty() {
-            statements.push(format!(
-                "GRANT {} ON {on} TO {grantee} WITH GRANT OPTION",
-                grant_option.join(", ")
-            ));
+            let what = list(&grant_option);
+            statements.push(format!("GRANT {what} ON {on} TO {to} WITH GRANT OPTION"));
         }
     }
     statements
@@ -1546,49 +1532,66 @@ impl Gen<'_> {
     /// `PUBLIC` on a routine. Dropped objects take their privileges with them.
     fn grants(&mut self) {
         let (old, new) = (self.old, self.new);
-        let nothing = Grants::new();
-        let mut statements = Vec::new();
-        for (name, n) in &new.schemas {
-            let before = old.schemas.get(name).map_or(&nothing, |o| &o.grants);
-            let on = format!("SCHEMA {}", quote_ident(name));
-            statements.extend(grant_statements(&on, before, &n.grants));
-        }
-        for (name, t) in new.tables.iter().filter(|(_, t)| generated_table(t)) {
-            let before = old.tables.get(name).map_or(&nothing, |o| &o.grants);
-            let on = format!("TABLE {}", qualified(name));
-            statements.extend(grant_statements(&on, before, &t.grants));
-        }
-        for (name, v) in &new.views {
-            let before = old
-                .views
-                .get(name)
-                .filter(|_| !self.rebuilt_views.contains(name))
-                .map_or(&nothing, |o| &o.grants);
-            let on = format!("TABLE {}", qualified(name));
-            statements.extend(grant_statements(&on, before, &v.grants));
-        }
-        for (name, s) in &new.sequences {
-            let before = old.sequences.get(name).map_or(&nothing, |o| &o.grants);
-            let on = format!("SEQUENCE {}", qualified(name));
-            statements.extend(grant_statements(&on, before, &s.grants));
-        }
-        let routine_default: Grants =
-            Grants::from([("PUBLIC".to_owned(), BTreeSet::from(["EXECUTE".to_owned()]))]);
-        for (key, f) in &new.functions {
-            let kept = old
-                .functions
-                .get(key)
-                .filter(|_| !self.recreated_functions.contains(key));
-            if kept.is_none() && !generated_function(f) {
-                continue; // not created, so nothing to grant on
+        let none = Grants::new();
+        let routine_default = Grants::from([(
+            "PUBLIC".to_owned(),
+            BTreeMap::from([("EXECUTE".to_owned(), false)]),
+        )]);
+        // Every routine too: a new one whose `EXECUTE` was revoked from `PUBLIC` has no
+        // privileges left to list, but differs from its default.
+        let routines: Vec<Privileged> = new
+            .functions
+            .keys()
+            .cloned()
+            .map(Privileged::Routine)
+            .collect();
+        let objects: BTreeSet<&Privileged> = old
+            .grants
+            .keys()
+            .chain(new.grants.keys())
+            .chain(&routines)
+            .collect();
+        for on in objects.into_iter().filter(|on| new.has(on)) {
+            let recreated = match on {
+                Privileged::Table(name) => self.rebuilt_views.contains(name),
+                Privileged::Routine(key) => self.recreated_functions.contains(key),
+                Privileged::Schema(_) | Privileged::Sequence(_) => false,
+            };
+            let fresh = recreated || !old.has(on);
+            if fresh && !creates(new, on) {
+                continue; // not created here (said so already), so nothing to grant on
             }
-            let before = kept.map_or(&routine_default, |o| &o.grants);
-            let on = format!("ROUTINE {}", function_signature(key));
-            statements.extend(grant_statements(&on, before, &f.grants));
+            let (target, default) = match on {
+                Privileged::Schema(name) => (format!("SCHEMA {}", quote_ident(name)), &none),
+                Privileged::Table(name) => (format!("TABLE {}", qualified(name)), &none),
+                Privileged::Sequence(name) => (format!("SEQUENCE {}", qualified(name)), &none),
+                Privileged::Routine(key) => (
+                    format!("ROUTINE {}", function_signature(key)),
+                    &routine_default,
+                ),
+            };
+            let before = if fresh {
+                default
+            } else {
+                old.grants.get(on).unwrap_or(&none)
+            };
+            let after = new.grants.get(on).unwrap_or(&none);
+            for sql in grant_statements(&target, before, after) {
+                self.out.sql(GRANTS, sql);
+            }
         }
-        for sql in statements {
-            self.out.sql(GRANTS, sql);
+    }
+}
+
+/// Whether a migration generated from `new` creates the object (the kinds it cannot generate
+/// are named as such elsewhere).
+fn creates(new: &Schema, on: &Privileged) -> bool {
+    match on {
+        Privileged::Table(name) => {
+            new.tables.get(name).is_some_and(generated_table) || new.views.contains_key(name)
         }
+        Privileged::Routine(key) => new.functions.get(key).is_some_and(generated_function),
+        Privileged::Schema(_) | Privileged::Sequence(_) => true,
     }
 }
 

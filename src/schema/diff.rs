@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::{
-    Column, Constraint, Extension, Function, Grants, Index, Namespace, Policy, QualifiedName,
-    Schema, Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, Extension, Function, Grants, Index, Namespace, Policy, Privileged,
+    QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 /// One way in which the state found differs from the state expected.
@@ -85,10 +85,7 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &expected.schemas,
         &actual.schemas,
         |name, _| format!("schema `{name}`"),
-        |d, _, object, e, a| {
-            d.fields(object, namespace_fields(e), namespace_fields(a));
-            d.grants(object, &e.grants, &a.grants);
-        },
+        |d, _, object, e, a| d.fields(object, namespace_fields(e), namespace_fields(a)),
     );
     d.maps(
         &expected.extensions,
@@ -126,10 +123,7 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
                 .is_some_and(|o| whole.contains(&o.table))
         },
         |name, _| format!("sequence `{name}`"),
-        |d, _, object, e, a| {
-            d.fields(object, sequence_fields(e), sequence_fields(a));
-            d.grants(object, &e.grants, &a.grants);
-        },
+        |d, _, object, e, a| d.fields(object, sequence_fields(e), sequence_fields(a)),
     );
     d.maps(
         &expected.views,
@@ -141,12 +135,41 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &expected.functions,
         &actual.functions,
         |name, f| format!("{} `{name}`", f.kind),
-        |d, _, object, e, a| {
-            d.fields(object, function_fields(e), function_fields(a));
-            d.grants(object, &e.grants, &a.grants);
-        },
+        |d, _, object, e, a| d.fields(object, function_fields(e), function_fields(a)),
     );
+    // Privileges of objects on both sides; an object on one side only takes its own along.
+    let none = Grants::new();
+    let objects: BTreeSet<&Privileged> =
+        expected.grants.keys().chain(actual.grants.keys()).collect();
+    for on in objects
+        .into_iter()
+        .filter(|on| expected.has(on) && actual.has(on))
+    {
+        let e = expected.grants.get(on).unwrap_or(&none);
+        let a = actual.grants.get(on).unwrap_or(&none);
+        d.grants(&privileged_object(expected, on), e, a);
+    }
     d.out
+}
+
+/// An object privileges are granted on, in the words its other differences use.
+fn privileged_object(schema: &Schema, on: &Privileged) -> String {
+    match on {
+        Privileged::Schema(name) => format!("schema `{name}`"),
+        Privileged::Table(name) => match (schema.tables.get(name), schema.views.get(name)) {
+            (Some(t), _) => format!("{} `{name}`", t.kind),
+            (None, Some(v)) => format!("{} `{name}`", view_kind(v)),
+            (None, None) => format!("table `{name}`"),
+        },
+        Privileged::Sequence(name) => format!("sequence `{name}`"),
+        Privileged::Routine(key) => {
+            let kind = schema
+                .functions
+                .get(key)
+                .map_or("function", |f| f.kind.as_str());
+            format!("{kind} `{key}`")
+        }
+    }
 }
 
 /// A property and its value in words; `None` is shown as `none`.
@@ -237,7 +260,6 @@ impl Differ {
 
     fn tables(&mut self, name: &QualifiedName, object: &str, e: &Table, a: &Table) {
         self.fields(object, table_fields(e), table_fields(a));
-        self.grants(object, &e.grants, &a.grants);
         let table = format!("`{name}`");
         let table = table.as_str();
         self.maps(
@@ -259,16 +281,13 @@ impl Differ {
 
     /// One difference per role whose privileges on the object differ.
     fn grants(&mut self, object: &str, expected: &Grants, actual: &Grants) {
-        let none = BTreeSet::new();
+        let none = BTreeMap::new();
         let roles: BTreeSet<&String> = expected.keys().chain(actual.keys()).collect();
         for role in roles {
             let e = expected.get(role).unwrap_or(&none);
             let a = actual.get(role).unwrap_or(&none);
             if e != a {
-                let words = |p: &BTreeSet<String>| {
-                    (!p.is_empty()).then(|| p.iter().cloned().collect::<Vec<_>>().join(", "))
-                };
-                let (expected, actual) = shown(words(e).as_deref(), words(a).as_deref());
+                let (expected, actual) = shown(privileges(e).as_deref(), privileges(a).as_deref());
                 self.push(
                     object.to_owned(),
                     Change::Changed {
@@ -333,7 +352,6 @@ impl Differ {
 
     fn views(&mut self, name: &QualifiedName, object: &str, e: &View, a: &View) {
         self.fields(object, view_fields(e), view_fields(a));
-        self.grants(object, &e.grants, &a.grants);
         let columns: BTreeSet<&String> = e
             .column_comments
             .keys()
@@ -395,6 +413,21 @@ fn list(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| items.join(", "))
 }
 
+/// `SELECT, UPDATE with grant option`, or `None` for no privilege.
+fn privileges(granted: &BTreeMap<String, bool>) -> Option<String> {
+    let words: Vec<String> = granted
+        .iter()
+        .map(|(privilege, option)| {
+            if *option {
+                format!("{privilege} with grant option")
+            } else {
+                privilege.clone()
+            }
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(", "))
+}
+
 fn view_kind(v: &View) -> &'static str {
     if v.materialized {
         "materialized view"
@@ -404,10 +437,7 @@ fn view_kind(v: &View) -> &'static str {
 }
 
 fn namespace_fields(n: &Namespace) -> Vec<Field> {
-    let Namespace {
-        comment,
-        grants: _, // compared per role
-    } = n;
+    let Namespace { comment } = n;
     vec![("comment", comment.clone())]
 }
 
@@ -470,7 +500,6 @@ fn table_fields(t: &Table) -> Vec<Field> {
         constraints: _, // compared one by one
         triggers: _,    // compared one by one
         policies: _,    // compared one by one
-        grants: _,      // compared per role
     } = t;
     vec![
         ("kind", text(kind)),
@@ -551,7 +580,6 @@ fn sequence_fields(s: &Sequence) -> Vec<Field> {
         cycle,
         owned_by,
         comment,
-        grants: _, // compared per role
     } = s;
     vec![
         ("type", text(data_type)),
@@ -574,7 +602,6 @@ fn view_fields(v: &View) -> Vec<Field> {
         comment,
         column_comments: _, // compared one by one
         triggers: _,        // compared one by one
-        grants: _,          // compared per role
     } = v;
     vec![
         ("kind", text(view_kind(v))),
@@ -593,7 +620,6 @@ fn function_fields(f: &Function) -> Vec<Field> {
         body,
         attributes,
         comment,
-        grants: _, // compared per role
     } = f;
     vec![
         ("kind", text(kind)),

@@ -15,7 +15,7 @@ mod diff;
 mod postgres;
 mod sqlite;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 pub use self::diff::{Change, Difference, diff};
@@ -46,6 +46,45 @@ pub struct Schema {
     /// Functions, procedures and aggregates (PostgreSQL only), keyed by `name(argument types)`
     /// since overloads share a name.
     pub functions: BTreeMap<QualifiedName, Function>,
+    /// Privileges granted on the objects above (PostgreSQL only). Kept apart from the objects so
+    /// that comparing two objects compares their definitions.
+    pub grants: BTreeMap<Privileged, Grants>,
+}
+
+/// Privileges granted on one object: for each role (`PUBLIC` for everyone), each privilege
+/// (`SELECT`, `EXECUTE`, ..) and whether it carries the grant option. The owner's own privileges
+/// are left out (the owner is whoever ran the migrations), and an object whose privileges were
+/// never changed has PostgreSQL's defaults here, so `GRANT` then `REVOKE` leaves it as it was.
+pub type Grants = BTreeMap<String, BTreeMap<String, bool>>;
+
+/// An object that privileges are granted on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Privileged {
+    /// A schema, by name.
+    Schema(String),
+    /// A table, view or materialized view (all take `GRANT ... ON TABLE`).
+    Table(QualifiedName),
+    /// A sequence.
+    Sequence(QualifiedName),
+    /// A function, procedure or aggregate, keyed as in [`Schema::functions`].
+    Routine(QualifiedName),
+}
+
+impl fmt::Display for Privileged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Privileged::Schema(name) => write!(f, "schema {name}"),
+            Privileged::Table(name) => write!(f, "table {name}"),
+            Privileged::Sequence(name) => write!(f, "sequence {name}"),
+            Privileged::Routine(name) => write!(f, "routine {name}"),
+        }
+    }
+}
+
+impl serde::Serialize for Privileged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// Takes a snapshot of the database behind `conn`, leaving out the table named `ignore_table`
@@ -82,6 +121,7 @@ impl Schema {
             sequences,
             views,
             functions,
+            grants: _, // on the objects above, or on `public`
         } = self;
         schemas.keys().all(|s| s == "public")
             && extensions.keys().all(|e| e == "plpgsql")
@@ -102,6 +142,20 @@ impl Schema {
                 .as_ref()
                 .is_some_and(|owner| ignored.is(&owner.table))
         });
+        let grants = std::mem::take(&mut self.grants);
+        self.grants = grants.into_iter().filter(|(on, _)| self.has(on)).collect();
+    }
+
+    /// Whether the object privileges are granted on exists here.
+    pub fn has(&self, on: &Privileged) -> bool {
+        match on {
+            Privileged::Schema(name) => self.schemas.contains_key(name),
+            Privileged::Table(name) => {
+                self.tables.contains_key(name) || self.views.contains_key(name)
+            }
+            Privileged::Sequence(name) => self.sequences.contains_key(name),
+            Privileged::Routine(key) => self.functions.contains_key(key),
+        }
     }
 }
 
@@ -173,19 +227,11 @@ impl serde::Serialize for QualifiedName {
     }
 }
 
-/// Privileges granted on an object: each role (`PUBLIC` for everyone) and what it may do,
-/// e.g. `SELECT` or `UPDATE WITH GRANT OPTION`. The owner's own privileges are left out (the
-/// owner is whoever ran the migrations), and an object whose privileges were never changed has
-/// PostgreSQL's defaults here, so `GRANT` then `REVOKE` of the same privilege leaves it equal.
-pub type Grants = BTreeMap<String, BTreeSet<String>>;
-
 /// A PostgreSQL schema.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Namespace {
     /// `COMMENT ON SCHEMA`.
     pub comment: Option<String>,
-    /// `GRANT ... ON SCHEMA`.
-    pub grants: Grants,
 }
 
 /// An installed PostgreSQL extension. The objects it creates are left out of the snapshot: they
@@ -287,8 +333,6 @@ pub struct Table {
     pub triggers: BTreeMap<String, Trigger>,
     /// Row-level security policies by name.
     pub policies: BTreeMap<String, Policy>,
-    /// `GRANT ... ON TABLE`.
-    pub grants: Grants,
 }
 
 /// A column of a table.
@@ -359,8 +403,6 @@ pub struct Sequence {
     pub owned_by: Option<SequenceOwner>,
     /// `COMMENT ON SEQUENCE`.
     pub comment: Option<String>,
-    /// `GRANT ... ON SEQUENCE`.
-    pub grants: Grants,
 }
 
 /// The column a sequence belongs to.
@@ -399,8 +441,6 @@ pub struct View {
     pub column_comments: BTreeMap<String, String>,
     /// Triggers by name (`INSTEAD OF` triggers).
     pub triggers: BTreeMap<String, Trigger>,
-    /// `GRANT ... ON TABLE` (views take table privileges).
-    pub grants: Grants,
 }
 
 /// A function, procedure or aggregate.
@@ -421,8 +461,6 @@ pub struct Function {
     pub attributes: String,
     /// `COMMENT ON FUNCTION`.
     pub comment: Option<String>,
-    /// `GRANT EXECUTE ON ROUTINE`.
-    pub grants: Grants,
 }
 
 /// A trigger.

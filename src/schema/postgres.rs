@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    Column, Constraint, Extension, Function, Grants, Index, Namespace, Policy, QualifiedName,
+    Column, Constraint, Extension, Function, Index, Namespace, Policy, Privileged, QualifiedName,
     Schema, Sequence, SequenceOwner, Table, Trigger, Type, TypeKind, View,
 };
 use crate::db::query_error;
@@ -487,13 +487,7 @@ impl Catalog {
             schemas: self
                 .schemas
                 .into_iter()
-                .map(|s| {
-                    let namespace = Namespace {
-                        comment: s.comment,
-                        ..Namespace::default()
-                    };
-                    (s.name, namespace)
-                })
+                .map(|s| (s.name, Namespace { comment: s.comment }))
                 .collect(),
             extensions: self
                 .extensions
@@ -513,6 +507,7 @@ impl Catalog {
             sequences: self.sequences.into_iter().map(sequence).collect(),
             views: self.views.into_iter().map(view).collect(),
             functions: self.functions.into_iter().map(function).collect(),
+            grants: BTreeMap::new(),
         };
         add_columns(&mut schema, self.columns);
         for c in self.constraints {
@@ -549,33 +544,24 @@ impl Catalog {
     }
 }
 
-/// Puts each privilege with its object.
+/// Keys each privilege by its object; those on objects the snapshot leaves out are dropped.
 fn add_grants(schema: &mut Schema, rows: Vec<GrantRow>) {
     for g in rows {
-        let grants = match g.on.as_str() {
-            "schema" => schema.schemas.get_mut(&g.name).map(|n| &mut n.grants),
-            "function" => {
-                let key = QualifiedName::new(g.schema, g.name);
-                schema.functions.get_mut(&key).map(|f| &mut f.grants)
-            }
+        let on = match g.on.as_str() {
+            "schema" => Privileged::Schema(g.name),
+            "function" => Privileged::Routine(QualifiedName::new(g.schema, g.name)),
             _ => {
-                let key = QualifiedName::new(g.schema, g.name);
-                if let Some(table) = schema.tables.get_mut(&key) {
-                    Some(&mut table.grants)
-                } else if let Some(view) = schema.views.get_mut(&key) {
-                    Some(&mut view.grants)
+                let name = QualifiedName::new(g.schema, g.name);
+                if schema.sequences.contains_key(&name) {
+                    Privileged::Sequence(name)
                 } else {
-                    schema.sequences.get_mut(&key).map(|s| &mut s.grants)
+                    Privileged::Table(name)
                 }
             }
         };
-        if let Some(grants) = grants {
-            let privilege = if g.grantable {
-                format!("{} WITH GRANT OPTION", g.privilege)
-            } else {
-                g.privilege
-            };
-            grants.entry(g.grantee).or_default().insert(privilege);
+        if schema.has(&on) {
+            let role = schema.grants.entry(on).or_default().entry(g.grantee);
+            role.or_default().insert(g.privilege, g.grantable);
         }
     }
 }
@@ -770,7 +756,6 @@ fn sequence(s: SequenceRow) -> (QualifiedName, Sequence) {
         cycle: s.cycle,
         owned_by,
         comment: s.comment,
-        grants: Grants::new(),
     };
     (QualifiedName::new(s.schema, s.name), seq)
 }
@@ -790,7 +775,6 @@ fn function(f: FunctionRow) -> (QualifiedName, Function) {
         body: f.body,
         attributes: f.attributes,
         comment: f.comment,
-        grants: Grants::new(),
     };
     let name = format!("{}({})", f.name, f.argument_types);
     (QualifiedName::new(f.schema, name), function)

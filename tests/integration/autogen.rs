@@ -281,8 +281,24 @@ fn autogen_pairs_privileges() {
              REVOKE EXECUTE ON FUNCTION f(integer) FROM PUBLIC;
              GRANT EXECUTE ON FUNCTION f(integer) TO pg_monitor;",
         ),
+        (
+            "privileges alone change on an aggregate and a partitioned table",
+            "CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer);
+             CREATE TABLE events (at date) PARTITION BY RANGE (at);",
+            "CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer);
+             CREATE TABLE events (at date) PARTITION BY RANGE (at);
+             REVOKE EXECUTE ON FUNCTION total(integer) FROM PUBLIC;
+             GRANT SELECT ON events TO pg_monitor;",
+        ),
     ]);
+    // Granting is not redefining: the aggregate stays.
+    assert!(
+        !generated.iter().any(|s| s.contains("AGGREGATE")),
+        "{generated:#?}"
+    );
     for expected in [
+        "REVOKE EXECUTE ON ROUTINE total(integer) FROM PUBLIC",
+        "GRANT SELECT ON TABLE events TO pg_monitor",
         "GRANT INSERT, SELECT ON TABLE notes TO pg_monitor",
         "GRANT UPDATE ON TABLE notes TO pg_read_all_stats WITH GRANT OPTION",
         "REVOKE EXECUTE ON ROUTINE f() FROM PUBLIC",
