@@ -12,7 +12,7 @@ use sqlx::{Row, SqliteConnection};
 use super::{Column, Constraint, Index, QualifiedName, Schema, Table, Trigger, View};
 use crate::db::query_error;
 use crate::error::DbError;
-use crate::source::{Token, TokenKind, tokens};
+use crate::source::{Token, TokenKind, sqlite_tokens};
 
 /// Every object but SQLite's own (`sqlite_%`), with the table flags of `pragma_table_list`.
 const OBJECTS: &str = r#"
@@ -295,13 +295,15 @@ fn add_foreign_keys(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx:
 /// (as a rebuild does) is no change.
 fn check_constraints(create_table: &str) -> BTreeMap<String, Constraint> {
     let mut checks = BTreeMap::new();
-    let significant: Vec<Token> = match tokens(create_table).collect::<Result<Vec<_>, _>>() {
-        Ok(all) => all
-            .into_iter()
-            .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
-            .collect(),
-        Err(_) => return checks, // SQLite accepted it, so this cannot happen; nothing to add
+    // SQLite accepted the statement, so by its rules it lexes; should it not, no check is
+    // read rather than a wrong one.
+    let Ok(all) = sqlite_tokens(create_table).collect::<Result<Vec<_>, _>>() else {
+        return checks;
     };
+    let significant: Vec<Token> = all
+        .into_iter()
+        .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
+        .collect();
     let text = |t: &Token| &create_table[t.start..t.end];
     let is_word =
         |t: &Token, word: &str| t.kind == TokenKind::Word && text(t).eq_ignore_ascii_case(word);
@@ -325,6 +327,9 @@ fn check_constraints(create_table: &str) -> BTreeMap<String, Constraint> {
                     .is_some_and(|t| t.kind == TokenKind::OpenParen) =>
             {
                 let close = closing_paren(&significant, i + 1);
+                if close <= i + 1 {
+                    break; // `CHECK (` at the very end: not a statement SQLite stores
+                }
                 let inside = significant[i + 1].end..significant[close].start;
                 let expression = normalize_sql(&create_table[inside]);
                 let (key, definition) = match pending_name.take() {
@@ -374,7 +379,7 @@ fn closing_paren(tokens: &[Token], open: usize) -> usize {
     tokens.len() - 1
 }
 
-/// An identifier as written, without its quotes (`"a""b"`, `[a]`, `` `a` ``).
+/// An identifier as written, without its quotes (`"a""b"`, `'a'`, `[a]`, `` `a` ``).
 fn unquote(identifier: &str) -> String {
     let inner = |open: char, close: char| {
         identifier
@@ -383,6 +388,7 @@ fn unquote(identifier: &str) -> String {
             .map(|s| s.replace(&format!("{close}{close}"), &close.to_string()))
     };
     inner('"', '"')
+        .or_else(|| inner('\'', '\''))
         .or_else(|| inner('`', '`'))
         .or_else(|| inner('[', ']'))
         .unwrap_or_else(|| identifier.to_owned())
@@ -459,6 +465,20 @@ mod tests {
                        CHECK (ease >= 1.3), CHECK (interval_days >= 0 AND (ease < 10)), \
                        CONSTRAINT \"due_is_date\" CHECK (date(due) IS NOT NULL))";
         assert_eq!(check_constraints(rebuilt), checks);
+    }
+
+    #[test]
+    fn sqlite_quoting_and_comments_do_not_hide_checks() {
+        let sql = "CREATE TABLE t ([a(b] INT, [it's] INT, x INT /* a /* b */, \
+                   CONSTRAINT [pos] CHECK (x > 0), CONSTRAINT `small` CHECK (x < 9), \
+                   CONSTRAINT 'odd' CHECK (x % 2 = 1), CHECK ([a(b] <> 0))";
+        let keys: Vec<String> = check_constraints(sql).into_keys().collect();
+        assert_eq!(
+            keys,
+            ["check constraint ([a(b] <> 0)", "odd", "pos", "small"]
+        );
+        // Nothing to read, and no panic, in what SQLite would not have stored.
+        assert!(check_constraints("CREATE TABLE t (x INT CHECK (").is_empty());
     }
 
     #[test]

@@ -71,11 +71,23 @@ pub enum LexError {
 /// without a token vector per section. Fails only on a construct left open at the end of the text,
 /// and then yields nothing more.
 pub fn tokens(sql: &str) -> Tokens<'_> {
+    lex(sql, false)
+}
+
+/// [`tokens`] by SQLite's rules rather than PostgreSQL's: `[..]` and `` `..` `` quote
+/// identifiers, block comments do not nest and may run to the end, and there are no dollar
+/// quotes or `E'..'` strings. For reading what SQLite stores, e.g. its `CREATE TABLE` text.
+pub fn sqlite_tokens(sql: &str) -> Tokens<'_> {
+    lex(sql, true)
+}
+
+fn lex(sql: &str, sqlite: bool) -> Tokens<'_> {
     Tokens {
         lexer: Lexer {
             src: sql,
             bytes: sql.as_bytes(),
             pos: 0,
+            sqlite,
         },
         failed: false,
     }
@@ -140,6 +152,8 @@ struct Lexer<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// SQLite's rules (see [`sqlite_tokens`]).
+    sqlite: bool,
 }
 
 impl Lexer<'_> {
@@ -162,6 +176,30 @@ impl Lexer<'_> {
                 }
                 TokenKind::Comment
             }
+            b'/' if self.peek(1) == Some(b'*') && self.sqlite => {
+                // Up to the first `*/`, or the end: SQLite's comments do not nest.
+                let rest = &self.src[self.pos + 2..];
+                self.pos = rest
+                    .find("*/")
+                    .map_or(self.bytes.len(), |i| self.pos + 2 + i + 2);
+                TokenKind::Comment
+            }
+            b'[' if self.sqlite => {
+                let start = self.pos;
+                match self.src[self.pos..].find(']') {
+                    Some(i) => self.pos += i + 1,
+                    None => {
+                        return Err(LexError::QuotedIdentifier {
+                            line: self.line(start),
+                        });
+                    }
+                }
+                TokenKind::Quoted
+            }
+            b'`' if self.sqlite => {
+                self.quoted(b'`', false)?;
+                TokenKind::Quoted
+            }
             b'/' if self.peek(1) == Some(b'*') => {
                 self.block_comment()?;
                 TokenKind::Comment
@@ -174,7 +212,7 @@ impl Lexer<'_> {
                 self.quoted(b'"', false)?;
                 TokenKind::Quoted
             }
-            b'$' => match self.dollar_tag() {
+            b'$' => match self.dollar_tag().filter(|_| !self.sqlite) {
                 Some(tag_len) => {
                     self.dollar_body(tag_len)?;
                     TokenKind::Quoted
@@ -206,7 +244,10 @@ impl Lexer<'_> {
                     self.pos += 1;
                 }
                 // E'...' is a string with backslash escapes; the prefix belongs to it.
-                if self.pos - start == 1 && matches!(b, b'e' | b'E') && self.peek(0) == Some(b'\'')
+                if self.pos - start == 1
+                    && matches!(b, b'e' | b'E')
+                    && self.peek(0) == Some(b'\'')
+                    && !self.sqlite
                 {
                     self.quoted(b'\'', true)?;
                     return Ok(TokenKind::Quoted);
@@ -237,7 +278,7 @@ impl Lexer<'_> {
             match self.peek(0) {
                 None => {
                     let line = self.line(start);
-                    return Err(if quote == b'"' {
+                    return Err(if quote != b'\'' {
                         LexError::QuotedIdentifier { line }
                     } else {
                         LexError::String { line }

@@ -81,12 +81,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
     let mut up = None;
     let mut down = None;
     for raw in sections {
-        let (section, checksum) = raw
-            .into_section(&text)
-            .map_err(|(line, kind)| fail(Some(line), kind))?;
-        match checksum {
-            Some(checksum) => up = Some((section, checksum)),
-            None => down = Some(section),
+        let failed = |(line, kind)| fail(Some(line), kind);
+        if raw.up {
+            up = Some(raw.into_up_section(&text).map_err(failed)?);
+        } else {
+            down = Some(raw.into_section(&text).map_err(failed)?);
         }
     }
     let (up, checksum) = up.ok_or_else(|| fail(None, ParseErrorKind::MissingUp))?;
@@ -201,20 +200,33 @@ struct RawSection {
     end: usize,
 }
 
+type SectionError = (usize, ParseErrorKind);
+
 impl RawSection {
-    /// The section, with the checksum when it is the up section (lexed once for both).
-    fn into_section(
+    /// The up section and its checksum, from one pass of the lexer.
+    fn into_up_section(self, text: &str) -> Result<(Section, String), SectionError> {
+        let (statements, checksum) = statements::split_and_checksum(&text[self.start..self.end])
+            .map_err(|e| self.lex_error(e))?;
+        Ok((self.with_statements(text, statements)?, checksum))
+    }
+
+    fn into_section(self, text: &str) -> Result<Section, SectionError> {
+        let statements =
+            statements::split(&text[self.start..self.end]).map_err(|e| self.lex_error(e))?;
+        self.with_statements(text, statements)
+    }
+
+    fn lex_error(&self, e: LexError) -> SectionError {
+        (self.first_line + e.line() - 1, ParseErrorKind::Lex(e))
+    }
+
+    /// The section, unless it runs in a transaction and holds a statement that would end it.
+    fn with_statements(
         self,
         text: &str,
-    ) -> Result<(Section, Option<String>), (usize, ParseErrorKind)> {
+        statements: Vec<statements::Statement>,
+    ) -> Result<Section, SectionError> {
         let sql = &text[self.start..self.end];
-        let lex_error = |e: LexError| (self.first_line + e.line() - 1, ParseErrorKind::Lex(e));
-        let (statements, checksum) = if self.up {
-            let (statements, checksum) = statements::split_and_checksum(sql).map_err(lex_error)?;
-            (statements, Some(checksum))
-        } else {
-            (statements::split(sql).map_err(lex_error)?, None)
-        };
         if self.transactional
             && let Some(statement) = statements
                 .iter()
@@ -226,13 +238,12 @@ impl RawSection {
                 ParseErrorKind::TransactionControl(word),
             ));
         }
-        let section = Section {
+        Ok(Section {
             sql: sql.to_owned(),
             first_line: self.first_line,
             transactional: self.transactional,
             statements,
-        };
-        Ok((section, checksum))
+        })
     }
 }
 

@@ -410,7 +410,8 @@ pub(super) mod properties {
     proptest! {
         #[test]
         fn tokens_tile_the_text_on_char_boundaries(sql in sql()) {
-            if let Ok(tokens) = lexer::tokenize(&sql) {
+            for tokens in [lexer::tokenize(&sql), lexer::sqlite_tokens(&sql).collect()] {
+                let Ok(tokens) = tokens else { continue };
                 let mut pos = 0;
                 for t in &tokens {
                     prop_assert_eq!(t.start, pos);
