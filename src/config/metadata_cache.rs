@@ -3,9 +3,10 @@
 //! Asking cargo costs 20–30 ms, a third of a `cargo brainmig current`, and its answer changes only
 //! when a file it reads does: a manifest or a cargo config file. So the answer is kept in the
 //! user's cache folder together with the size and modification time of each of those files (or
-//! their absence), and used again while every one is unchanged. Anything unexpected (no cache folder, an unreadable or older entry) means asking
-//! cargo. What it cannot see is an edit that keeps a file's size and modification time (`touch
-//! -r`, or a copy with `cp -p` of a file of the same size); deleting the folder clears it.
+//! their absence), and used again while every one is unchanged. Anything unexpected (no cache
+//! folder, an unreadable or older entry) means asking cargo. What it cannot see is an edit that
+//! keeps a file's size and modification time (`touch -r`, or `cp -p` of a file of the same
+//! size); deleting the folder clears it.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
