@@ -6,8 +6,8 @@ use super::{
     Changes, Phases, Statement, literal, mentions, order_by_mentions, qualified, quote_ident,
 };
 use crate::schema::{
-    Column, Constraint, Function, Grants, Index, Policy, Privileged, QualifiedName, Schema,
-    Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, DefaultPrivileges, Function, Grants, Index, Policy, Privileged,
+    QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 // Phases, in the order their statements run.
@@ -1533,10 +1533,6 @@ impl Gen<'_> {
     fn grants(&mut self) {
         let (old, new) = (self.old, self.new);
         let none = Grants::new();
-        let routine_default = Grants::from([(
-            "PUBLIC".to_owned(),
-            BTreeMap::from([("EXECUTE".to_owned(), false)]),
-        )]);
         // Every routine too: a new one whose `EXECUTE` was revoked from `PUBLIC` has no
         // privileges left to list, but differs from its default.
         let routines: Vec<Privileged> = new
@@ -1561,17 +1557,28 @@ impl Gen<'_> {
             if fresh && !creates(new, on) {
                 continue; // not created here (said so already), so nothing to grant on
             }
-            let (target, default) = match on {
-                Privileged::Schema(name) => (format!("SCHEMA {}", quote_ident(name)), &none),
-                Privileged::Table(name) => (format!("TABLE {}", qualified(name)), &none),
-                Privileged::Sequence(name) => (format!("SEQUENCE {}", qualified(name)), &none),
+            let (target, kind, schema) = match on {
+                Privileged::Schema(name) => {
+                    (format!("SCHEMA {}", quote_ident(name)), "SCHEMAS", None)
+                }
+                Privileged::Table(name) => {
+                    (format!("TABLE {}", qualified(name)), "TABLES", Some(name))
+                }
+                Privileged::Sequence(name) => (
+                    format!("SEQUENCE {}", qualified(name)),
+                    "SEQUENCES",
+                    Some(name),
+                ),
                 Privileged::Routine(key) => (
                     format!("ROUTINE {}", function_signature(key)),
-                    &routine_default,
+                    "FUNCTIONS",
+                    Some(key),
                 ),
             };
+            let start;
             let before = if fresh {
-                default
+                start = starting_grants(old, kind, schema.map(|name| name.schema.as_str()));
+                &start
             } else {
                 old.grants.get(on).unwrap_or(&none)
             };
@@ -1580,7 +1587,66 @@ impl Gen<'_> {
                 self.out.sql(GRANTS, sql);
             }
         }
+        let keys: BTreeSet<&DefaultPrivileges> = old
+            .default_privileges
+            .keys()
+            .chain(new.default_privileges.keys())
+            .collect();
+        for key in keys {
+            // In a schema that goes away, they go with it.
+            if key
+                .schema
+                .as_ref()
+                .is_some_and(|s| !new.schemas.contains_key(s))
+            {
+                continue;
+            }
+            let mut alter = format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {}",
+                quote_ident(&key.role)
+            );
+            if let Some(schema) = &key.schema {
+                alter.push_str(&format!(" IN SCHEMA {}", quote_ident(schema)));
+            }
+            let (before, after) = (
+                old.default_privileges_of(key),
+                new.default_privileges_of(key),
+            );
+            for sql in grant_statements(&key.objects, &before, &after) {
+                self.out.sql(GRANTS, format!("{alter} {sql}"));
+            }
+        }
     }
+}
+
+/// What an object of `kind` created in `schema` by this migration is granted at first: the
+/// default privileges in force before it (`old`'s), for the role running it. The snapshot does
+/// not say which role that is, so entries of every role count: exact when, as usual, one role
+/// runs the migrations and sets the defaults.
+fn starting_grants(old: &Schema, kind: &str, schema: Option<&str>) -> Grants {
+    let of_kind = |in_schema: bool| {
+        old.default_privileges.iter().filter(move |(k, _)| {
+            k.objects == kind
+                && k.schema.is_some() == in_schema
+                && (!in_schema || k.schema.as_deref() == schema)
+        })
+    };
+    // A role's entry for all schemas replaces the built-in default; one for the schema adds.
+    let mut grants = match of_kind(false).next() {
+        Some((_, everywhere)) => everywhere.clone(),
+        None => old.default_privileges_of(&DefaultPrivileges {
+            role: String::new(),
+            schema: None,
+            objects: kind.to_owned(),
+        }),
+    };
+    for (_, added) in of_kind(true) {
+        for (role, privileges) in added {
+            let granted = grants.entry(role.clone()).or_default();
+            granted.extend(privileges.iter().map(|(p, option)| (p.clone(), *option)));
+        }
+    }
+    grants
 }
 
 /// Whether a migration generated from `new` creates the object (the kinds it cannot generate

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::{
-    Column, Constraint, Extension, Function, Grants, Index, Namespace, Policy, Privileged,
-    QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, DefaultPrivileges, Extension, Function, Grants, Index, Namespace, Policy,
+    Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 /// One way in which the state found differs from the state expected.
@@ -148,6 +148,18 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         let e = expected.grants.get(on).unwrap_or(&none);
         let a = actual.grants.get(on).unwrap_or(&none);
         d.grants(&privileged_object(expected, on), e, a);
+    }
+    let keys: BTreeSet<&DefaultPrivileges> = expected
+        .default_privileges
+        .keys()
+        .chain(actual.default_privileges.keys())
+        .collect();
+    for key in keys {
+        let (e, a) = (
+            expected.default_privileges_of(key),
+            actual.default_privileges_of(key),
+        );
+        d.grants(&key.to_string(), &e, &a);
     }
     d.out
 }

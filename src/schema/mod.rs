@@ -49,8 +49,43 @@ pub struct Schema {
     /// Privileges granted on the objects above (PostgreSQL only). Kept apart from the objects so
     /// that comparing two objects compares their definitions.
     pub grants: BTreeMap<Privileged, Grants>,
+    /// `ALTER DEFAULT PRIVILEGES` (PostgreSQL only): what objects a role creates later will be
+    /// granted. Only entries that differ from PostgreSQL's built-in defaults are listed; see
+    /// [`Schema::default_privileges_of`].
+    pub default_privileges: BTreeMap<DefaultPrivileges, Grants>,
 }
 
+/// Whose future objects, in which schema, of which kind, an `ALTER DEFAULT PRIVILEGES` covers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DefaultPrivileges {
+    /// The role whose objects they are (`FOR ROLE`).
+    pub role: String,
+    /// `IN SCHEMA`, or `None` for the role's objects everywhere.
+    pub schema: Option<String>,
+    /// `TABLES`, `SEQUENCES`, `FUNCTIONS`, `TYPES` or `SCHEMAS`.
+    pub objects: String,
+}
+
+impl fmt::Display for DefaultPrivileges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "default privileges of `{}` on {}",
+            self.role,
+            self.objects.to_lowercase()
+        )?;
+        match &self.schema {
+            Some(schema) => write!(f, " in schema `{schema}`"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl serde::Serialize for DefaultPrivileges {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 /// Privileges granted on one object: for each role (`PUBLIC` for everyone), each privilege
 /// (`SELECT`, `EXECUTE`, ..) and whether it carries the grant option. The owner's own privileges
 /// are left out (the owner is whoever ran the migrations), and an object whose privileges were
@@ -121,7 +156,8 @@ impl Schema {
             sequences,
             views,
             functions,
-            grants: _, // on the objects above, or on `public`
+            grants: _,             // on the objects above, or on `public`
+            default_privileges: _, // on objects yet to come
         } = self;
         schemas.keys().all(|s| s == "public")
             && extensions.keys().all(|e| e == "plpgsql")
@@ -144,6 +180,27 @@ impl Schema {
         });
         let grants = std::mem::take(&mut self.grants);
         self.grants = grants.into_iter().filter(|(on, _)| self.has(on)).collect();
+    }
+
+    /// What `key`'s future objects are granted: the listed entry, else PostgreSQL's built-in
+    /// default (`PUBLIC` may execute routines and use types; nothing else), which a schema's
+    /// entry adds to rather than replaces.
+    pub fn default_privileges_of(&self, key: &DefaultPrivileges) -> Grants {
+        if let Some(grants) = self.default_privileges.get(key) {
+            return grants.clone();
+        }
+        let builtin = match key.objects.as_str() {
+            "FUNCTIONS" => "EXECUTE",
+            "TYPES" => "USAGE",
+            _ => return Grants::new(),
+        };
+        if key.schema.is_some() {
+            return Grants::new();
+        }
+        Grants::from([(
+            "PUBLIC".to_owned(),
+            BTreeMap::from([(builtin.to_owned(), false)]),
+        )])
     }
 
     /// Whether the object privileges are granted on exists here.

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    Column, Constraint, Extension, Function, Index, Namespace, Policy, Privileged, QualifiedName,
-    Schema, Sequence, SequenceOwner, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, DefaultPrivileges, Extension, Function, Grants, Index, Namespace, Policy,
+    Privileged, QualifiedName, Schema, Sequence, SequenceOwner, Table, Trigger, Type, TypeKind,
+    View,
 };
 use crate::db::query_error;
 use crate::error::DbError;
@@ -294,6 +295,21 @@ SELECT json_build_object(
         JOIN ns ON ns.oid = n.oid
     ) o) g
     WHERE (g.a).grantee <> g.owner
+),
+-- Every entry, even one whose list is empty once its role's own privileges are left out: its
+-- presence replaces the built-in defaults.
+'default_privileges', (
+    SELECT coalesce(json_agg(json_build_object(
+        'role', pg_get_userbyid(d.defaclrole)::text, 'schema', n.nspname::text,
+        'objects', CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES'
+                   WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' END,
+        'grants', (SELECT coalesce(json_agg(json_build_object(
+                       'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END,
+                       'privilege', a.privilege_type, 'grantable', a.is_grantable)), '[]')
+                   FROM aclexplode(d.defaclacl) a
+                   WHERE a.grantee <> d.defaclrole))), '[]')
+    FROM pg_default_acl d
+    LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
 )
 )::text
 "#;
@@ -315,6 +331,22 @@ struct Catalog {
     sequences: Vec<SequenceRow>,
     functions: Vec<FunctionRow>,
     grants: Vec<GrantRow>,
+    default_privileges: Vec<DefaultPrivilegesRow>,
+}
+
+#[derive(Deserialize)]
+struct DefaultPrivilegesRow {
+    role: String,
+    schema: Option<String>,
+    objects: String,
+    grants: Vec<DefaultGrantRow>,
+}
+
+#[derive(Deserialize)]
+struct DefaultGrantRow {
+    grantee: String,
+    privilege: String,
+    grantable: bool,
 }
 
 /// One privilege of one role on one object.
@@ -508,6 +540,11 @@ impl Catalog {
             views: self.views.into_iter().map(view).collect(),
             functions: self.functions.into_iter().map(function).collect(),
             grants: BTreeMap::new(),
+            default_privileges: self
+                .default_privileges
+                .into_iter()
+                .map(default_privileges)
+                .collect(),
         };
         add_columns(&mut schema, self.columns);
         for c in self.constraints {
@@ -542,6 +579,22 @@ impl Catalog {
         add_grants(&mut schema, self.grants);
         schema
     }
+}
+
+fn default_privileges(row: DefaultPrivilegesRow) -> (DefaultPrivileges, Grants) {
+    let key = DefaultPrivileges {
+        role: row.role,
+        schema: row.schema,
+        objects: row.objects,
+    };
+    let mut grants = Grants::new();
+    for g in row.grants {
+        grants
+            .entry(g.grantee)
+            .or_default()
+            .insert(g.privilege, g.grantable);
+    }
+    (key, grants)
 }
 
 /// Keys each privilege by its object; those on objects the snapshot leaves out are dropped.

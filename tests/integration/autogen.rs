@@ -25,6 +25,8 @@ DO $$ DECLARE r record; BEGIN
 END $$;
 CREATE SCHEMA public;
 COMMENT ON SCHEMA public IS 'standard public schema';
+ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON TYPES TO PUBLIC;
 "#;
 
 async fn connect(db: &TestDb) -> Connection {
@@ -290,7 +292,43 @@ fn autogen_pairs_privileges() {
              REVOKE EXECUTE ON FUNCTION total(integer) FROM PUBLIC;
              GRANT SELECT ON events TO pg_monitor;",
         ),
+        (
+            "default privileges set, for all schemas and for one",
+            "CREATE SCHEMA app;",
+            "CREATE SCHEMA app;
+             ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO pg_monitor;
+             ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;",
+        ),
+        (
+            "new objects start from the default privileges in force",
+            "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+             CREATE SCHEMA app;
+             ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO pg_monitor;",
+            "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+             CREATE SCHEMA app;
+             ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO pg_monitor;
+             CREATE TABLE app.cards (id integer);
+             CREATE FUNCTION app.due() RETURNS integer LANGUAGE sql AS 'SELECT 1';",
+        ),
     ]);
+    for expected in [
+        "IN SCHEMA app GRANT SELECT ON TABLES TO pg_monitor",
+        "REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC",
+    ] {
+        assert!(
+            generated.iter().any(
+                |s| s.starts_with("ALTER DEFAULT PRIVILEGES FOR ROLE") && s.ends_with(expected)
+            ),
+            "no `... {expected}` among {generated:#?}"
+        );
+    }
+    // The new table and function got their privileges from the defaults, not from statements.
+    assert!(
+        !generated
+            .iter()
+            .any(|s| s.contains("ON TABLE app.cards") || s.contains("ON ROUTINE app.due()")),
+        "{generated:#?}"
+    );
     // Granting is not redefining: the aggregate stays.
     assert!(
         !generated.iter().any(|s| s.contains("AGGREGATE")),

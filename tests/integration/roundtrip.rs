@@ -68,6 +68,10 @@ fn every_kind_of_wrong_down_section_is_caught_and_named() {
             &["column `notes.title`: type was text, is character varying(500)"],
         ),
         (
+            "leftover-default-privileges",
+            &["on tables: `pg_monitor`'s privileges were none, are SELECT"],
+        ),
+        (
             "leftover-grant",
             &[
                 "table `notes`: `pg_monitor`'s privileges were none, are SELECT",
