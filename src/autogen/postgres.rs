@@ -1551,7 +1551,7 @@ impl Gen<'_> {
             let recreated = match on {
                 Privileged::Table(name) => self.rebuilt_views.contains(name),
                 Privileged::Routine(key) => self.recreated_functions.contains(key),
-                Privileged::Schema(_) | Privileged::Sequence(_) => false,
+                Privileged::Schema(_) | Privileged::Sequence(_) | Privileged::Column(..) => false,
             };
             let fresh = recreated || !old.has(on);
             if fresh && !creates(new, on) {
@@ -1574,6 +1574,12 @@ impl Gen<'_> {
                     "FUNCTIONS",
                     Some(key),
                 ),
+                // Columns have no default privileges.
+                Privileged::Column(table, _) => (
+                    format!("TABLE {}", qualified(table)),
+                    "COLUMNS",
+                    Some(table),
+                ),
             };
             let start;
             let before = if fresh {
@@ -1583,7 +1589,16 @@ impl Gen<'_> {
                 old.grants.get(on).unwrap_or(&none)
             };
             let after = new.grants.get(on).unwrap_or(&none);
-            for sql in grant_statements(&target, before, after) {
+            let statements = match on {
+                // `GRANT SELECT (email), UPDATE (email) ON TABLE users ...`
+                Privileged::Column(_, column) => grant_statements(
+                    &target,
+                    &on_column(before, column),
+                    &on_column(after, column),
+                ),
+                _ => grant_statements(&target, before, after),
+            };
+            for sql in statements {
                 self.out.sql(GRANTS, sql);
             }
         }
@@ -1649,6 +1664,21 @@ fn starting_grants(old: &Schema, kind: &str, schema: Option<&str>) -> Grants {
     grants
 }
 
+/// The privileges, each applied to `column`: `SELECT` becomes `SELECT (column)`.
+fn on_column(grants: &Grants, column: &str) -> Grants {
+    let column = quote_ident(column);
+    grants
+        .iter()
+        .map(|(role, privileges)| {
+            let privileges = privileges
+                .iter()
+                .map(|(p, option)| (format!("{p} ({column})"), *option))
+                .collect();
+            (role.clone(), privileges)
+        })
+        .collect()
+}
+
 /// Whether a migration generated from `new` creates the object (the kinds it cannot generate
 /// are named as such elsewhere).
 fn creates(new: &Schema, on: &Privileged) -> bool {
@@ -1657,6 +1687,7 @@ fn creates(new: &Schema, on: &Privileged) -> bool {
             new.tables.get(name).is_some_and(generated_table) || new.views.contains_key(name)
         }
         Privileged::Routine(key) => new.functions.get(key).is_some_and(generated_function),
+        Privileged::Column(table, _) => new.tables.get(table).is_some_and(generated_table),
         Privileged::Schema(_) | Privileged::Sequence(_) => true,
     }
 }

@@ -181,6 +181,7 @@ fn privileged_object(schema: &Schema, on: &Privileged) -> String {
                 .map_or("function", |f| f.kind.as_str());
             format!("{kind} `{key}`")
         }
+        Privileged::Column(table, column) => format!("column `{table}.{column}`"),
     }
 }
 

@@ -103,6 +103,8 @@ pub enum Privileged {
     Sequence(QualifiedName),
     /// A function, procedure or aggregate, keyed as in [`Schema::functions`].
     Routine(QualifiedName),
+    /// A column of a table (`GRANT SELECT (column) ON ...`).
+    Column(QualifiedName, String),
 }
 
 impl fmt::Display for Privileged {
@@ -112,6 +114,7 @@ impl fmt::Display for Privileged {
             Privileged::Table(name) => write!(f, "table {name}"),
             Privileged::Sequence(name) => write!(f, "sequence {name}"),
             Privileged::Routine(name) => write!(f, "routine {name}"),
+            Privileged::Column(table, column) => write!(f, "column {table}.{column}"),
         }
     }
 }
@@ -212,6 +215,10 @@ impl Schema {
             }
             Privileged::Sequence(name) => self.sequences.contains_key(name),
             Privileged::Routine(key) => self.functions.contains_key(key),
+            Privileged::Column(table, column) => self
+                .tables
+                .get(table)
+                .is_some_and(|t| t.columns.contains_key(column)),
         }
     }
 }

@@ -274,25 +274,32 @@ SELECT json_build_object(
 -- object in the model and are dropped there.
 'grants', (
     SELECT coalesce(json_agg(json_build_object(
-        'on', g.on_kind, 'schema', g.schema, 'name', g.name,
+        'on', g.on_kind, 'schema', g.schema, 'name', g.name, 'column', g.column_name,
         'grantee', CASE WHEN (g.a).grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid((g.a).grantee)::text END,
         'privilege', (g.a).privilege_type, 'grantable', (g.a).is_grantable)), '[]')
     -- aclexplode in the select list rather than a lateral join, which would be a nested loop.
     FROM (SELECT o.*, aclexplode(o.acl) AS a FROM (
-        SELECT 'relation' AS on_kind, rel.schema, rel.name, c.relowner AS owner,
+        SELECT 'relation' AS on_kind, rel.schema, rel.name, NULL::text AS column_name, c.relowner AS owner,
                coalesce(c.relacl, acldefault(CASE WHEN rel.relkind = 'S' THEN 's' ELSE 'r' END::"char",
                                              c.relowner)) AS acl
         FROM rel
         JOIN pg_class c ON c.oid = rel.oid
         UNION ALL
-        SELECT 'function', ns.name, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', p.proowner,
+        SELECT 'function', ns.name, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', NULL, p.proowner,
                coalesce(p.proacl, acldefault('f', p.proowner))
         FROM pg_proc p
         JOIN ns ON ns.oid = p.pronamespace
         UNION ALL
-        SELECT 'schema', ns.name, ns.name, n.nspowner, coalesce(n.nspacl, acldefault('n', n.nspowner))
+        SELECT 'schema', ns.name, ns.name, NULL, n.nspowner, coalesce(n.nspacl, acldefault('n', n.nspowner))
         FROM pg_namespace n
         JOIN ns ON ns.oid = n.oid
+        UNION ALL
+        -- A column has no default privileges: no ACL is none.
+        SELECT 'column', rel.schema, rel.name, a.attname::text, c.relowner, a.attacl
+        FROM rel
+        JOIN pg_class c ON c.oid = rel.oid
+        JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE rel.relkind IN ('r', 'p', 'f') AND a.attacl IS NOT NULL
     ) o) g
     WHERE (g.a).grantee <> g.owner
 ),
@@ -355,6 +362,7 @@ struct GrantRow {
     on: String,
     schema: String,
     name: String,
+    column: Option<String>,
     grantee: String,
     privilege: String,
     grantable: bool,
@@ -603,6 +611,10 @@ fn add_grants(schema: &mut Schema, rows: Vec<GrantRow>) {
         let on = match g.on.as_str() {
             "schema" => Privileged::Schema(g.name),
             "function" => Privileged::Routine(QualifiedName::new(g.schema, g.name)),
+            "column" => Privileged::Column(
+                QualifiedName::new(g.schema, g.name),
+                g.column.unwrap_or_default(),
+            ),
             _ => {
                 let name = QualifiedName::new(g.schema, g.name);
                 if schema.sequences.contains_key(&name) {

@@ -293,6 +293,14 @@ fn autogen_pairs_privileges() {
              GRANT SELECT ON events TO pg_monitor;",
         ),
         (
+            "column privileges on an existing and a new column",
+            "CREATE TABLE users (id integer, email text);",
+            "CREATE TABLE users (id integer, email text, password_hash text);
+             GRANT SELECT (id, email) ON users TO pg_monitor;
+             GRANT UPDATE (email) ON users TO pg_monitor WITH GRANT OPTION;
+             GRANT SELECT (password_hash) ON users TO pg_read_all_stats;",
+        ),
+        (
             "default privileges set, for all schemas and for one",
             "CREATE SCHEMA app;",
             "CREATE SCHEMA app;
@@ -335,6 +343,9 @@ fn autogen_pairs_privileges() {
         "{generated:#?}"
     );
     for expected in [
+        "GRANT SELECT (email) ON TABLE users TO pg_monitor",
+        "GRANT UPDATE (email) ON TABLE users TO pg_monitor WITH GRANT OPTION",
+        "GRANT SELECT (password_hash) ON TABLE users TO pg_read_all_stats",
         "REVOKE EXECUTE ON ROUTINE total(integer) FROM PUBLIC",
         "GRANT SELECT ON TABLE events TO pg_monitor",
         "GRANT INSERT, SELECT ON TABLE notes TO pg_monitor",

@@ -76,6 +76,7 @@ fn every_kind_of_wrong_down_section_is_caught_and_named() {
             &[
                 "table `notes`: `pg_monitor`'s privileges were none, are SELECT",
                 "function `touch_updated_at()`: `PUBLIC`'s privileges were EXECUTE, are none",
+                "column `notes.title`: `pg_read_all_stats`'s privileges were none, are SELECT",
             ],
         ),
     ];
