@@ -1528,30 +1528,32 @@ impl Gen<'_> {
 
 impl Gen<'_> {
     /// Privileges, once every object exists. An object created (or dropped and created again)
-    /// by this migration starts from PostgreSQL's defaults: nothing, except `EXECUTE` for
-    /// `PUBLIC` on a routine. Dropped objects take their privileges with them.
+    /// by this migration starts from the default privileges in force (see [`starting_grants`]).
+    /// Dropped objects take their privileges with them.
     fn grants(&mut self) {
         let (old, new) = (self.old, self.new);
         let none = Grants::new();
-        // Every routine too: a new one whose `EXECUTE` was revoked from `PUBLIC` has no
-        // privileges left to list, but differs from its default.
-        let routines: Vec<Privileged> = new
-            .functions
-            .keys()
-            .cloned()
-            .map(Privileged::Routine)
+        // Every object of `new`, not only those with privileges listed: a new one may start
+        // with privileges that it must not keep.
+        let every: Vec<Privileged> = (new.schemas.keys().cloned().map(Privileged::Schema))
+            .chain(new.tables.keys().cloned().map(Privileged::Table))
+            .chain(new.views.keys().cloned().map(Privileged::Table))
+            .chain(new.sequences.keys().cloned().map(Privileged::Sequence))
+            .chain(new.functions.keys().cloned().map(Privileged::Routine))
             .collect();
         let objects: BTreeSet<&Privileged> = old
             .grants
             .keys()
             .chain(new.grants.keys())
-            .chain(&routines)
+            .chain(&every)
             .collect();
         for on in objects.into_iter().filter(|on| new.has(on)) {
             let recreated = match on {
-                Privileged::Table(name) => self.rebuilt_views.contains(name),
+                Privileged::Table(name) | Privileged::Column(name, _) => {
+                    self.rebuilt_views.contains(name)
+                }
                 Privileged::Routine(key) => self.recreated_functions.contains(key),
-                Privileged::Schema(_) | Privileged::Sequence(_) | Privileged::Column(..) => false,
+                Privileged::Schema(_) | Privileged::Sequence(_) => false,
             };
             let fresh = recreated || !old.has(on);
             if fresh && !creates(new, on) {
@@ -1585,6 +1587,9 @@ impl Gen<'_> {
             let before = if fresh {
                 start = starting_grants(old, kind, schema.map(|name| name.schema.as_str()));
                 &start
+            } else if let Privileged::Column(table, _) = on {
+                start = after_table_revokes(old, new, table, old.grants.get(on).unwrap_or(&none));
+                &start
             } else {
                 old.grants.get(on).unwrap_or(&none)
             };
@@ -1616,10 +1621,11 @@ impl Gen<'_> {
             {
                 continue;
             }
-            let mut alter = format!(
-                "ALTER DEFAULT PRIVILEGES FOR ROLE {}",
-                quote_ident(&key.role)
-            );
+            // Without `FOR ROLE`, they are the defaults of whoever runs the migration.
+            let mut alter = "ALTER DEFAULT PRIVILEGES".to_owned();
+            if let Some(role) = &key.role {
+                alter.push_str(&format!(" FOR ROLE {}", quote_ident(role)));
+            }
             if let Some(schema) = &key.schema {
                 alter.push_str(&format!(" IN SCHEMA {}", quote_ident(schema)));
             }
@@ -1635,33 +1641,51 @@ impl Gen<'_> {
 }
 
 /// What an object of `kind` created in `schema` by this migration is granted at first: the
-/// default privileges in force before it (`old`'s), for the role running it. The snapshot does
-/// not say which role that is, so entries of every role count: exact when, as usual, one role
-/// runs the migrations and sets the defaults.
+/// default privileges in force before it (`old`'s) for the role running it, the one that took
+/// the snapshots. Its entry for all schemas replaces the built-in default; one for the schema
+/// adds to it.
 fn starting_grants(old: &Schema, kind: &str, schema: Option<&str>) -> Grants {
-    let of_kind = |in_schema: bool| {
-        old.default_privileges.iter().filter(move |(k, _)| {
-            k.objects == kind
-                && k.schema.is_some() == in_schema
-                && (!in_schema || k.schema.as_deref() == schema)
-        })
+    let key = |schema: Option<&str>| DefaultPrivileges {
+        role: None,
+        schema: schema.map(str::to_owned),
+        objects: kind.to_owned(),
     };
-    // A role's entry for all schemas replaces the built-in default; one for the schema adds.
-    let mut grants = match of_kind(false).next() {
-        Some((_, everywhere)) => everywhere.clone(),
-        None => old.default_privileges_of(&DefaultPrivileges {
-            role: String::new(),
-            schema: None,
-            objects: kind.to_owned(),
-        }),
-    };
-    for (_, added) in of_kind(true) {
-        for (role, privileges) in added {
-            let granted = grants.entry(role.clone()).or_default();
-            granted.extend(privileges.iter().map(|(p, option)| (p.clone(), *option)));
+    let mut grants = old.default_privileges_of(&key(None));
+    if schema.is_some() {
+        for (role, privileges) in old.default_privileges_of(&key(schema)) {
+            grants.entry(role).or_default().extend(privileges);
         }
     }
     grants
+}
+
+/// A column's privileges once the table-level `REVOKE`s of this migration have run: revoking a
+/// privilege on a table revokes it on every column too (and so does revoking its grant option).
+fn after_table_revokes(
+    old: &Schema,
+    new: &Schema,
+    table: &QualifiedName,
+    column: &Grants,
+) -> Grants {
+    let none = Grants::new();
+    let on_table = Privileged::Table(table.clone());
+    let had = old.grants.get(&on_table).unwrap_or(&none);
+    let has = new.grants.get(&on_table).unwrap_or(&none);
+    let mut left = column.clone();
+    for (role, privileges) in &mut left {
+        let privilege_on_table =
+            |grants: &Grants, p: &String| grants.get(role).and_then(|g| g.get(p)).copied();
+        privileges.retain(|p, _| {
+            !(privilege_on_table(had, p).is_some() && privilege_on_table(has, p).is_none())
+        });
+        for (p, option) in privileges.iter_mut() {
+            if privilege_on_table(had, p) == Some(true) && privilege_on_table(has, p) == Some(false)
+            {
+                *option = false;
+            }
+        }
+    }
+    left
 }
 
 /// The privileges, each applied to `column`: `SELECT` becomes `SELECT (column)`.
@@ -1687,7 +1711,9 @@ fn creates(new: &Schema, on: &Privileged) -> bool {
             new.tables.get(name).is_some_and(generated_table) || new.views.contains_key(name)
         }
         Privileged::Routine(key) => new.functions.get(key).is_some_and(generated_function),
-        Privileged::Column(table, _) => new.tables.get(table).is_some_and(generated_table),
+        Privileged::Column(table, _) => {
+            new.tables.get(table).is_some_and(generated_table) || new.views.contains_key(table)
+        }
         Privileged::Schema(_) | Privileged::Sequence(_) => true,
     }
 }

@@ -58,8 +58,9 @@ pub struct Schema {
 /// Whose future objects, in which schema, of which kind, an `ALTER DEFAULT PRIVILEGES` covers.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DefaultPrivileges {
-    /// The role whose objects they are (`FOR ROLE`).
-    pub role: String,
+    /// The role whose objects they are (`FOR ROLE`), or `None` for the role that took the
+    /// snapshot: the one migrations run as, whose defaults the objects they create get.
+    pub role: Option<String>,
     /// `IN SCHEMA`, or `None` for the role's objects everywhere.
     pub schema: Option<String>,
     /// `TABLES`, `SEQUENCES`, `FUNCTIONS`, `TYPES` or `SCHEMAS`.
@@ -68,12 +69,11 @@ pub struct DefaultPrivileges {
 
 impl fmt::Display for DefaultPrivileges {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "default privileges of `{}` on {}",
-            self.role,
-            self.objects.to_lowercase()
-        )?;
+        match &self.role {
+            Some(role) => write!(f, "default privileges of `{role}`")?,
+            None => f.write_str("default privileges")?,
+        }
+        write!(f, " on {}", self.objects.to_lowercase())?;
         match &self.schema {
             Some(schema) => write!(f, " in schema `{schema}`"),
             None => Ok(()),
@@ -103,7 +103,7 @@ pub enum Privileged {
     Sequence(QualifiedName),
     /// A function, procedure or aggregate, keyed as in [`Schema::functions`].
     Routine(QualifiedName),
-    /// A column of a table (`GRANT SELECT (column) ON ...`).
+    /// A column of a table or view (`GRANT SELECT (column) ON ...`).
     Column(QualifiedName, String),
 }
 
@@ -215,10 +215,13 @@ impl Schema {
             }
             Privileged::Sequence(name) => self.sequences.contains_key(name),
             Privileged::Routine(key) => self.functions.contains_key(key),
-            Privileged::Column(table, column) => self
-                .tables
-                .get(table)
-                .is_some_and(|t| t.columns.contains_key(column)),
+            // The model keeps no list of a view's columns.
+            Privileged::Column(table, column) => {
+                self.tables
+                    .get(table)
+                    .is_some_and(|t| t.columns.contains_key(column))
+                    || self.views.contains_key(table)
+            }
         }
     }
 }

@@ -299,7 +299,7 @@ SELECT json_build_object(
         FROM rel
         JOIN pg_class c ON c.oid = rel.oid
         JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
-        WHERE rel.relkind IN ('r', 'p', 'f') AND a.attacl IS NOT NULL
+        WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attacl IS NOT NULL
     ) o) g
     WHERE (g.a).grantee <> g.owner
 ),
@@ -307,9 +307,12 @@ SELECT json_build_object(
 -- presence replaces the built-in defaults.
 'default_privileges', (
     SELECT coalesce(json_agg(json_build_object(
-        'role', pg_get_userbyid(d.defaclrole)::text, 'schema', n.nspname::text,
+        'role', CASE WHEN d.defaclrole <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+                THEN pg_get_userbyid(d.defaclrole)::text END,
+        'schema', n.nspname::text,
         'objects', CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES'
-                   WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' END,
+                   WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS'
+                   WHEN 'L' THEN 'LARGE OBJECTS' END,
         'grants', (SELECT coalesce(json_agg(json_build_object(
                        'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END,
                        'privilege', a.privilege_type, 'grantable', a.is_grantable)), '[]')
@@ -317,6 +320,7 @@ SELECT json_build_object(
                    WHERE a.grantee <> d.defaclrole))), '[]')
     FROM pg_default_acl d
     LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+    WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T', 'n', 'L')
 )
 )::text
 "#;
@@ -343,7 +347,7 @@ struct Catalog {
 
 #[derive(Deserialize)]
 struct DefaultPrivilegesRow {
-    role: String,
+    role: Option<String>,
     schema: Option<String>,
     objects: String,
     grants: Vec<DefaultGrantRow>,

@@ -330,8 +330,7 @@ fn check_constraints(create_table: &str) -> BTreeMap<String, Constraint> {
                 if close <= i + 1 {
                     break; // `CHECK (` at the very end: not a statement SQLite stores
                 }
-                let inside = significant[i + 1].end..significant[close].start;
-                let expression = normalize_sql(&create_table[inside]);
+                let expression = joined(create_table, &significant[i + 2..close]);
                 let (key, definition) = match pending_name.take() {
                     Some(name) => (
                         name.clone(),
@@ -359,6 +358,19 @@ fn check_constraints(create_table: &str) -> BTreeMap<String, Constraint> {
         i += 1;
     }
     checks
+}
+
+/// The text of `tokens` (comments already left out), one space wherever blanks or comments
+/// stood between two of them: `x > 0 -- positive` reads `x > 0`.
+fn joined(text: &str, tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 && tokens[i - 1].end != t.start {
+            out.push(' ');
+        }
+        out.push_str(&text[t.start..t.end]);
+    }
+    out
 }
 
 /// The index of the `)` that closes the `(` at `open` (the last token if the text ends first).
@@ -476,6 +488,14 @@ mod tests {
         assert_eq!(
             keys,
             ["check constraint ([a(b] <> 0)", "odd", "pos", "small"]
+        );
+        // Comments inside the expression are not part of it.
+        let commented = "CREATE TABLE t (x INT CHECK (x > 0 -- positive\n), \
+                         y INT CHECK (y /* it's */ < 5))";
+        let keys: Vec<String> = check_constraints(commented).into_keys().collect();
+        assert_eq!(
+            keys,
+            ["check constraint (x > 0)", "check constraint (y < 5)"]
         );
         // Nothing to read, and no panic, in what SQLite would not have stored.
         assert!(check_constraints("CREATE TABLE t (x INT CHECK (").is_empty());
