@@ -1531,6 +1531,11 @@ impl Gen<'_> {
     /// by this migration starts from the default privileges in force (see [`starting_grants`]).
     /// Dropped objects take their privileges with them.
     fn grants(&mut self) {
+        self.object_grants();
+        self.default_privileges();
+    }
+
+    fn object_grants(&mut self) {
         let (old, new) = (self.old, self.new);
         let none = Grants::new();
         // Every object of `new`, not only those with privileges listed: a new one may start
@@ -1607,6 +1612,12 @@ impl Gen<'_> {
                 self.out.sql(GRANTS, sql);
             }
         }
+    }
+
+    /// `ALTER DEFAULT PRIVILEGES`, after the objects this migration creates, which therefore
+    /// start from the defaults in force before it.
+    fn default_privileges(&mut self) {
+        let (old, new) = (self.old, self.new);
         let keys: BTreeSet<&DefaultPrivileges> = old
             .default_privileges
             .keys()
