@@ -1008,4 +1008,67 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn privileges_are_compared_role_by_role_and_go_with_their_object() {
+        let grants = |role: &str, privileges: &[(&str, bool)]| -> Grants {
+            let privileges = privileges.iter().map(|(p, o)| ((*p).to_owned(), *o));
+            Grants::from([(role.to_owned(), privileges.collect())])
+        };
+        let mut before = Schema::default();
+        before.tables.insert(name("notes"), table(&["id"]));
+        let mut after = before.clone();
+        after.grants.insert(
+            Privileged::Table(name("notes")),
+            grants("reader", &[("SELECT", false), ("UPDATE", true)]),
+        );
+        after.grants.insert(
+            Privileged::Column(name("notes"), "id".to_owned()),
+            grants("PUBLIC", &[("SELECT", false)]),
+        );
+        // Privileges of a table that exists on one side only are not listed on their own.
+        after.grants.insert(
+            Privileged::Table(name("gone")),
+            grants("reader", &[("SELECT", false)]),
+        );
+        let found: Vec<String> = diff(&before, &after)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "table `notes`: `reader`'s privileges were none, are SELECT, UPDATE with grant option",
+                "column `notes.id`: `PUBLIC`'s privileges were none, are SELECT",
+            ]
+        );
+
+        // No entry for all schemas means the built-in defaults: PUBLIC may execute routines.
+        let functions = |schema: Option<&str>| DefaultPrivileges {
+            role: None,
+            schema: schema.map(str::to_owned),
+            objects: "FUNCTIONS".to_owned(),
+        };
+        let mut revoked = Schema::default();
+        revoked
+            .default_privileges
+            .insert(functions(None), Grants::new());
+        let found: Vec<String> = diff(&Schema::default(), &revoked)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            ["default privileges on functions: `PUBLIC`'s privileges were EXECUTE, are none"]
+        );
+        // A schema's entry adds to nothing.
+        assert!(
+            Schema::default()
+                .default_privileges_of(&functions(Some("app")))
+                .is_empty()
+        );
+        // Maps keyed by these serialise as JSON objects (their keys as text).
+        let json = serde_json::to_value(&after).expect("serialises");
+        assert!(json["grants"]["table notes"]["reader"]["UPDATE"] == true);
+    }
 }
