@@ -915,13 +915,13 @@ fn collision_hint(problems: &[Problem]) -> String {
         };
         let new = &fix.new_id;
         let mut step = format!(
-            "rename `{}` to `{}` and change its header line `-- revision: {id}` to `-- revision: {new}`",
+            "give `{}` a free id (if it is the one not yet applied to a shared database; else the other file): rename it to `{}` and change its `-- revision: {id}` line to `-- revision: {new}`",
             fix.rename.display(),
             fix.to.display()
         );
         if !fix.revisers.is_empty() {
             step.push_str(&format!(
-                "; files that revise `{id}` ({}) and came from the renamed file's branch must then say `{new}` in their `-- revises:` line",
+                "; files that revise `{id}` ({}) and came from its branch must then say `{new}` in their `-- revises:` line",
                 fix.revisers
                     .iter()
                     .map(|p| format!("`{}`", p.display()))
@@ -930,15 +930,12 @@ fn collision_hint(problems: &[Problem]) -> String {
             ));
         }
         step.push_str(&format!(
-            "; then join the two branches with `cargo brainmig merge -m \"merge\" heads`, or, if `{new}` was never applied to a shared database, change its `-- revises: {}` line to `-- revises: {id}` for a linear history",
+            "; then either change its `-- revises: {}` line to `-- revises: {id}` (a linear history) or join the two heads with `cargo brainmig merge -m \"merge\" heads`",
             ids_comma(&fix.rename_parents),
         ));
         steps.push(step);
     }
-    format!(
-        "{} (rename the file that was not yet applied to a shared database)",
-        steps.join("; and ")
-    )
+    steps.join("; and ")
 }
 
 fn ids_comma(ids: &[RevisionId]) -> String {

@@ -102,12 +102,16 @@ impl Context {
         let url = self.database_url()?;
         let source = self.load_source()?;
         // Broken files are reported before the database is touched (or a SQLite file created);
-        // all but a missing parent, which the version table may know (a deleted applied file).
+        // all but a missing parent, which the version table may know (a deleted applied file),
+        // and a duplicate id, whose fix depends on which of the two files is applied.
         if let Err(LoadError::Problems { dir, problems }) =
             State::build(source.clone(), Vec::new())
-            && problems
-                .iter()
-                .any(|p| !matches!(p, Problem::UnknownParent { .. }))
+            && problems.iter().any(|p| {
+                !matches!(
+                    p,
+                    Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
+                )
+            })
         {
             return Err(LoadError::Problems { dir, problems }.into());
         }
