@@ -100,7 +100,7 @@ async fn plan_and_execute(
     // `down` or `down base` at base has nothing to revert: that is not an error.
     if direction == Direction::Down
         && state.applied.revisions.is_empty()
-        && matches!(target, Target::Base | Target::Relative(..))
+        && matches!(target, Target::Base | Target::Relative(..0))
     {
         ctx.warn_broken(state, &[]);
         return Ok(Vec::new());
