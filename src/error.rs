@@ -900,7 +900,9 @@ fn collision_story(id: &RevisionId, fix: Option<&crate::graph::CollisionFix>) ->
             revises(&fix.rename_parents)
         )
     };
-    format!(" (two branches, e.g. git branches merged since, each created revision `{id}`; {parents})")
+    format!(
+        " (two branches, e.g. git branches merged since, each created revision `{id}`; {parents})"
+    )
 }
 
 /// For each collision: which file to rename to which id, and which header lines to edit.

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use crate::db::{AppliedRow, VersionRow};
 use crate::error::{LoadError, PlanError, Problem};
+use crate::graph::{Claim, suggest_fixes};
 use crate::graph::{NodeSpec, RevisionGraph};
 use crate::plan::{AppliedSet, Direction};
-use crate::graph::{Claim, suggest_fixes};
 use crate::source::{BrokenFile, MigrationSource, RevisionFile, RevisionId, Section};
 
 /// Files, records and the graph joining them.
@@ -95,7 +95,12 @@ impl State {
                 }
                 explain_collisions(&mut problems, &source, &rows);
                 // Failing anyway: report the broken sections too, so one run shows everything.
-                problems.extend(source.broken.iter().map(|b| Problem::Parse(b.error.clone())));
+                problems.extend(
+                    source
+                        .broken
+                        .iter()
+                        .map(|b| Problem::Parse(b.error.clone())),
+                );
                 problems.sort_by(|a, b| problem_path(a).cmp(&problem_path(b)));
                 return Err(LoadError::Problems {
                     dir: source.dir,

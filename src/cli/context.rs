@@ -104,8 +104,7 @@ impl Context {
         // Broken files are reported before the database is touched (or a SQLite file created);
         // all but a missing parent, which the version table may know (a deleted applied file),
         // and a duplicate id, whose fix depends on which of the two files is applied.
-        if let Err(LoadError::Problems { dir, problems }) =
-            State::build(source.clone(), Vec::new())
+        if let Err(LoadError::Problems { dir, problems }) = State::build(source.clone(), Vec::new())
             && problems.iter().any(|p| {
                 !matches!(
                     p,

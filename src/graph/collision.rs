@@ -144,11 +144,36 @@ mod tests {
         );
         let ids = [id("0004"), id("0005"), id("0006")];
         let claims = [
-            Claim { path: Path::new("m/0004_x.sql"), id: &ids[0], parents: &[], applied: true },
-            Claim { path: Path::new("m/0005_a.sql"), id: &ids[1], parents: &p5a, applied: false },
-            Claim { path: Path::new("m/0005_b.sql"), id: &ids[1], parents: &p5b, applied: true },
-            Claim { path: Path::new("m/0006_a.sql"), id: &ids[2], parents: &p6a, applied: false },
-            Claim { path: Path::new("m/0006_b.sql"), id: &ids[2], parents: &p6b, applied: false },
+            Claim {
+                path: Path::new("m/0004_x.sql"),
+                id: &ids[0],
+                parents: &[],
+                applied: true,
+            },
+            Claim {
+                path: Path::new("m/0005_a.sql"),
+                id: &ids[1],
+                parents: &p5a,
+                applied: false,
+            },
+            Claim {
+                path: Path::new("m/0005_b.sql"),
+                id: &ids[1],
+                parents: &p5b,
+                applied: true,
+            },
+            Claim {
+                path: Path::new("m/0006_a.sql"),
+                id: &ids[2],
+                parents: &p6a,
+                applied: false,
+            },
+            Claim {
+                path: Path::new("m/0006_b.sql"),
+                id: &ids[2],
+                parents: &p6b,
+                applied: false,
+            },
         ];
         let _ = p4;
         let mut problems = vec![
@@ -171,8 +196,18 @@ mod tests {
         assert_eq!(
             fixes,
             vec![
-                ("m/0005_a.sql".into(), "m/0007_a.sql".into(), "0007".into(), 2),
-                ("m/0006_b.sql".into(), "m/0008_b.sql".into(), "0008".into(), 0),
+                (
+                    "m/0005_a.sql".into(),
+                    "m/0007_a.sql".into(),
+                    "0007".into(),
+                    2
+                ),
+                (
+                    "m/0006_b.sql".into(),
+                    "m/0008_b.sql".into(),
+                    "0008".into(),
+                    0
+                ),
             ]
         );
     }

@@ -87,7 +87,8 @@ pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
             };
             if sections.iter().any(|s| s.up == raw.up) {
                 let which = if raw.up { "up" } else { "down" };
-                body_error.get_or_insert(fail(Some(number), ParseErrorKind::DuplicateMarker(which)));
+                body_error
+                    .get_or_insert(fail(Some(number), ParseErrorKind::DuplicateMarker(which)));
                 break;
             }
             if let Some(previous) = sections.last_mut() {

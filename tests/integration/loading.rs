@@ -791,7 +791,11 @@ fn an_unfinished_revision_is_warned_about_everywhere_and_refused_only_by_the_up_
         assert!(out.stderr.contains(warning), "{args:?}:\n{}", out.stderr);
     }
     let heads = project.on_sqlite(&["heads"]).success();
-    assert!(heads.stdout.contains("0003 (head) (file broken)"), "{}", heads.stdout);
+    assert!(
+        heads.stdout.contains("0003 (head) (file broken)"),
+        "{}",
+        heads.stdout
+    );
     project.on_sqlite(&["config"]).success();
 
     // `new` on top of the unfinished file works, and so does a branch beside it.
@@ -812,14 +816,24 @@ fn an_unfinished_revision_is_warned_about_everywhere_and_refused_only_by_the_up_
         "{}",
         out.stderr
     );
-    assert_eq!(sqlite_state(&project), (strings(&["t1", "t2"]), strings(&["0001", "0002"])));
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1", "t2"]), strings(&["0001", "0002"]))
+    );
 
     // A plan that stops before them runs; `down` does not need them.
     let out = project.on_sqlite(&["up", "0002"]).success();
-    assert!(out.stderr.contains("nothing to do") && out.stderr.contains(warning), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nothing to do") && out.stderr.contains(warning),
+        "{}",
+        out.stderr
+    );
     let out = project.on_sqlite(&["down"]).success();
     assert!(out.stderr.contains("Reverted 0002"), "{}", out.stderr);
-    assert_eq!(sqlite_state(&project), (strings(&["t1"]), strings(&["0001"])));
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001"]))
+    );
 }
 
 /// Issue #12, item 1: a `BEGIN;` in an unapplied revision no longer blocks `down base`.
@@ -830,14 +844,24 @@ fn a_begin_in_an_unapplied_revision_does_not_block_down_base_on_postgres() {
     project.on(&db, &["up"]).success();
     project.write(
         "migrations/0003_tx.sql",
-        &rev("0003", &["0002"], "BEGIN;\nCREATE TABLE t3 (id INTEGER);\nCOMMIT;", Some("DROP TABLE t3;")),
+        &rev(
+            "0003",
+            &["0002"],
+            "BEGIN;\nCREATE TABLE t3 (id INTEGER);\nCOMMIT;",
+            Some("DROP TABLE t3;"),
+        ),
     );
 
     let out = project.on(&db, &["up"]).fails_with(1);
     assert!(
-        out.stderr.contains("error: cannot apply revision `0003`: its file is broken:")
-            && out.stderr.contains("migrations/0003_tx.sql:6: `BEGIN` in a section that runs in a transaction")
-            && out.stderr.contains("help: remove the transaction control statement"),
+        out.stderr
+            .contains("error: cannot apply revision `0003`: its file is broken:")
+            && out.stderr.contains(
+                "migrations/0003_tx.sql:6: `BEGIN` in a section that runs in a transaction"
+            )
+            && out
+                .stderr
+                .contains("help: remove the transaction control statement"),
         "{}",
         out.stderr
     );
@@ -845,7 +869,8 @@ fn a_begin_in_an_unapplied_revision_does_not_block_down_base_on_postgres() {
 
     let out = project.on(&db, &["down", "base"]).success();
     assert!(
-        out.stderr.contains("warning: revision `0003`: migrations/0003_tx.sql:6: `BEGIN`")
+        out.stderr
+            .contains("warning: revision `0003`: migrations/0003_tx.sql:6: `BEGIN`")
             && out.stderr.contains("Reverted 0001"),
         "{}",
         out.stderr
@@ -863,13 +888,21 @@ fn an_applied_revision_whose_file_no_longer_parses_is_refused_like_an_edit() {
     project.on_sqlite(&["up"]).success();
     project.write(
         "migrations/0002_r.sql",
-        &rev("0002", &["0001"], "CREATE TABLE t2 (id INTEGER PRIMARY KEY);\nCOMMIT;", Some("DROP TABLE t2;")),
+        &rev(
+            "0002",
+            &["0001"],
+            "CREATE TABLE t2 (id INTEGER PRIMARY KEY);\nCOMMIT;",
+            Some("DROP TABLE t2;"),
+        ),
     );
 
     let out = project.on_sqlite(&["current"]).success();
     assert!(
-        out.stderr.contains("warning: revision `0002`: migrations/0002_r.sql:7: `COMMIT`")
-            && out.stderr.contains("it is applied, so `up` and `down` refuse to run until the file is restored"),
+        out.stderr
+            .contains("warning: revision `0002`: migrations/0002_r.sql:7: `COMMIT`")
+            && out.stderr.contains(
+                "it is applied, so `up` and `down` refuse to run until the file is restored"
+            ),
         "{}",
         out.stderr
     );
@@ -882,11 +915,17 @@ fn an_applied_revision_whose_file_no_longer_parses_is_refused_like_an_edit() {
             out.stderr
         );
     }
-    assert_eq!(sqlite_state(&project), (strings(&["t1", "t2"]), strings(&["0001", "0002"])));
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1", "t2"]), strings(&["0001", "0002"]))
+    );
 
     let out = project.on_sqlite(&["down", "--ignore-checksums"]).success();
     assert!(out.stderr.contains("Reverted 0002"), "{}", out.stderr);
-    assert_eq!(sqlite_state(&project), (strings(&["t1"]), strings(&["0001"])));
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001"]))
+    );
 }
 
 /// Issue #12, item 2: two git branches each ran `new` and both created `0005`. The error names
@@ -894,14 +933,33 @@ fn an_applied_revision_whose_file_no_longer_parses_is_refused_like_an_edit() {
 #[test]
 fn two_branches_creating_the_same_id_are_explained_and_the_advice_fixes_it() {
     let project = TestProject::linear(4);
-    let tags = rev("0005", &["0004"], "CREATE TABLE tags (id INTEGER);", Some("DROP TABLE tags;"));
+    let tags = rev(
+        "0005",
+        &["0004"],
+        "CREATE TABLE tags (id INTEGER);",
+        Some("DROP TABLE tags;"),
+    );
     project.write("migrations/0005_add_tags.sql", &tags);
     project.on_sqlite(&["up"]).success();
     // The other branch, merged in git afterwards.
-    let cards = rev("0005", &["0004"], "CREATE TABLE cards (id INTEGER);", Some("DROP TABLE cards;"));
+    let cards = rev(
+        "0005",
+        &["0004"],
+        "CREATE TABLE cards (id INTEGER);",
+        Some("DROP TABLE cards;"),
+    );
     project.write("migrations/0005_add_cards.sql", &cards);
 
-    for args in [&["up"][..], &["heads"], &["new", "-m", "more"]] {
+    // Without the database (`new`), the choice cannot know which file is applied, and says so.
+    let out = project.on_sqlite(&["new", "-m", "more"]).fails_with(1);
+    assert!(
+        out.stderr.contains("two branches, e.g. git branches merged since, each created revision `0005`")
+            && out.stderr.contains("a free id (if it is the one not yet applied to a shared database; else the other file)")
+            && out.stderr.contains("`-- revision: 0005` line to `-- revision: 0006`"),
+        "{}",
+        out.stderr
+    );
+    for args in [&["up"][..], &["heads"]] {
         let out = project.on_sqlite(args).fails_with(1);
         let expected = [
             "revision `0005` is defined twice: `migrations/0005_add_cards.sql` and `migrations/0005_add_tags.sql`",
@@ -913,10 +971,17 @@ fn two_branches_creating_the_same_id_are_explained_and_the_advice_fixes_it() {
             "cargo brainmig merge -m \"merge\" heads",
         ];
         for wanted in expected {
-            assert!(out.stderr.contains(wanted), "{args:?}: lacks {wanted:?}:\n{}", out.stderr);
+            assert!(
+                out.stderr.contains(wanted),
+                "{args:?}: lacks {wanted:?}:\n{}",
+                out.stderr
+            );
         }
     }
-    assert_eq!(sqlite_state(&project).1, strings(&["0001", "0002", "0003", "0004", "0005"]));
+    assert_eq!(
+        sqlite_state(&project).1,
+        strings(&["0001", "0002", "0003", "0004", "0005"])
+    );
 
     // Do what the help says.
     std::fs::remove_file(project.path("migrations/0005_add_cards.sql")).expect("rename");
@@ -929,7 +994,10 @@ fn two_branches_creating_the_same_id_are_explained_and_the_advice_fixes_it() {
     let out = project.on_sqlite(&["up"]).success();
     assert!(out.stderr.contains("Applied 0006"), "{}", out.stderr);
     let (tables, applied) = sqlite_state(&project);
-    assert!(tables.contains(&"cards".to_owned()) && tables.contains(&"tags".to_owned()), "{tables:?}");
+    assert!(
+        tables.contains(&"cards".to_owned()) && tables.contains(&"tags".to_owned()),
+        "{tables:?}"
+    );
     assert_eq!(applied.last().map(String::as_str), Some("0006"));
 }
 
@@ -944,19 +1012,45 @@ fn down_reverts_an_applied_revision_whose_file_was_deleted_from_the_middle() {
         std::fs::remove_file(project.path("migrations/0002_r.sql")).expect("delete 0002");
 
         let out = backend.run(&project, &["current"]).success();
-        assert!(out.stderr.contains("records 0002 with no file here") && out.stderr.contains("`down` past it"), "{backend}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("records 0002 with no file here")
+                && out.stderr.contains("`down` past it"),
+            "{backend}:\n{}",
+            out.stderr
+        );
         let out = backend.run(&project, &["up"]).fails_with(1);
-        assert!(out.stderr.contains("run `cargo brainmig down` to revert with the stored down section"), "{backend}:\n{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("run `cargo brainmig down` to revert with the stored down section"),
+            "{backend}:\n{}",
+            out.stderr
+        );
 
         let out = backend.run(&project, &["down"]).success();
-        assert!(out.stderr.contains("Reverted 0003"), "{backend}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("Reverted 0003"),
+            "{backend}:\n{}",
+            out.stderr
+        );
         let out = backend.run(&project, &["down"]).success();
-        assert!(out.stderr.contains("Reverted 0002"), "{backend}:\n{}", out.stderr);
-        assert!(!out.stderr.contains("Can't locate"), "{backend}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("Reverted 0002"),
+            "{backend}:\n{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("Can't locate"),
+            "{backend}:\n{}",
+            out.stderr
+        );
         let snapshot = backend.snapshot(&project);
         assert_eq!(snapshot.tables, strings(&["t1"]), "{backend}");
         assert_eq!(snapshot.rows.len(), 1, "{backend}: {:?}", snapshot.rows);
-        assert!(snapshot.rows[0].starts_with("0001 "), "{backend}: {:?}", snapshot.rows);
+        assert!(
+            snapshot.rows[0].starts_with("0001 "),
+            "{backend}: {:?}",
+            snapshot.rows
+        );
     }
 }
 
@@ -965,20 +1059,36 @@ fn down_reverts_an_applied_revision_whose_file_was_deleted_from_the_middle() {
 #[test]
 fn new_head_on_a_non_head_points_to_splice_which_branches_and_is_documented() {
     let project = TestProject::linear(3);
-    let out = project.on_sqlite(&["new", "-m", "side", "--head", "0002"]).fails_with(2);
-    assert!(out.stderr.contains("pass `--splice` to branch on purpose"), "{}", out.stderr);
+    let out = project
+        .on_sqlite(&["new", "-m", "side", "--head", "0002"])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("pass `--splice` to branch on purpose"),
+        "{}",
+        out.stderr
+    );
     assert!(!project.path("migrations/0004_side.sql").exists());
 
     let out = project
         .on_sqlite(&["new", "-m", "side", "--head", "0002", "--splice"])
         .success();
     assert_eq!(out.stdout.trim(), "migrations/0004_side.sql");
-    assert!(project.read("migrations/0004_side.sql").contains("-- revises: 0002"));
+    assert!(
+        project
+            .read("migrations/0004_side.sql")
+            .contains("-- revises: 0002")
+    );
 
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("README.md");
-    assert!(readme.contains("`new -m MSG [--head REV [--splice]]"), "the command table documents --splice");
-    assert!(readme.contains("### Branching on purpose: `--splice`"), "README explains --splice");
+    assert!(
+        readme.contains("`new -m MSG [--head REV [--splice]]"),
+        "the command table documents --splice"
+    );
+    assert!(
+        readme.contains("### Branching on purpose: `--splice`"),
+        "README explains --splice"
+    );
 }
 
 /// Issue #12, item 10: `show` says `applied:` once, applied or not.
@@ -987,11 +1097,29 @@ fn show_says_applied_once() {
     let project = TestProject::linear(2);
     project.on_sqlite(&["up", "0001"]).success();
     let applied = project.on_sqlite(&["show", "0001"]).success();
-    assert_eq!(applied.stdout.matches("applied:").count(), 1, "{}", applied.stdout);
-    assert!(applied.stdout.contains("      applied:  20"), "{}", applied.stdout);
+    assert_eq!(
+        applied.stdout.matches("applied:").count(),
+        1,
+        "{}",
+        applied.stdout
+    );
+    assert!(
+        applied.stdout.contains("      applied:  20"),
+        "{}",
+        applied.stdout
+    );
     let pending = project.on_sqlite(&["show", "0002"]).success();
-    assert_eq!(pending.stdout.matches("applied:").count(), 1, "{}", pending.stdout);
-    assert!(pending.stdout.contains("      applied:  no\n"), "{}", pending.stdout);
+    assert_eq!(
+        pending.stdout.matches("applied:").count(),
+        1,
+        "{}",
+        pending.stdout
+    );
+    assert!(
+        pending.stdout.contains("      applied:  no\n"),
+        "{}",
+        pending.stdout
+    );
 }
 
 /// Issue #12, item 10: `down` at base has nothing to revert, which is not an error.
@@ -1003,8 +1131,9 @@ fn down_at_base_says_there_is_nothing_to_revert_and_succeeds() {
         for args in [&["down"][..], &["down", "base"], &["down", "-2"]] {
             let out = backend.run(&project, args).success();
             assert!(
-                out.stderr.contains("Finished nothing to revert: no revision is applied (the database is at base)")
-                    && !out.stderr.contains("cannot go down"),
+                out.stderr.contains(
+                    "Finished nothing to revert: no revision is applied (the database is at base)"
+                ) && !out.stderr.contains("cannot go down"),
                 "{backend} {args:?}:\n{}",
                 out.stderr
             );

@@ -84,7 +84,12 @@ async fn run(
         plan_and_execute(ctx, &mut conn, &state, direction, target, ignore_checksums).await;
     conn.close().await;
     let completed = result?;
-    report(ctx, direction, &completed, state.applied.revisions.is_empty());
+    report(
+        ctx,
+        direction,
+        &completed,
+        state.applied.revisions.is_empty(),
+    );
     Ok(())
 }
 

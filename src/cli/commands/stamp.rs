@@ -59,9 +59,7 @@ async fn stamp_locked(
     let forgotten_missing: Vec<usize> = applied
         .iter()
         .copied()
-        .filter(|i| {
-            !wanted.contains(i) && state.files[*i].is_none() && state.broken[*i].is_none()
-        })
+        .filter(|i| !wanted.contains(i) && state.files[*i].is_none() && state.broken[*i].is_none())
         .collect();
     if !purge && !forgotten_missing.is_empty() {
         return Err(PlanError::StampForgetsMissing {
