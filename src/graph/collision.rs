@@ -135,47 +135,23 @@ mod tests {
 
     #[test]
     fn renames_the_unapplied_file_to_the_next_free_sequence_ids() {
-        let (p4, p5a, p5b, p6a, p6b) = (
-            [id("0004")],
-            [id("0004")],
-            [id("0004")],
-            [id("0005")],
-            [id("0005")],
-        );
+        let after_0004 = [id("0004")];
+        let after_0005 = [id("0005")];
         let ids = [id("0004"), id("0005"), id("0006")];
+        let claim = |path, id, parents, applied| Claim {
+            path: Path::new(path),
+            id,
+            parents,
+            applied,
+        };
+        // Branch a: 0005, 0006; branch b: 0005 (applied here), 0006.
         let claims = [
-            Claim {
-                path: Path::new("m/0004_x.sql"),
-                id: &ids[0],
-                parents: &[],
-                applied: true,
-            },
-            Claim {
-                path: Path::new("m/0005_a.sql"),
-                id: &ids[1],
-                parents: &p5a,
-                applied: false,
-            },
-            Claim {
-                path: Path::new("m/0005_b.sql"),
-                id: &ids[1],
-                parents: &p5b,
-                applied: true,
-            },
-            Claim {
-                path: Path::new("m/0006_a.sql"),
-                id: &ids[2],
-                parents: &p6a,
-                applied: false,
-            },
-            Claim {
-                path: Path::new("m/0006_b.sql"),
-                id: &ids[2],
-                parents: &p6b,
-                applied: false,
-            },
+            claim("m/0004_x.sql", &ids[0], &[][..], true),
+            claim("m/0005_a.sql", &ids[1], &after_0004[..], false),
+            claim("m/0005_b.sql", &ids[1], &after_0004[..], true),
+            claim("m/0006_a.sql", &ids[2], &after_0005[..], false),
+            claim("m/0006_b.sql", &ids[2], &after_0005[..], false),
         ];
-        let _ = p4;
         let mut problems = vec![
             duplicate("0005", "m/0005_a.sql", "m/0005_b.sql"),
             duplicate("0006", "m/0006_a.sql", "m/0006_b.sql"),
