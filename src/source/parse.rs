@@ -498,6 +498,35 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_section_keeps_the_header_and_a_broken_header_does_not() {
+        let lenient = |text: &str| parse_lenient(Path::new("2_a.sql"), text.as_bytes());
+        let broken_sections = [
+            "-- revision: 2\n-- revises: 1\n-- message: m\n-- migrate:up\n-- to do\n",
+            "-- revision: 2\n-- revises: 1\n-- migrate:up\nBEGIN;\nselect 1;\n",
+            "-- revision: 2\n-- revises: 1\n-- migrate:sideways\nselect 1;\n",
+            "-- revision: 2\nselect 1;\n-- revises: 1\n-- migrate:up\nselect 1;\n",
+            "-- revision: 2\n-- revises: 1\n-- migrate:up\nselect 'x;\n",
+        ];
+        for text in broken_sections {
+            match lenient(text) {
+                Ok(Parsed::Broken(b)) => {
+                    assert_eq!(b.id.as_str(), "2", "{text:?}");
+                    assert_eq!(b.parents, vec![RevisionId::parse("1").expect("valid")]);
+                    assert!(b.error.line.is_some(), "{text:?}");
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        for text in [
+            "-- revises: 1\n-- migrate:up\n",
+            "-- revision: 2\n-- revizes: 1\n-- migrate:up\n",
+            "-- revision: 3\n-- migrate:up\nselect 1;\n",
+        ] {
+            assert!(lenient(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn illegal_ids_unterminated_quotes_and_invalid_utf8() {
         let (line, k) = kind("a_b.sql", "-- revision: a b\n-- migrate:up\nselect 1;\n");
         assert_eq!(line, Some(1));
