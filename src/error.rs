@@ -352,6 +352,13 @@ impl LoadError {
                     .into(),
             ),
             LoadError::Problems { problems, .. }
+                if problems
+                    .iter()
+                    .any(|p| matches!(p, Problem::DuplicateRevision { fix: Some(_), .. })) =>
+            {
+                Some(collision_hint(problems))
+            }
+            LoadError::Problems { problems, .. }
                 if problems.iter().any(|p| matches!(p, Problem::UnknownParent { .. })) =>
             {
                 Some("Can't locate revision: restore the missing file, or fix the `revises:` header".into())
@@ -374,8 +381,8 @@ pub enum Problem {
     /// A file that does not parse.
     #[error(transparent)]
     Parse(#[from] ParseError),
-    /// Two files claim the same revision.
-    #[error("revision `{id}` is defined twice: `{}` and `{}`", first.display(), second.display())]
+    /// Two files claim the same revision (usually two git branches that each ran `new`).
+    #[error("revision `{id}` is defined twice: `{}` and `{}`{}", first.display(), second.display(), collision_story(id, fix.as_deref()))]
     DuplicateRevision {
         /// The id.
         id: RevisionId,
@@ -383,6 +390,8 @@ pub enum Problem {
         first: PathBuf,
         /// The other.
         second: PathBuf,
+        /// How to resolve it, when the files could be looked at (see `graph::suggest_fixes`).
+        fix: Option<Box<crate::graph::CollisionFix>>,
     },
     /// `revises:` names a revision that no file defines.
     #[error("Can't locate revision `{parent}`, named as parent of `{id}` in `{}`", path.display())]
@@ -554,6 +563,32 @@ pub enum PlanError {
     /// `rehash` of a revision that is not applied.
     #[error("revision `{0}` is not applied; there is no checksum to update")]
     RehashNotApplied(RevisionId),
+    /// The run would apply revisions whose files are broken (refused before anything runs).
+    #[error(
+        "cannot {} {}: {} broken:\n{}",
+        if *direction == crate::plan::Direction::Up { "apply" } else { "revert" },
+        if errors.len() == 1 { format!("revision `{}`", ids[0]) } else { format!("revisions {}", list(ids)) },
+        if errors.len() == 1 { "its file is" } else { "their files are" },
+        errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
+    )]
+    BrokenFiles {
+        /// Apply or revert.
+        direction: crate::plan::Direction,
+        /// The revisions, in the order they would run.
+        ids: Vec<RevisionId>,
+        /// What is wrong with each file.
+        errors: Vec<ParseError>,
+        /// The target that stops before the first of them (its parent), if there is one.
+        stop_before: Option<RevisionId>,
+    },
+    /// An applied revision whose file no longer parses: it was edited after it was applied.
+    #[error("revision `{id}` is applied but its file no longer parses: {error}")]
+    AppliedFileBroken {
+        /// The revision.
+        id: RevisionId,
+        /// What is wrong with the file.
+        error: ParseError,
+    },
 }
 
 impl PlanError {
@@ -618,6 +653,26 @@ impl PlanError {
             ),
             PlanError::NotAHead(_) => {
                 "name a head (`cargo brainmig heads` lists them), or pass `--splice` to branch on purpose".into()
+            }
+            PlanError::BrokenFiles { errors, stop_before, .. } => {
+                let fix = match errors.first().map(|e| &e.kind) {
+                    Some(ParseErrorKind::EmptyUp | ParseErrorKind::MissingUp) => {
+                        "write the SQL of the change under `-- migrate:up` (and how to undo it under `-- migrate:down`)"
+                    }
+                    Some(ParseErrorKind::TransactionControl(_)) => {
+                        "remove the transaction control statement (brainmig opens the transaction), or mark the section `transaction:false`"
+                    }
+                    _ => "fix the file at the line shown",
+                };
+                match stop_before {
+                    Some(parent) => format!(
+                        "{fix}; to apply only what comes before it, run `cargo brainmig up {parent}`"
+                    ),
+                    None => fix.to_owned(),
+                }
+            }
+            PlanError::AppliedFileBroken { .. } => {
+                "applied migrations should not be edited: restore the file as it was applied (e.g. `git checkout -- <file>`), or pass `--ignore-checksums` (`down` then reverts it with the down section stored when it was applied)".into()
             }
             _ => return None,
         })
@@ -822,6 +877,74 @@ fn bullet_list(problems: &[Problem]) -> String {
         .map(|p| format!("  - {p}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Why two files can claim one id, appended to the duplicate message.
+fn collision_story(id: &RevisionId, fix: Option<&crate::graph::CollisionFix>) -> String {
+    let Some(fix) = fix else {
+        return String::new();
+    };
+    let revises = |parents: &[RevisionId]| {
+        if parents.is_empty() {
+            "the base".to_owned()
+        } else {
+            list(parents)
+        }
+    };
+    let parents = if fix.kept_parents == fix.rename_parents {
+        format!("both revise {}", revises(&fix.kept_parents))
+    } else {
+        format!(
+            "they revise {} and {}",
+            revises(&fix.kept_parents),
+            revises(&fix.rename_parents)
+        )
+    };
+    format!(
+        " (two branches, e.g. git branches merged since, each created revision `{id}`; {parents})"
+    )
+}
+
+/// For each collision: which file to rename to which id, and which header lines to edit.
+fn collision_hint(problems: &[Problem]) -> String {
+    let mut steps = Vec::new();
+    for problem in problems {
+        let Problem::DuplicateRevision {
+            id, fix: Some(fix), ..
+        } = problem
+        else {
+            continue;
+        };
+        let new = &fix.new_id;
+        let mut step = format!(
+            "give `{}` a free id (if it is the one not yet applied to a shared database; else the other file): rename it to `{}` and change its `-- revision: {id}` line to `-- revision: {new}`",
+            fix.rename.display(),
+            fix.to.display()
+        );
+        if !fix.revisers.is_empty() {
+            step.push_str(&format!(
+                "; files that revise `{id}` ({}) and came from its branch must then say `{new}` in their `-- revises:` line",
+                fix.revisers
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        step.push_str(&format!(
+            "; then either change its `-- revises: {}` line to `-- revises: {id}` (a linear history) or join the two heads with `cargo brainmig merge -m \"merge\" heads`",
+            ids_comma(&fix.rename_parents),
+        ));
+        steps.push(step);
+    }
+    steps.join("; and ")
+}
+
+fn ids_comma(ids: &[RevisionId]) -> String {
+    ids.iter()
+        .map(RevisionId::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list(ids: &[RevisionId]) -> String {

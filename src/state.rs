@@ -6,18 +6,21 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::db::{AppliedRow, VersionRow};
-use crate::error::{LoadError, PlanError};
+use crate::error::{LoadError, PlanError, Problem};
+use crate::graph::{Claim, suggest_fixes};
 use crate::graph::{NodeSpec, RevisionGraph};
 use crate::plan::{AppliedSet, Direction};
-use crate::source::{MigrationSource, RevisionFile, RevisionId, Section};
+use crate::source::{BrokenFile, MigrationSource, RevisionFile, RevisionId, Section};
 
 /// Files, records and the graph joining them.
 #[derive(Debug)]
 pub struct State {
     /// The revision graph.
     pub graph: RevisionGraph,
-    /// The file of each node, by node index.
+    /// The file of each node, by node index; `None` for a broken or missing file.
     pub files: Vec<Option<RevisionFile>>,
+    /// The broken file of each node (header read, sections not), by node index.
+    pub broken: Vec<Option<BrokenFile>>,
     /// The version-table row of each node, by node index.
     pub records: Vec<Option<AppliedRow>>,
     /// What is applied.
@@ -44,11 +47,18 @@ pub struct PlannedStep {
 }
 
 impl State {
-    /// Joins the loaded files and the recorded rows; fails on any broken file or graph problem.
+    /// Joins the loaded files and the recorded rows. Fails when a file's header cannot be read
+    /// or the graph cannot be built (duplicate ids, unknown parents, cycles), reporting every
+    /// problem of the folder at once; a file broken only in its sections joins the graph and is
+    /// refused only by what would run it (see [`State::broken_files`]).
     pub fn build(source: MigrationSource, rows: Vec<AppliedRow>) -> Result<State, LoadError> {
-        let broken = source.broken_ids();
-        let mut problems = source.problems;
-        let file_ids: HashSet<&RevisionId> = source.files.iter().map(|f| &f.id).collect();
+        let unreadable = source.broken_ids();
+        let file_ids: HashSet<&RevisionId> = source
+            .files
+            .iter()
+            .map(|f| &f.id)
+            .chain(source.broken.iter().map(|b| &b.id))
+            .collect();
         let mut specs: Vec<NodeSpec> = source
             .files
             .iter()
@@ -57,6 +67,11 @@ impl State {
                 parents: file.parents.clone(),
                 path: Some(file.path.clone()),
             })
+            .chain(source.broken.iter().map(|file| NodeSpec {
+                id: file.id.clone(),
+                parents: file.parents.clone(),
+                path: Some(file.path.clone()),
+            }))
             .collect();
         for row in &rows {
             if !file_ids.contains(&row.row.revision) {
@@ -69,28 +84,39 @@ impl State {
         }
         drop(file_ids);
         let graph = match RevisionGraph::build(specs) {
-            Ok(graph) if problems.is_empty() => graph,
-            Ok(_) => {
-                return Err(LoadError::Problems {
-                    dir: source.dir,
-                    problems,
-                });
-            }
-            Err(more) => {
-                // A child of a file that failed to parse is not also missing its parent.
-                problems.extend(more.into_iter().filter(
-                    |p| !matches!(p, crate::error::Problem::UnknownParent { parent, .. } if broken.contains(parent)),
-                ));
+            Ok(graph) if source.problems.is_empty() => graph,
+            built => {
+                let mut problems = source.problems.clone();
+                if let Err(more) = built {
+                    // A child of a file that cannot be read is not also missing its parent.
+                    problems.extend(more.into_iter().filter(
+                        |p| !matches!(p, Problem::UnknownParent { parent, .. } if unreadable.contains(parent)),
+                    ));
+                }
+                explain_collisions(&mut problems, &source, &rows);
+                // Failing anyway: report the broken sections too, so one run shows everything.
+                problems.extend(
+                    source
+                        .broken
+                        .iter()
+                        .map(|b| Problem::Parse(b.error.clone())),
+                );
+                problems.sort_by(|a, b| problem_path(a).cmp(&problem_path(b)));
                 return Err(LoadError::Problems {
                     dir: source.dir,
                     problems,
                 });
             }
         };
-        // A graph that built has one node per spec, in spec order: the files come first.
+        // A graph that built has one node per spec, in spec order: usable files, broken files,
+        // then revisions known only from the database.
+        let usable = source.files.len();
         let mut by_node_files: Vec<Option<RevisionFile>> = Vec::with_capacity(graph.len());
         by_node_files.extend(source.files.into_iter().map(Some));
         by_node_files.resize_with(graph.len(), || None);
+        let mut by_node_broken: Vec<Option<BrokenFile>> = vec![None; usable];
+        by_node_broken.extend(source.broken.into_iter().map(Some));
+        by_node_broken.resize_with(graph.len(), || None);
         debug_assert!(
             by_node_files
                 .iter()
@@ -116,8 +142,43 @@ impl State {
             applied: AppliedSet::from_applied_order(by_time),
             graph,
             files: by_node_files,
+            broken: by_node_broken,
             records,
             dir: source.dir,
+        })
+    }
+
+    /// Revisions whose file is broken in its sections, in topological order.
+    pub fn broken_files(&self) -> Vec<usize> {
+        self.graph
+            .topological()
+            .iter()
+            .copied()
+            .filter(|&i| self.broken[i].is_some())
+            .collect()
+    }
+
+    /// Refuses `plan` (node indices in run order) if it would run a broken file: any to apply,
+    /// and those to revert that have no down section stored in the version table.
+    pub fn refuse_broken(&self, plan: &[usize], direction: Direction) -> Result<(), PlanError> {
+        let broken: Vec<&BrokenFile> = plan
+            .iter()
+            .filter(|&&i| direction == Direction::Up || self.records[i].is_none())
+            .filter_map(|&i| self.broken[i].as_ref())
+            .collect();
+        let Some(first) = broken.first() else {
+            return Ok(());
+        };
+        // Where `up` can stop short of the first broken file: its only parent.
+        let stop_before = match first.parents.as_slice() {
+            [parent] if direction == Direction::Up => Some(parent.clone()),
+            _ => None,
+        };
+        Err(PlanError::BrokenFiles {
+            direction,
+            ids: broken.iter().map(|b| b.id.clone()).collect(),
+            errors: broken.iter().map(|b| b.error.clone()).collect(),
+            stop_before,
         })
     }
 
@@ -127,7 +188,7 @@ impl State {
             .topological()
             .iter()
             .copied()
-            .filter(|&i| self.files[i].is_none())
+            .filter(|&i| self.files[i].is_none() && self.broken[i].is_none())
             .collect()
     }
 
@@ -152,6 +213,20 @@ impl State {
     ) -> Result<(), PlanError> {
         if let Some(error) = self.incomplete_error() {
             return Err(error);
+        }
+        // An applied file that no longer parses was edited since it was applied: refused like
+        // a changed checksum, and with `--ignore-checksums` its stored down section is used.
+        if !ignore_checksums
+            && let Some(file) = self
+                .broken_files()
+                .into_iter()
+                .filter(|i| self.records[*i].is_some())
+                .find_map(|i| self.broken[i].as_ref())
+        {
+            return Err(PlanError::AppliedFileBroken {
+                id: file.id.clone(),
+                error: file.error.clone(),
+            });
         }
         let missing = self.missing_files();
         if direction == Direction::Up && !missing.is_empty() {
@@ -223,6 +298,7 @@ impl State {
     /// The step that applies or reverts node `i`.
     pub fn step(&self, i: usize, direction: Direction) -> Result<PlannedStep, PlanError> {
         let id = self.graph.node(i).id.clone();
+        self.refuse_broken(&[i], direction)?;
         if let Some(file) = &self.files[i] {
             let section = match direction {
                 Direction::Up => file.up.clone(),
@@ -244,6 +320,8 @@ impl State {
         let record = self.records[i]
             .as_ref()
             .ok_or_else(|| PlanError::UnknownRevision(id.to_string()))?;
+        // (A broken file's revision reaches here only when applied and run with
+        // `--ignore-checksums`: its down section as it was applied is the one to trust.)
         let path = PathBuf::from(format!("<{id}: down section stored in the version table>"));
         let Some(sql) = record.row.down_sql.clone() else {
             return Err(PlanError::NoDownSection { id, path });
@@ -269,15 +347,17 @@ impl State {
         plan: &[usize],
         direction: Direction,
     ) -> Result<Vec<PlannedStep>, PlanError> {
+        self.refuse_broken(plan, direction)?;
         plan.iter().map(|&i| self.step(i, direction)).collect()
     }
 
     /// The message of node `i`, from its file or its record.
     pub fn message(&self, i: usize) -> &str {
-        match (&self.files[i], &self.records[i]) {
-            (Some(f), _) => &f.message,
-            (None, Some(r)) => &r.row.message,
-            (None, None) => "",
+        match (&self.files[i], &self.broken[i], &self.records[i]) {
+            (Some(f), _, _) => &f.message,
+            (None, Some(b), _) => &b.message,
+            (None, None, Some(r)) => &r.row.message,
+            (None, None, None) => "",
         }
     }
 }
@@ -297,4 +377,52 @@ pub fn version_row(file: &RevisionFile) -> VersionRow {
 /// The first 12 hex digits of a checksum, as shown to people.
 pub fn short(checksum: &str) -> String {
     checksum.chars().take(12).collect()
+}
+
+/// The file a problem is about, to list a folder's problems in file order.
+fn problem_path(problem: &Problem) -> Option<&std::path::Path> {
+    match problem {
+        Problem::Parse(e) => Some(&e.path),
+        Problem::DuplicateRevision { first, .. } => Some(first),
+        Problem::UnknownParent { path, .. }
+        | Problem::SelfParent { path, .. }
+        | Problem::Unreadable { path, .. } => Some(path),
+        Problem::Cycle { paths, .. } => paths.first().map(PathBuf::as_path),
+    }
+}
+
+/// Adds to each duplicate-id problem the fix to suggest: which file to rename to which free id.
+fn explain_collisions(problems: &mut [Problem], source: &MigrationSource, rows: &[AppliedRow]) {
+    if !problems
+        .iter()
+        .any(|p| matches!(p, Problem::DuplicateRevision { .. }))
+    {
+        return;
+    }
+    let recorded = |id: &RevisionId, checksum: Option<&str>| {
+        rows.iter()
+            .any(|r| &r.row.revision == id && Some(r.row.checksum.as_str()) == checksum)
+    };
+    let claims: Vec<Claim<'_>> = source
+        .files
+        .iter()
+        .map(|f| Claim {
+            path: &f.path,
+            id: &f.id,
+            parents: &f.parents,
+            applied: recorded(&f.id, Some(&f.checksum)),
+        })
+        .chain(source.broken.iter().map(|b| Claim {
+            path: &b.path,
+            id: &b.id,
+            parents: &b.parents,
+            applied: false,
+        }))
+        .collect();
+    let taken: Vec<&RevisionId> = claims
+        .iter()
+        .map(|c| c.id)
+        .chain(rows.iter().map(|r| &r.row.revision))
+        .collect();
+    suggest_fixes(problems, &claims, &taken);
 }

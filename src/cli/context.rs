@@ -3,7 +3,7 @@
 
 use crate::config::{Config, DatabaseUrl, DiscoveryArgs, UrlOrigin};
 use crate::db::{Connection, Dialect};
-use crate::error::{Error, LoadError};
+use crate::error::{Error, LoadError, Problem};
 use crate::output::{Format, Shell};
 use crate::source::MigrationSource;
 use crate::state::State;
@@ -46,9 +46,30 @@ impl Context {
         Ok(MigrationSource::load(&self.config.migrations.value)?)
     }
 
-    /// Files only, with no database: for `new`, `merge`, `--sql`.
+    /// Files only, with no database: for `new`, `merge`, `check`; warns about broken files.
     pub fn offline_state(&self) -> Result<State, Error> {
-        Ok(State::build(self.load_source()?, Vec::new())?)
+        let state = State::build(self.load_source()?, Vec::new())?;
+        self.warn_broken(&state, &[]);
+        Ok(state)
+    }
+
+    /// Warns about each broken file except those in `refused` (reported as an error instead):
+    /// the commands that do not need a file go on without it.
+    pub fn warn_broken(&self, state: &State, refused: &[usize]) {
+        for i in state.broken_files() {
+            let Some(file) = state.broken[i].as_ref().filter(|_| !refused.contains(&i)) else {
+                continue;
+            };
+            let consequence = if state.records[i].is_some() {
+                "it is applied, so `up` and `down` refuse to run until the file is restored"
+            } else {
+                "`up` will refuse to apply it until it is fixed"
+            };
+            self.shell.warn(format_args!(
+                "revision `{}`: {}; {consequence}",
+                file.id, file.error
+            ));
+        }
     }
 
     /// The database URL, announcing the embedded default when it is used.
@@ -80,8 +101,19 @@ impl Context {
     pub async fn connect_locked(&self) -> Result<(Connection, State), Error> {
         let url = self.database_url()?;
         let source = self.load_source()?;
-        // Broken files are reported before the database is touched (or a SQLite file created).
-        State::build(source.clone(), Vec::new())?;
+        // Broken files are reported before the database is touched (or a SQLite file created);
+        // all but a missing parent, which the version table may know (a deleted applied file),
+        // and a duplicate id, whose fix depends on which of the two files is applied.
+        if let Err(LoadError::Problems { dir, problems }) = State::build(source.clone(), Vec::new())
+            && problems.iter().any(|p| {
+                !matches!(
+                    p,
+                    Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
+                )
+            })
+        {
+            return Err(LoadError::Problems { dir, problems }.into());
+        }
         let mut conn = Connection::open(&url).await?;
         let table = &self.config.version_table.value;
         let shell = &self.shell;
@@ -122,6 +154,8 @@ impl Context {
             path: self.config.migrations.value.clone(),
             source: std::io::Error::other(e),
         })??;
-        Ok(State::build(source, rows?)?)
+        let state = State::build(source, rows?)?;
+        self.warn_broken(&state, &[]);
+        Ok(state)
     }
 }

@@ -4,12 +4,14 @@
 //! Nodes are addressed by index; the topological order (parents first, ties broken by id) is
 //! computed once at build time because every plan, history and `--sql` script walks it.
 
+mod collision;
 mod target;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::path::PathBuf;
 
+pub use collision::{Claim, CollisionFix, suggest_fixes};
 pub use target::Target;
 
 use crate::error::{PlanError, Problem};
@@ -63,6 +65,7 @@ impl RevisionGraph {
                     id: spec.id.clone(),
                     first: graph.nodes[existing].path.clone().unwrap_or_default(),
                     second: spec.path.clone().unwrap_or_default(),
+                    fix: None,
                 });
                 continue;
             }

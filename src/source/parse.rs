@@ -15,15 +15,37 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use super::lexer::LexError;
-use super::revision::{RevisionFile, RevisionId, Section};
+use super::revision::{BrokenFile, RevisionFile, RevisionId, Section};
 use super::statements;
 use crate::error::{ParseError, ParseErrorKind};
 
 /// Header keys a file may carry.
 pub const HEADER_KEYS: &[&str] = &["revision", "revises", "message", "created"];
 
-/// Parses the bytes of the migration file at `path`.
+/// Parses the bytes of the migration file at `path`; any problem is an error.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
+    match parse_lenient(path, bytes)? {
+        Parsed::Usable(file) => Ok(file),
+        Parsed::Broken(broken) => Err(broken.error),
+    }
+}
+
+/// A file whose header could be read: usable, or broken in its sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// Every part parsed.
+    Usable(RevisionFile),
+    /// The header parsed (so the revision has its place in the graph) but a section did not.
+    Broken(BrokenFile),
+}
+
+/// Parses the bytes of the migration file at `path`, keeping the header of a file whose
+/// sections are broken (an unfinished `new`, a `BEGIN;` in a transactional section), so that
+/// the graph can still be built and only the commands that would run the file refuse it.
+///
+/// An error means the header itself cannot be read (or the file is not text): the revision's
+/// id or parents are unknown, so no graph can be trusted.
+pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
     let fail = |line: Option<usize>, kind: ParseErrorKind| ParseError {
         path: path.to_owned(),
         line,
@@ -45,6 +67,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
 
     let mut header = Header::default();
     let mut sections: Vec<RawSection> = Vec::new();
+    // The first problem outside the header: it makes the file broken, not unreadable.
+    let mut body_error: Option<ParseError> = None;
+    let mut in_header = true;
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let number = index + 1;
@@ -52,10 +77,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
         offset += line.len();
         let trimmed = line.trim();
         if let Some(rest) = trimmed.strip_prefix("-- migrate:") {
-            let raw = parse_marker(rest).map_err(|kind| fail(Some(number), kind))?;
+            in_header = false;
+            let raw = match parse_marker(rest) {
+                Ok(raw) => raw,
+                Err(kind) => {
+                    body_error.get_or_insert(fail(Some(number), kind));
+                    break;
+                }
+            };
             if sections.iter().any(|s| s.up == raw.up) {
                 let which = if raw.up { "up" } else { "down" };
-                return Err(fail(Some(number), ParseErrorKind::DuplicateMarker(which)));
+                body_error
+                    .get_or_insert(fail(Some(number), ParseErrorKind::DuplicateMarker(which)));
+                break;
             }
             if let Some(previous) = sections.last_mut() {
                 previous.end = line_start;
@@ -66,10 +100,15 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
                 end: text.len(),
                 ..raw
             });
-        } else if sections.is_empty() {
-            header
-                .read_line(trimmed)
-                .map_err(|kind| fail(Some(number), kind))?;
+        } else if in_header {
+            match header.read_line(trimmed) {
+                Ok(()) => {}
+                // Stray SQL above the first marker hides no header: keep reading the header.
+                Err(ParseErrorKind::SqlBeforeMarker) => {
+                    body_error.get_or_insert(fail(Some(number), ParseErrorKind::SqlBeforeMarker));
+                }
+                Err(kind) => return Err(fail(Some(number), kind)),
+            }
         }
     }
 
@@ -78,22 +117,42 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
         .clone()
         .ok_or_else(|| fail(None, ParseErrorKind::MissingRevisionHeader))?;
     check_file_name(path, &id).map_err(|kind| fail(None, kind))?;
+    let broken = |error: ParseError| {
+        Ok(Parsed::Broken(BrokenFile {
+            path: path.to_owned(),
+            id: id.clone(),
+            parents: header.revises.clone(),
+            message: header.message.clone().unwrap_or_default(),
+            error,
+        }))
+    };
+    if let Some(error) = body_error {
+        return broken(error);
+    }
     let mut up = None;
     let mut down = None;
     for raw in sections {
         let failed = |(line, kind)| fail(Some(line), kind);
         if raw.up {
-            up = Some(raw.into_up_section(&text).map_err(failed)?);
+            match raw.into_up_section(&text) {
+                Ok(section) => up = Some(section),
+                Err(e) => return broken(failed(e)),
+            }
         } else {
-            down = Some(raw.into_section(&text).map_err(failed)?);
+            match raw.into_section(&text) {
+                Ok(section) => down = Some(section),
+                Err(e) => return broken(failed(e)),
+            }
         }
     }
-    let (up, checksum) = up.ok_or_else(|| fail(None, ParseErrorKind::MissingUp))?;
+    let Some((up, checksum)) = up else {
+        return broken(fail(None, ParseErrorKind::MissingUp));
+    };
     // A merge revision may have nothing to do; any other revision must.
     if up.statements.is_empty() && header.revises.len() < 2 {
-        return Err(fail(Some(up.first_line - 1), ParseErrorKind::EmptyUp));
+        return broken(fail(Some(up.first_line - 1), ParseErrorKind::EmptyUp));
     }
-    Ok(RevisionFile {
+    Ok(Parsed::Usable(RevisionFile {
         path: path.to_owned(),
         id,
         parents: header.revises,
@@ -102,7 +161,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
         up,
         down,
         checksum,
-    })
+    }))
 }
 
 /// The revision a file name claims: the part before the first `_`, or the whole stem.
@@ -435,6 +494,35 @@ mod tests {
         ];
         for (name, text, line, expected) in cases {
             assert_eq!(kind(name, text), (line, expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_broken_section_keeps_the_header_and_a_broken_header_does_not() {
+        let lenient = |text: &str| parse_lenient(Path::new("2_a.sql"), text.as_bytes());
+        let broken_sections = [
+            "-- revision: 2\n-- revises: 1\n-- message: m\n-- migrate:up\n-- to do\n",
+            "-- revision: 2\n-- revises: 1\n-- migrate:up\nBEGIN;\nselect 1;\n",
+            "-- revision: 2\n-- revises: 1\n-- migrate:sideways\nselect 1;\n",
+            "-- revision: 2\nselect 1;\n-- revises: 1\n-- migrate:up\nselect 1;\n",
+            "-- revision: 2\n-- revises: 1\n-- migrate:up\nselect 'x;\n",
+        ];
+        for text in broken_sections {
+            match lenient(text) {
+                Ok(Parsed::Broken(b)) => {
+                    assert_eq!(b.id.as_str(), "2", "{text:?}");
+                    assert_eq!(b.parents, vec![RevisionId::parse("1").expect("valid")]);
+                    assert!(b.error.line.is_some(), "{text:?}");
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        for text in [
+            "-- revises: 1\n-- migrate:up\n",
+            "-- revision: 2\n-- revizes: 1\n-- migrate:up\n",
+            "-- revision: 3\n-- migrate:up\nselect 1;\n",
+        ] {
+            assert!(lenient(text).is_err(), "{text:?}");
         }
     }
 

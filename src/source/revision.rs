@@ -84,3 +84,19 @@ pub struct RevisionFile {
     /// Checksum of the up section (see [`crate::source::checksum`]).
     pub checksum: String,
 }
+
+/// A migration file whose header parsed but whose sections did not: the revision has its place
+/// in the graph, but it cannot be applied until the file is fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The `revision:` header.
+    pub id: RevisionId,
+    /// The `revises:` header.
+    pub parents: Vec<RevisionId>,
+    /// The `message:` header.
+    pub message: String,
+    /// What is wrong, with the file and line.
+    pub error: crate::error::ParseError,
+}

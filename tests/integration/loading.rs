@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::support::{Outcome, Run, TestDb, TestProject, sqlite_strings};
+use crate::support::{Outcome, Run, TestDb, TestProject, rev, sqlite_strings};
 
 /// A valid root revision with a down section.
 const ROOT: &str = "-- revision: 0001\n-- message: create notes\n\n-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n\n-- migrate:down\nDROP TABLE notes;\n";
@@ -426,7 +426,7 @@ cases! {
             ("0001_notes.sql", b"-- revision: 0001\n-- migrate:up\nCREATE TABLE notes (body TEXT DEFAULT 'x);\n"),
             ("0002_tags.sql", b"-- revision: 0002\n-- revises: 0001\n-- migrate:up\nCREATE TABLE tags (id INTEGER);\n"),
         ],
-        stderr: &["1 problem in `migrations`", "migrations/0001_notes.sql:3: unterminated string literal"],
+        stderr: &["cannot apply revision `0001`: its file is broken", "migrations/0001_notes.sql:3: unterminated string literal"],
         not_stderr: &["Can't locate revision `0001`"],
         ..CASE
     };
@@ -498,10 +498,22 @@ cases! {
 
     // ---- other commands load the same way ---------------------------------------------------
 
-    history_reports_broken_files => Case {
+    /// A broken section does not stop a read-only command: it lists the revision and warns.
+    history_warns_about_a_file_broken_in_its_sections => Case {
         files: &[("0001_notes.sql", b"-- revision: 0001\n-- migrate:up\nCREATE TABLE notes (id INTEGER);\n-- migrate:up\nSELECT 1;\n")],
         args: &["history"],
-        stderr: &["migrations/0001_notes.sql:4: a second `-- migrate:up` marker"],
+        code: 0,
+        stderr: &["warning: revision `0001`: migrations/0001_notes.sql:4: a second `-- migrate:up` marker"],
+        ..CASE
+    };
+
+    /// A header that cannot be read leaves the revision's place in the graph unknown: still an
+    /// error for every command that builds the graph, read-only ones included.
+    a_file_whose_header_cannot_be_read_still_blocks_heads => Case {
+        files: &[("0001_notes.sql", b"-- revision: 0001\n-- revizes: 0000\n\n-- migrate:up\nCREATE TABLE notes (id INTEGER);\n")],
+        args: &["heads"],
+        stderr: &["migrations/0001_notes.sql:2: unknown header `revizes`"],
+        postgres: true,
         ..CASE
     };
 
@@ -739,4 +751,393 @@ fn free_comments_and_transaction_options_before_and_on_markers_are_accepted() {
     );
     project.on_sqlite(&["up"]).success();
     assert_eq!(Backend::Sqlite.snapshot(&project).tables, ["notes"]);
+}
+
+// ---- the first hour: what a new user trips on (issue #12) -------------------------------------
+
+/// The tables and recorded revisions of the project's SQLite file `app.db`.
+fn sqlite_state(project: &TestProject) -> (Vec<String>, Vec<String>) {
+    let file = project.path("app.db");
+    (
+        sqlite_strings(
+            &file,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'brainmig_version' ORDER BY 1",
+        ),
+        sqlite_strings(&file, "SELECT revision FROM brainmig_version ORDER BY 1"),
+    )
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Issue #12, item 1: a fresh `new` (empty up section) blocks nothing but its own application.
+#[test]
+fn an_unfinished_revision_is_warned_about_everywhere_and_refused_only_by_the_up_that_runs_it() {
+    let project = TestProject::linear(2);
+    project.on_sqlite(&["up"]).success();
+    let out = project.on_sqlite(&["new", "-m", "create notes"]).success();
+    assert_eq!(out.stdout.trim(), "migrations/0003_create_notes.sql");
+    let warning = "warning: revision `0003`: migrations/0003_create_notes.sql:6: the `-- migrate:up` section has no statements";
+
+    for args in [
+        &["current"][..],
+        &["history"],
+        &["heads"],
+        &["branches"],
+        &["show", "0003"],
+    ] {
+        let out = project.on_sqlite(args).success();
+        assert!(out.stderr.contains(warning), "{args:?}:\n{}", out.stderr);
+    }
+    let heads = project.on_sqlite(&["heads"]).success();
+    assert!(
+        heads.stdout.contains("0003 (head) (file broken)"),
+        "{}",
+        heads.stdout
+    );
+    project.on_sqlite(&["config"]).success();
+
+    // `new` on top of the unfinished file works, and so does a branch beside it.
+    let out = project
+        .on_sqlite(&["new", "-m", "create tags", "--head", "0003"])
+        .success();
+    assert_eq!(out.stdout.trim(), "migrations/0004_create_tags.sql");
+    assert!(out.stderr.contains(warning), "{}", out.stderr);
+
+    // `up` would run both unfinished files: refused before anything runs, both named.
+    let out = project.on_sqlite(&["up"]).fails_with(1);
+    assert!(
+        out.stderr.contains("error: cannot apply revisions `0003`, `0004`: their files are broken:")
+            && out.stderr.contains("  - migrations/0003_create_notes.sql:6: the `-- migrate:up` section has no statements")
+            && out.stderr.contains("  - migrations/0004_create_tags.sql:6: ")
+            && out.stderr.contains("help: write the SQL of the change under `-- migrate:up`")
+            && out.stderr.contains("run `cargo brainmig up 0002`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1", "t2"]), strings(&["0001", "0002"]))
+    );
+
+    // A plan that stops before them runs; `down` does not need them.
+    let out = project.on_sqlite(&["up", "0002"]).success();
+    assert!(
+        out.stderr.contains("nothing to do") && out.stderr.contains(warning),
+        "{}",
+        out.stderr
+    );
+    let out = project.on_sqlite(&["down"]).success();
+    assert!(out.stderr.contains("Reverted 0002"), "{}", out.stderr);
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001"]))
+    );
+}
+
+/// Issue #12, item 1: a `BEGIN;` in an unapplied revision no longer blocks `down base`.
+#[test]
+fn a_begin_in_an_unapplied_revision_does_not_block_down_base_on_postgres() {
+    let db = TestDb::postgres();
+    let project = TestProject::linear(2);
+    project.on(&db, &["up"]).success();
+    project.write(
+        "migrations/0003_tx.sql",
+        &rev(
+            "0003",
+            &["0002"],
+            "BEGIN;\nCREATE TABLE t3 (id INTEGER);\nCOMMIT;",
+            Some("DROP TABLE t3;"),
+        ),
+    );
+
+    let out = project.on(&db, &["up"]).fails_with(1);
+    assert!(
+        out.stderr
+            .contains("error: cannot apply revision `0003`: its file is broken:")
+            && out.stderr.contains(
+                "migrations/0003_tx.sql:6: `BEGIN` in a section that runs in a transaction"
+            )
+            && out
+                .stderr
+                .contains("help: remove the transaction control statement"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.applied(), strings(&["0001", "0002"]));
+
+    let out = project.on(&db, &["down", "base"]).success();
+    assert!(
+        out.stderr
+            .contains("warning: revision `0003`: migrations/0003_tx.sql:6: `BEGIN`")
+            && out.stderr.contains("Reverted 0001"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.tables(), strings(&["brainmig_version"]));
+    assert!(db.applied().is_empty());
+}
+
+/// Issue #12, item 1: an applied file that stops parsing was edited after it was applied. It is
+/// refused like any edit of an applied revision; `--ignore-checksums` reverts it with the down
+/// section stored when it was applied.
+#[test]
+fn an_applied_revision_whose_file_no_longer_parses_is_refused_like_an_edit() {
+    let project = TestProject::linear(2);
+    project.on_sqlite(&["up"]).success();
+    project.write(
+        "migrations/0002_r.sql",
+        &rev(
+            "0002",
+            &["0001"],
+            "CREATE TABLE t2 (id INTEGER PRIMARY KEY);\nCOMMIT;",
+            Some("DROP TABLE t2;"),
+        ),
+    );
+
+    let out = project.on_sqlite(&["current"]).success();
+    assert!(
+        out.stderr
+            .contains("warning: revision `0002`: migrations/0002_r.sql:7: `COMMIT`")
+            && out.stderr.contains(
+                "it is applied, so `up` and `down` refuse to run until the file is restored"
+            ),
+        "{}",
+        out.stderr
+    );
+    for args in [&["up"][..], &["down"]] {
+        let out = project.on_sqlite(args).fails_with(1);
+        assert!(
+            out.stderr.contains("error: revision `0002` is applied but its file no longer parses: migrations/0002_r.sql:7:")
+                && out.stderr.contains("help: applied migrations should not be edited"),
+            "{args:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1", "t2"]), strings(&["0001", "0002"]))
+    );
+
+    let out = project.on_sqlite(&["down", "--ignore-checksums"]).success();
+    assert!(out.stderr.contains("Reverted 0002"), "{}", out.stderr);
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001"]))
+    );
+}
+
+/// Issue #12, item 2: two git branches each ran `new` and both created `0005`. The error names
+/// both files, says what happened, and how to fix it; following the advice works.
+#[test]
+fn two_branches_creating_the_same_id_are_explained_and_the_advice_fixes_it() {
+    let project = TestProject::linear(4);
+    let tags = rev(
+        "0005",
+        &["0004"],
+        "CREATE TABLE tags (id INTEGER);",
+        Some("DROP TABLE tags;"),
+    );
+    project.write("migrations/0005_add_tags.sql", &tags);
+    project.on_sqlite(&["up"]).success();
+    // The other branch, merged in git afterwards.
+    let cards = rev(
+        "0005",
+        &["0004"],
+        "CREATE TABLE cards (id INTEGER);",
+        Some("DROP TABLE cards;"),
+    );
+    project.write("migrations/0005_add_cards.sql", &cards);
+
+    // Without the database (`new`), the choice cannot know which file is applied, and says so.
+    let out = project.on_sqlite(&["new", "-m", "more"]).fails_with(1);
+    assert!(
+        out.stderr.contains("two branches, e.g. git branches merged since, each created revision `0005`")
+            && out.stderr.contains("a free id (if it is the one not yet applied to a shared database; else the other file)")
+            && out.stderr.contains("`-- revision: 0005` line to `-- revision: 0006`"),
+        "{}",
+        out.stderr
+    );
+    for args in [&["up"][..], &["heads"]] {
+        let out = project.on_sqlite(args).fails_with(1);
+        let expected = [
+            "revision `0005` is defined twice: `migrations/0005_add_cards.sql` and `migrations/0005_add_tags.sql`",
+            "two branches, e.g. git branches merged since, each created revision `0005`; both revise `0004`",
+            // The applied one (0005_add_tags) keeps its id: the other is renamed.
+            "help: give `migrations/0005_add_cards.sql` a free id",
+            "rename it to `migrations/0006_add_cards.sql` and change its `-- revision: 0005` line to `-- revision: 0006`",
+            "change its `-- revises: 0004` line to `-- revises: 0005` (a linear history)",
+            "cargo brainmig merge -m \"merge\" heads",
+        ];
+        for wanted in expected {
+            assert!(
+                out.stderr.contains(wanted),
+                "{args:?}: lacks {wanted:?}:\n{}",
+                out.stderr
+            );
+        }
+    }
+    assert_eq!(
+        sqlite_state(&project).1,
+        strings(&["0001", "0002", "0003", "0004", "0005"])
+    );
+
+    // Do what the help says.
+    std::fs::remove_file(project.path("migrations/0005_add_cards.sql")).expect("rename");
+    project.write(
+        "migrations/0006_add_cards.sql",
+        &cards
+            .replace("-- revision: 0005", "-- revision: 0006")
+            .replace("-- revises: 0004", "-- revises: 0005"),
+    );
+    let out = project.on_sqlite(&["up"]).success();
+    assert!(out.stderr.contains("Applied 0006"), "{}", out.stderr);
+    let (tables, applied) = sqlite_state(&project);
+    assert!(
+        tables.contains(&"cards".to_owned()) && tables.contains(&"tags".to_owned()),
+        "{tables:?}"
+    );
+    assert_eq!(applied.last().map(String::as_str), Some("0006"));
+}
+
+/// Issue #12, item 3: the file of an applied revision in the middle of the history is deleted.
+/// `current` and `up` say `down` can go past it, and it can: from the stored down section.
+#[test]
+fn down_reverts_an_applied_revision_whose_file_was_deleted_from_the_middle() {
+    let db = TestDb::postgres();
+    for backend in [Backend::Sqlite, Backend::Postgres(db)] {
+        let project = TestProject::linear(3);
+        backend.run(&project, &["up"]).success();
+        std::fs::remove_file(project.path("migrations/0002_r.sql")).expect("delete 0002");
+
+        let out = backend.run(&project, &["current"]).success();
+        assert!(
+            out.stderr.contains("records 0002 with no file here")
+                && out.stderr.contains("`down` past it"),
+            "{backend}:\n{}",
+            out.stderr
+        );
+        let out = backend.run(&project, &["up"]).fails_with(1);
+        assert!(
+            out.stderr
+                .contains("run `cargo brainmig down` to revert with the stored down section"),
+            "{backend}:\n{}",
+            out.stderr
+        );
+
+        let out = backend.run(&project, &["down"]).success();
+        assert!(
+            out.stderr.contains("Reverted 0003"),
+            "{backend}:\n{}",
+            out.stderr
+        );
+        let out = backend.run(&project, &["down"]).success();
+        assert!(
+            out.stderr.contains("Reverted 0002"),
+            "{backend}:\n{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("Can't locate"),
+            "{backend}:\n{}",
+            out.stderr
+        );
+        let snapshot = backend.snapshot(&project);
+        assert_eq!(snapshot.tables, strings(&["t1"]), "{backend}");
+        assert_eq!(snapshot.rows.len(), 1, "{backend}: {:?}", snapshot.rows);
+        assert!(
+            snapshot.rows[0].starts_with("0001 "),
+            "{backend}: {:?}",
+            snapshot.rows
+        );
+    }
+}
+
+/// Issue #12, item 4: `new --head` on a non-head points at `--splice`, which works and which the
+/// README documents beside `new --head`.
+#[test]
+fn new_head_on_a_non_head_points_to_splice_which_branches_and_is_documented() {
+    let project = TestProject::linear(3);
+    let out = project
+        .on_sqlite(&["new", "-m", "side", "--head", "0002"])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("pass `--splice` to branch on purpose"),
+        "{}",
+        out.stderr
+    );
+    assert!(!project.path("migrations/0004_side.sql").exists());
+
+    let out = project
+        .on_sqlite(&["new", "-m", "side", "--head", "0002", "--splice"])
+        .success();
+    assert_eq!(out.stdout.trim(), "migrations/0004_side.sql");
+    assert!(
+        project
+            .read("migrations/0004_side.sql")
+            .contains("-- revises: 0002")
+    );
+
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    assert!(
+        readme.contains("`new -m MSG [--head REV [--splice]]"),
+        "the command table documents --splice"
+    );
+    assert!(
+        readme.contains("### Branching on purpose: `--splice`"),
+        "README explains --splice"
+    );
+}
+
+/// Issue #12, item 10: `show` says `applied:` once, applied or not.
+#[test]
+fn show_says_applied_once() {
+    let project = TestProject::linear(2);
+    project.on_sqlite(&["up", "0001"]).success();
+    let applied = project.on_sqlite(&["show", "0001"]).success();
+    assert_eq!(
+        applied.stdout.matches("applied:").count(),
+        1,
+        "{}",
+        applied.stdout
+    );
+    assert!(
+        applied.stdout.contains("      applied:  20"),
+        "{}",
+        applied.stdout
+    );
+    let pending = project.on_sqlite(&["show", "0002"]).success();
+    assert_eq!(
+        pending.stdout.matches("applied:").count(),
+        1,
+        "{}",
+        pending.stdout
+    );
+    assert!(
+        pending.stdout.contains("      applied:  no\n"),
+        "{}",
+        pending.stdout
+    );
+}
+
+/// Issue #12, item 10: `down` at base has nothing to revert, which is not an error.
+#[test]
+fn down_at_base_says_there_is_nothing_to_revert_and_succeeds() {
+    let db = TestDb::postgres();
+    for backend in [Backend::Sqlite, Backend::Postgres(db)] {
+        let project = TestProject::linear(1);
+        for args in [&["down"][..], &["down", "base"], &["down", "-2"]] {
+            let out = backend.run(&project, args).success();
+            assert!(
+                out.stderr.contains(
+                    "Finished nothing to revert: no revision is applied (the database is at base)"
+                ) && !out.stderr.contains("cannot go down"),
+                "{backend} {args:?}:\n{}",
+                out.stderr
+            );
+        }
+        assert!(backend.snapshot(&project).rows.is_empty(), "{backend}");
+    }
 }

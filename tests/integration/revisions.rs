@@ -1243,7 +1243,9 @@ fn show_prints_one_revision_with_its_sql() {
 
     project.on_sqlite(&["up", "0002a"]).success();
     let out = project.on_sqlite(&["show", "0002a"]).success();
-    assert!(out.stdout.contains("applied:  yes"), "{}", out.stdout);
+    // Once, with when it was applied (issue #12: it used to say `applied:` twice).
+    assert_eq!(out.stdout.matches("applied:").count(), 1, "{}", out.stdout);
+    assert!(out.stdout.contains(" UTC ("), "{}", out.stdout);
 
     let doc = json(
         &project

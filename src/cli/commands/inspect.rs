@@ -32,12 +32,13 @@ fn verbose(ctx: &Context) -> bool {
 fn describe(state: &State, i: usize, heads: &[usize]) -> Value {
     let node = state.graph.node(i);
     let file = state.files[i].as_ref();
+    let broken = state.broken[i].as_ref();
     let record = state.records[i].as_ref();
     json!({
         "revision": node.id,
         "parents": state.graph.ids(&node.parents),
         "message": state.message(i),
-        "file": file.map(|f| f.path.display().to_string()),
+        "file": file.map(|f| &f.path).or(broken.map(|b| &b.path)).map(|p| p.display().to_string()),
         "created": file.and_then(|f| f.created.clone()),
         "head": heads.contains(&i),
         "base": node.parents.is_empty(),
@@ -46,7 +47,8 @@ fn describe(state: &State, i: usize, heads: &[usize]) -> Value {
         "duration_ms": record.map(|r| r.duration_ms),
         "checksum": file.map(|f| f.checksum.clone()).or_else(|| record.map(|r| r.row.checksum.clone())),
         "checksum_changed": matches!((file, record), (Some(f), Some(r)) if f.checksum != r.row.checksum),
-        "file_missing": file.is_none(),
+        "file_missing": file.is_none() && broken.is_none(),
+        "file_broken": broken.map(|b| b.error.to_string()),
         "incomplete": record.and_then(|r| r.incomplete.clone()),
         "has_down": file.map_or_else(|| record.is_some_and(|r| r.row.down_sql.is_some()), |f| f.down.is_some()),
     })
@@ -80,7 +82,9 @@ fn line(state: &State, i: usize, heads: &[usize], verbose: bool) -> String {
     if node.parents.len() > 1 {
         tags.push(tag_style("(merge)"));
     }
-    if state.files[i].is_none() {
+    if state.broken[i].is_some() {
+        tags.push(alert_style("(file broken)"));
+    } else if state.files[i].is_none() {
         tags.push(alert_style("(file missing)"));
     }
     if let Some(progress) = state.records[i]
@@ -333,31 +337,30 @@ pub async fn show(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
         (None, Some(r)) => (None, r.row.down_sql.clone()),
         (None, None) => (None, None),
     };
+    let no_up = match &state.broken[i] {
+        Some(b) => format!("-- (the file is broken: {})\n", b.error),
+        None => "-- (no file: the up section is not stored)\n".to_owned(),
+    };
     if ctx.format == Format::Json {
         d["up_sql"] = json!(up);
         d["down_sql"] = json!(down);
         ctx.shell.json(&d);
         return Ok(());
     }
+    // The verbose line already says when an applied revision was applied.
     let mut text = line(&state, i, &heads, true);
-    text.push_str(&format!(
-        "      applied:  {}\n",
-        if d["applied"] == json!(true) {
-            "yes"
-        } else {
-            "no"
-        }
-    ));
+    if d["applied"] != json!(true) {
+        text.push_str("      applied:  no\n");
+    }
     text.push_str("\n-- migrate:up\n");
-    text.push_str(
-        up.as_deref()
-            .unwrap_or("-- (no file: the up section is not stored)\n"),
-    );
+    text.push_str(up.as_deref().unwrap_or(&no_up));
     text.push_str("\n-- migrate:down\n");
-    text.push_str(
-        down.as_deref()
-            .unwrap_or("-- (none: this revision cannot be downgraded)\n"),
-    );
+    let no_down = if state.broken[i].is_some() {
+        "-- (the file is broken: see the up section)\n"
+    } else {
+        "-- (none: this revision cannot be downgraded)\n"
+    };
+    text.push_str(down.as_deref().unwrap_or(no_down));
     ctx.shell.out(&text);
     Ok(())
 }

@@ -19,8 +19,9 @@ pub struct RoundtripArgs {
 
 pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     let source = ctx.load_source()?;
-    // Broken files are reported before any database is created.
-    crate::state::State::build(source.clone(), Vec::new())?;
+    // Broken files are reported before any database is created; the round trip runs them all.
+    let state = crate::state::State::build(source.clone(), Vec::new())?;
+    state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
     let url = ctx.database_url()?;
     let scratch = Scratch::create(&url).await?;
     ctx.shell.detail("Scratch", scratch.describe());

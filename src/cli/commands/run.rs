@@ -84,7 +84,12 @@ async fn run(
         plan_and_execute(ctx, &mut conn, &state, direction, target, ignore_checksums).await;
     conn.close().await;
     let completed = result?;
-    report(ctx, direction, &completed);
+    report(
+        ctx,
+        direction,
+        &completed,
+        state.applied.revisions.is_empty(),
+    );
     Ok(())
 }
 
@@ -97,10 +102,20 @@ async fn plan_and_execute(
     ignore_checksums: bool,
 ) -> Result<Vec<Completed>, Error> {
     state.check_runnable(direction, ignore_checksums)?;
+    // `down` or `down base` at base has nothing to revert: that is not an error.
+    if direction == Direction::Down
+        && state.applied.revisions.is_empty()
+        && matches!(target, Target::Base | Target::Relative(..0))
+    {
+        ctx.warn_broken(state, &[]);
+        return Ok(Vec::new());
+    }
     let plan = match direction {
         Direction::Up => plan::upgrade(&state.graph, &state.applied, target)?,
         Direction::Down => plan::downgrade(&state.graph, &state.applied, target)?,
     };
+    // Broken files the plan does not run are only warned about; `steps` refuses the others.
+    ctx.warn_broken(state, &plan);
     let steps = state.steps(&plan, direction)?;
     let mut progress = ctx.shell.progress(steps.len());
     let stop = AtomicBool::new(false);
@@ -128,7 +143,7 @@ async fn plan_and_execute(
     Ok(result?)
 }
 
-fn report(ctx: &Context, direction: Direction, completed: &[Completed]) {
+fn report(ctx: &Context, direction: Direction, completed: &[Completed], was_at_base: bool) {
     if ctx.format == Format::Json {
         ctx.shell
             .json(&json!({ "direction": direction, "completed": completed }));
@@ -136,6 +151,10 @@ fn report(ctx: &Context, direction: Direction, completed: &[Completed]) {
     }
     let total: u128 = completed.iter().map(|c| c.duration_ms).sum();
     match (completed.len(), direction) {
+        (0, Direction::Down) if was_at_base => ctx.shell.status(
+            "Finished",
+            "nothing to revert: no revision is applied (the database is at base)",
+        ),
         (0, _) => ctx.shell.status(
             "Finished",
             "nothing to do: the database is already at the target",
@@ -158,7 +177,7 @@ fn print_script(
     from: Option<&str>,
     to: &str,
 ) -> Result<(), Error> {
-    let state = ctx.offline_state()?;
+    let state = State::build(ctx.load_source()?, Vec::new())?;
     let dialect = ctx.dialect()?;
     let assumed = match from {
         None | Some("" | "base") => AppliedSet::default(),
@@ -177,6 +196,7 @@ fn print_script(
         Direction::Up => plan::upgrade(&state.graph, &assumed, &target)?,
         Direction::Down => plan::downgrade(&state.graph, &assumed, &target)?,
     };
+    ctx.warn_broken(&state, &plan);
     let steps = state.steps(&plan, direction)?;
     ctx.shell.out(&render_script(
         dialect,

@@ -59,7 +59,7 @@ async fn stamp_locked(
     let forgotten_missing: Vec<usize> = applied
         .iter()
         .copied()
-        .filter(|i| !wanted.contains(i) && state.files[*i].is_none())
+        .filter(|i| !wanted.contains(i) && state.files[*i].is_none() && state.broken[*i].is_none())
         .collect();
     if !purge && !forgotten_missing.is_empty() {
         return Err(PlanError::StampForgetsMissing {
@@ -137,7 +137,11 @@ fn row_of(state: &State, i: usize) -> Result<VersionRow, Error> {
     match (&state.files[i], &state.records[i]) {
         (Some(file), _) => Ok(version_row(file)),
         (None, Some(record)) => Ok(record.row.clone()),
-        (None, None) => Err(PlanError::UnknownRevision(state.graph.node(i).id.to_string()).into()),
+        (None, None) => {
+            // A broken file has no checksum or down section to record.
+            state.refuse_broken(&[i], plan::Direction::Up)?;
+            Err(PlanError::UnknownRevision(state.graph.node(i).id.to_string()).into())
+        }
     }
 }
 
@@ -157,6 +161,13 @@ async fn rehash_locked(
     let i = state.graph.resolve(revision)?;
     let id = state.graph.node(i).id.clone();
     let (Some(file), Some(record)) = (&state.files[i], &state.records[i]) else {
+        if let Some(broken) = &state.broken[i] {
+            return Err(PlanError::AppliedFileBroken {
+                id,
+                error: broken.error.clone(),
+            }
+            .into());
+        }
         if state.files[i].is_none() {
             return Err(PlanError::MissingFiles { ids: vec![id] }.into());
         }
