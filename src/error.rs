@@ -82,6 +82,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) => exit_code::USAGE,
+            // The configured (or default) folder is not there: a configuration error, as documented.
+            Error::Load(LoadError::MissingDir(_)) => exit_code::USAGE,
             Error::Run(run) if run.interrupted => exit_code::INTERRUPTED,
             Error::Interrupted => exit_code::INTERRUPTED,
             Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,

@@ -54,9 +54,10 @@ struct GlobalArgs {
     /// Print errors and data only.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Print more detail (for `current`, `history`, `heads`: each revision's file, times, checksum).
-    #[arg(short, long, global = true)]
-    verbose: bool,
+    /// Print more detail (for `current`, `history`, `heads`: each revision's file, times,
+    /// checksum); may be repeated (`-vv`), as with cargo.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Give up after waiting this many seconds for another run's lock (default: wait).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     lock_timeout: Option<std::time::Duration>,
@@ -133,8 +134,8 @@ impl Cli {
     pub fn shell(&self, no_color_env: bool) -> Shell {
         let verbosity = match (self.global.quiet, self.global.verbose) {
             (true, _) => Verbosity::Quiet,
-            (_, true) => Verbosity::Verbose,
-            _ => Verbosity::Normal,
+            (_, 0) => Verbosity::Normal,
+            _ => Verbosity::Verbose,
         };
         Shell::new(self.global.color, verbosity, no_color_env)
     }

@@ -183,7 +183,7 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
     }
     let differences: Vec<String> = schema::diff(&expected, &live)
         .iter()
-        .map(ToString::to_string)
+        .map(drift_wording)
         .collect();
     print_differences(
         ctx,
@@ -199,6 +199,22 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
         hint: "review the SQL above and run it, or capture the change in a revision and `stamp` it"
             .into(),
     })
+}
+
+/// A difference in `diff`'s words: "still present" would suggest a step that failed to remove
+/// something, where `diff` finds what someone added by hand.
+fn drift_wording(d: &schema::Difference) -> String {
+    match d.change {
+        schema::Change::Unexpected => format!(
+            "{} is present in the database but not in the migrations",
+            d.object
+        ),
+        schema::Change::Missing => format!(
+            "{} is in the migrations but missing from the database",
+            d.object
+        ),
+        _ => d.to_string(),
+    }
 }
 
 /// The configured schema file and its text.
