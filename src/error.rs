@@ -686,6 +686,8 @@ pub enum ConnectFailure {
     Auth,
     /// The database does not exist.
     NoDatabase,
+    /// Something answered, but not in PostgreSQL's protocol (another server on that port).
+    NotPostgres,
     /// Anything else.
     Other,
 }
@@ -699,6 +701,9 @@ impl DbError {
                 ConnectFailure::NoDatabase => {
                     Some("create it first, e.g. `createdb <name>`, or fix the database name in the URL".into())
                 }
+                ConnectFailure::NotPostgres => Some(
+                    "check the port in the URL (PostgreSQL listens on 5432 by default; 3306 is MySQL's and MariaDB's) and that the URL's scheme names the database you run: brainmig speaks PostgreSQL (`postgres://`) and SQLite (`sqlite://`)".into(),
+                ),
                 ConnectFailure::Other => None,
             },
             DbError::VersionTableShape { .. } => {
