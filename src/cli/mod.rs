@@ -138,6 +138,7 @@ impl Cli {
             _ => Verbosity::Verbose,
         };
         Shell::new(self.global.color, verbosity, no_color_env)
+            .with_json(self.global.format == Format::Json)
     }
 
     /// Runs the command.
@@ -174,6 +175,38 @@ impl Cli {
             Command::Config => commands::config::exec(&ctx),
         }
     }
+}
+
+/// True when the raw arguments ask for `--format json`: a usage error clap reports before the
+/// arguments are parsed still owes scripts a JSON document.
+pub fn asks_for_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
+}
+
+/// A clap usage error as the JSON document of a failed command (exit code 2).
+#[allow(clippy::print_stdout)] // The one document of a run that never reached the shell.
+pub fn print_usage_error_json(error: &clap::Error) {
+    let message = error
+        .render()
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_owned();
+    let doc = serde_json::json!({
+        "ok": false,
+        "error": {
+            "message": message,
+            "causes": [],
+            "hint": "run with `--help` for the usage",
+            "exit_code": crate::exit_code::USAGE,
+        }
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
 }
 
 /// `--lock-timeout 2.5`: non-negative seconds.

@@ -57,6 +57,12 @@ pub async fn new(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
                 schema_path.display()
             ),
         );
+        ctx.shell.json(&serde_json::json!({
+            "revision": null,
+            "file": null,
+            "unchanged": true,
+            "notes": migration.notes,
+        }));
         return Ok(());
     }
     if migration.up.is_empty() || migration.down.is_empty() {
@@ -90,7 +96,26 @@ pub async fn new(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
         ),
     );
     report_reviews(ctx, &migration, &path);
-    ctx.shell.out(&format!("{}\n", path.display()));
+    if ctx.format == Format::Json {
+        let reviews: Vec<serde_json::Value> = migration
+            .reviews()
+            .map(|(section, s)| serde_json::json!({ "section": section, "sql": s.sql, "review": s.review }))
+            .collect();
+        ctx.shell.json(&serde_json::json!({
+            "revision": id,
+            "parents": revision.parents,
+            "message": revision.message,
+            "file": path.display().to_string(),
+            "unchanged": false,
+            "up_statements": migration.up.len(),
+            "down_statements": migration.down.len(),
+            "reviews": reviews,
+            "unsupported": migration.unsupported,
+            "notes": migration.notes,
+        }));
+    } else {
+        ctx.shell.out(&format!("{}\n", path.display()));
+    }
     Ok(())
 }
 
@@ -123,6 +148,14 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
                 schema_path.display()
             ),
         );
+        ctx.shell.json(&serde_json::json!({
+            "revisions": order.len(),
+            "schema": schema_path.display().to_string(),
+            "differences": [],
+            "unsupported": migration.unsupported,
+            "notes": migration.notes,
+            "sql": [],
+        }));
         return Ok(());
     }
     let differences: Vec<String> = schema::diff(&desired, &head)
@@ -179,6 +212,13 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
                 order.len()
             ),
         );
+        ctx.shell.json(&serde_json::json!({
+            "revisions": order.len(),
+            "differences": [],
+            "unsupported": migration.unsupported,
+            "notes": migration.notes,
+            "sql": [],
+        }));
         return Ok(());
     }
     let differences: Vec<String> = schema::diff(&expected, &live)

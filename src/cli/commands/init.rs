@@ -2,6 +2,7 @@
 
 use crate::cli::Context;
 use crate::error::{Error, ScaffoldError};
+use crate::output::Format;
 use crate::source::template;
 
 /// The project template's file name inside the migrations folder.
@@ -13,11 +14,13 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
         let path = path.to_owned();
         move |source| ScaffoldError::Write { path, source }
     };
+    let mut created = Vec::new();
     if dir.is_dir() {
         ctx.shell
             .note(format_args!("`{}` already exists", dir.display()));
     } else {
         std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+        created.push(dir.display().to_string());
         ctx.shell.status(
             "Created",
             format_args!("migrations folder `{}`", dir.display()),
@@ -31,6 +34,7 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
         ));
     } else {
         std::fs::write(&template_path, template::BUILT_IN).map_err(write_error(&template_path))?;
+        created.push(template_path.display().to_string());
         ctx.shell.status(
             "Created",
             format_args!("template `{}`", template_path.display()),
@@ -42,7 +46,7 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
             .display()
             .to_string()
     };
-    ctx.shell.out(&format!(
+    let snippet = format!(
         "# Add to Cargo.toml ([workspace.metadata.brainmig] works too); every key is optional:\n\
          [package.metadata.brainmig]\n\
          migrations = \"{}\"\n\
@@ -54,7 +58,17 @@ pub fn exec(ctx: &Context) -> Result<(), Error> {
          # app_config_key = \"database.url\"\n",
         relative(dir),
         relative(&template_path),
-    ));
+    );
+    if ctx.format == Format::Json {
+        ctx.shell.json(&serde_json::json!({
+            "migrations": dir.display().to_string(),
+            "template": template_path.display().to_string(),
+            "created": created,
+            "config": snippet,
+        }));
+        return Ok(());
+    }
+    ctx.shell.out(&snippet);
     ctx.shell
         .note("next: `cargo brainmig new -m \"initial schema\"`");
     Ok(())

@@ -178,12 +178,21 @@ fn print_script(
         Direction::Down => plan::downgrade(&state.graph, &assumed, &target)?,
     };
     let steps = state.steps(&plan, direction)?;
-    ctx.shell.out(&render_script(
-        dialect,
-        &ctx.config.version_table.value,
-        &steps,
-        direction,
-    ));
+    let script = render_script(dialect, &ctx.config.version_table.value, &steps, direction);
+    if ctx.format == Format::Json {
+        let ids: Vec<&crate::source::RevisionId> = steps.iter().map(|s| &s.id).collect();
+        ctx.shell.json(&json!({
+            "direction": direction,
+            "dialect": match dialect {
+                Dialect::Postgres => "postgres",
+                Dialect::Sqlite => "sqlite",
+            },
+            "revisions": ids,
+            "sql": script,
+        }));
+    } else {
+        ctx.shell.out(&script);
+    }
     Ok(())
 }
 
