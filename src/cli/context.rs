@@ -79,7 +79,7 @@ impl Context {
             ))
         } else if nothing_applied {
             Some(format!(
-                "the embedded SQLite database `{}` was created empty and has nothing applied: {why}",
+                "the embedded SQLite database `{}` has nothing applied: {why}",
                 path.display()
             ))
         } else {
