@@ -183,6 +183,19 @@ fn every_command_prints_one_json_document_passing_or_failing() {
         Some(1),
         "{doc:#}"
     );
+    let doc = json(&["new", "--autogenerate", "-m", "add tag"], 0);
+    let generated = doc["file"].as_str().expect("file").to_owned();
+    assert_eq!(doc["revision"], "0002", "{doc:#}");
+    assert!(
+        project.read(&generated).contains("ADD COLUMN tag"),
+        "{doc:#}"
+    );
+    std::fs::remove_file(project.path(&generated)).expect("remove");
+    // `--format=json` counts too, even when clap rejects the command line.
+    let out = project
+        .brainmig(["up", "--bogus", "--format=json"])
+        .fails_with(2);
+    assert_eq!(one_document(&out, "--format=json")["ok"], false);
     project.write(
         "migrations/0002_r.sql",
         &crate::support::rev("0002", &["0001"], "CREATE TABLE tags (id INTEGER);", None),
