@@ -198,7 +198,6 @@ pub fn print_usage_error_json(error: &clap::Error) {
         .trim_start_matches("error: ")
         .to_owned();
     let doc = serde_json::json!({
-        "ok": false,
         "error": {
             "message": message,
             "causes": [],
@@ -255,6 +254,8 @@ mod tests {
             &["cargo-brainmig", "new", "--autogenerate", "-m", "add tags"],
             &["cargo-brainmig", "check", "--format", "json"],
             &["cargo-brainmig", "diff", "-v"],
+            &["cargo-brainmig", "current", "-vv"],
+            &["cargo-brainmig", "down", "-2", "--sql"],
         ];
         for args in valid {
             Cli::parse_args(args.iter().map(Into::into))
@@ -266,6 +267,8 @@ mod tests {
             &["cargo-brainmig", "up", "-q", "-v"],
             &["cargo-brainmig", "merge", "-m", "x"],
             &["cargo-brainmig", "up", "--color", "sometimes"],
+            &["cargo-brainmig", "up", "--dry-run"],
+            &["cargo-brainmig", "down", "--dry-run"],
             &["cargo-brainmig", "new", "--autogenerate"],
             &[
                 "cargo-brainmig",

@@ -195,9 +195,10 @@ impl Shell {
         }
     }
 
-    /// Ends the command: under `--format json`, prints its one document on stdout with `"ok"`
-    /// and, on failure, an `"error"` object (message, causes, hint, exit code). A command that
-    /// wrote no document of its own still gets one.
+    /// Ends the command: under `--format json`, prints its one document on stdout; on failure
+    /// with an `"error"` object (message, causes, hint, exit code) added. A command that wrote
+    /// no document of its own still gets one (`{}` on success). Successful documents keep the
+    /// shape they always had, so existing scripts do not break.
     pub fn finish(&self, error: Option<&Error>) {
         let pending = self.pending_json.lock().ok().and_then(|mut p| p.take());
         if !self.json_mode {
@@ -213,7 +214,6 @@ impl Shell {
             }
             None => serde_json::Map::new(),
         };
-        doc.insert("ok".into(), serde_json::Value::Bool(error.is_none()));
         if let Some(error) = error {
             doc.insert("error".into(), error_json(error));
         }

@@ -85,7 +85,7 @@ fn every_command_prints_one_json_document_passing_or_failing() {
         full.extend(["--format", "json", "--database-url", &url]);
         let out = project.brainmig(&full).fails_with(code);
         let doc = one_document(&out, &format!("{args:?}"));
-        assert_eq!(doc["ok"], Value::Bool(code == 0), "{args:?}: {doc:#}");
+        assert_eq!(doc.get("error").is_some(), code != 0, "{args:?}: {doc:#}");
         if code != 0 {
             assert_eq!(doc["error"]["exit_code"], code, "{args:?}: {doc:#}");
             let message = doc["error"]["message"].as_str().unwrap_or_default();
@@ -195,7 +195,7 @@ fn every_command_prints_one_json_document_passing_or_failing() {
     let out = project
         .brainmig(["up", "--bogus", "--format=json"])
         .fails_with(2);
-    assert_eq!(one_document(&out, "--format=json")["ok"], false);
+    assert_eq!(one_document(&out, "--format=json")["error"]["exit_code"], 2);
     project.write(
         "migrations/0002_r.sql",
         &crate::support::rev("0002", &["0001"], "CREATE TABLE tags (id INTEGER);", None),
