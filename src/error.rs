@@ -82,6 +82,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) => exit_code::USAGE,
+            // The configured (or default) folder is not there: a configuration error, as documented.
+            Error::Load(LoadError::MissingDir(_)) => exit_code::USAGE,
             Error::Run(run) if run.interrupted => exit_code::INTERRUPTED,
             Error::Interrupted => exit_code::INTERRUPTED,
             Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,
@@ -739,6 +741,8 @@ pub enum ConnectFailure {
     Auth,
     /// The database does not exist.
     NoDatabase,
+    /// Something answered, but not in PostgreSQL's protocol (another server on that port).
+    NotPostgres,
     /// Anything else.
     Other,
 }
@@ -752,6 +756,9 @@ impl DbError {
                 ConnectFailure::NoDatabase => {
                     Some("create it first, e.g. `createdb <name>`, or fix the database name in the URL".into())
                 }
+                ConnectFailure::NotPostgres => Some(
+                    "check the port in the URL (PostgreSQL listens on 5432 by default; 3306 is MySQL's and MariaDB's) and that the URL's scheme names the database you run: brainmig speaks PostgreSQL (`postgres://`) and SQLite (`sqlite://`)".into(),
+                ),
                 ConnectFailure::Other => None,
             },
             DbError::VersionTableShape { .. } => {

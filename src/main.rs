@@ -11,11 +11,15 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version to stdout and usage errors to stderr.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
+            let code = if e.use_stderr() {
                 exit_code::USAGE
             } else {
                 exit_code::OK
-            });
+            };
+            if e.use_stderr() && brainmig::cli::asks_for_json(std::env::args_os()) {
+                brainmig::cli::print_usage_error_json(&e);
+            }
+            return ExitCode::from(code);
         }
     };
     let shell = cli.shell(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
@@ -30,9 +34,13 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(cli.run(shell.clone())) {
-        Ok(()) => ExitCode::from(exit_code::OK),
+        Ok(()) => {
+            shell.finish(None);
+            ExitCode::from(exit_code::OK)
+        }
         Err(e) => {
             shell.error(&e);
+            shell.finish(Some(&e));
             ExitCode::from(e.exit_code())
         }
     }

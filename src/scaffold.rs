@@ -110,18 +110,30 @@ impl Counter {
 }
 
 /// `add email_verified to users` → `add_email_verified_to_users`, at most 60 characters.
+///
+/// Accented Latin letters lose their accents (`Ünïcode` → `unicode`) and a few letters that do not
+/// decompose are spelled out (`ß` → `ss`); other letters and digits (Cyrillic, CJK) are kept as
+/// they are, so a message in any script still names its file.
 pub fn slug(message: &str) -> Result<String, ScaffoldError> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
     let mut out = String::new();
-    for c in message.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
+    let folded = message
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase);
+    for c in folded {
+        if let Some(spelled) = spelled_out(c) {
+            out.push_str(spelled);
+        } else if c.is_alphanumeric() {
             out.push(c);
         } else if !out.is_empty() && !out.ends_with('_') {
             out.push('_');
         }
     }
     let mut out = out.trim_end_matches('_').to_owned();
-    if out.len() > 60 {
-        out.truncate(60);
+    if out.chars().count() > 60 {
+        out = out.chars().take(60).collect::<String>();
         out = out.trim_end_matches('_').to_owned();
     }
     if out.is_empty() {
@@ -129,6 +141,21 @@ pub fn slug(message: &str) -> Result<String, ScaffoldError> {
     } else {
         Ok(out)
     }
+}
+
+/// Latin letters with no decomposition, in the ASCII that readers of those languages use.
+fn spelled_out(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ı' => "i",
+        _ => return None,
+    })
 }
 
 /// What a new revision file says.
@@ -255,7 +282,10 @@ mod tests {
             slug("Add email_verified to users!").expect("ok"),
             "add_email_verified_to_users"
         );
-        assert_eq!(slug("  Crème brûlée  ").expect("ok"), "cr_me_br_l_e");
+        assert_eq!(slug("  Crème brûlée  ").expect("ok"), "creme_brulee");
+        assert_eq!(slug("Ünïcode").expect("ok"), "unicode");
+        assert_eq!(slug("Straße größe").expect("ok"), "strasse_grosse");
+        assert_eq!(slug("таблица users").expect("ok"), "таблица_users");
         assert!(slug("!!!").is_err());
         assert!(slug(&"x".repeat(100)).expect("ok").len() <= 60);
     }

@@ -72,19 +72,88 @@ impl Context {
         }
     }
 
-    /// The database URL, announcing the embedded default when it is used.
+    /// The database URL (named with `-v`). The embedded default is announced only when its file
+    /// is created (see [`Context::connect_locked`]) and by `current`, not on every command.
     pub fn database_url(&self) -> Result<DatabaseUrl, Error> {
         let (url, origin) = self.config.database_url()?;
-        if origin == UrlOrigin::EmbeddedDefault {
+        self.shell
+            .detail("Database", format_args!("{url} (from {origin})"));
+        Ok(url)
+    }
+
+    /// For `current`: when the embedded default is in use and records nothing, say so, so that an
+    /// empty answer is not mistaken for a lost database.
+    pub fn embedded_default_note(&self, nothing_applied: bool) -> Option<String> {
+        let (DatabaseUrl::Sqlite(Some(path)), UrlOrigin::EmbeddedDefault) =
+            self.config.database_url().ok()?
+        else {
+            return None;
+        };
+        let why = format!(
+            "no database URL is configured (`--database-url`, `{}`, `.env` or `app_config`)",
+            self.config.url_env.value
+        );
+        if !path.exists() {
+            Some(format!(
+                "the embedded SQLite database `{}` does not exist yet: {why}; `cargo brainmig up` creates it",
+                path.display()
+            ))
+        } else if nothing_applied {
+            Some(format!(
+                "the embedded SQLite database `{}` has nothing applied: {why}",
+                path.display()
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Before a SQLite file is created: its folder (for the embedded default, with a
+    /// `.gitignore` so the database never gets committed). Returns the file's path when it does
+    /// not exist yet, for the note after creating it.
+    fn prepare_new_sqlite_file(
+        &self,
+        url: &DatabaseUrl,
+        origin: &UrlOrigin,
+    ) -> Result<Option<std::path::PathBuf>, Error> {
+        let DatabaseUrl::Sqlite(Some(path)) = url else {
+            return Ok(None);
+        };
+        if path.exists() {
+            return Ok(None);
+        }
+        if *origin == UrlOrigin::EmbeddedDefault
+            && let Some(dir) = path.parent()
+            && !dir.exists()
+        {
+            let io = |source| LoadError::Io {
+                path: dir.to_owned(),
+                source,
+            };
+            std::fs::create_dir_all(dir).map_err(io)?;
+            std::fs::write(
+                dir.join(".gitignore"),
+                "# brainmig's embedded development database; never committed.\n*\n",
+            )
+            .map_err(io)?;
+        }
+        Ok(Some(path.clone()))
+    }
+
+    /// The note after creating a SQLite file: its full path, and why that one.
+    fn announce_created(&self, path: &std::path::Path, origin: &UrlOrigin) {
+        if *origin == UrlOrigin::EmbeddedDefault {
             self.shell.note(format_args!(
-                "no database URL configured; using the embedded SQLite database `{}`",
-                url.redacted().trim_start_matches("sqlite://")
+                "created the embedded SQLite database `{}`: no database URL is configured (`--database-url`, `{}`, `.env` or `app_config`)",
+                path.display(),
+                self.config.url_env.value
             ));
         } else {
-            self.shell
-                .detail("Database", format_args!("{url} (from {origin})"));
+            self.shell.note(format_args!(
+                "created the SQLite database `{}` (URL from {origin})",
+                path.display()
+            ));
         }
-        Ok(url)
     }
 
     /// The dialect of the configured URL, without connecting.
@@ -99,7 +168,9 @@ impl Context {
     /// Connects for a command that changes the database, takes the run lock and makes sure the
     /// version table exists; then reads the state under the lock.
     pub async fn connect_locked(&self) -> Result<(Connection, State), Error> {
-        let url = self.database_url()?;
+        let (url, origin) = self.config.database_url()?;
+        self.shell
+            .detail("Database", format_args!("{url} (from {origin})"));
         let source = self.load_source()?;
         // Broken files are reported before the database is touched (or a SQLite file created);
         // all but a missing parent, which the version table may know (a deleted applied file),
@@ -114,7 +185,11 @@ impl Context {
         {
             return Err(LoadError::Problems { dir, problems }.into());
         }
+        let created = self.prepare_new_sqlite_file(&url, &origin)?;
         let mut conn = Connection::open(&url).await?;
+        if let Some(path) = created {
+            self.announce_created(&path, &origin);
+        }
         let table = &self.config.version_table.value;
         let shell = &self.shell;
         conn.lock(table, self.lock_timeout, |holder| {

@@ -54,9 +54,10 @@ struct GlobalArgs {
     /// Print errors and data only.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Print more detail (for `current`, `history`, `heads`: each revision's file, times, checksum).
-    #[arg(short, long, global = true)]
-    verbose: bool,
+    /// Print more detail (for `current`, `history`, `heads`: each revision's file, times,
+    /// checksum); may be repeated (`-vv`), as with cargo.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Give up after waiting this many seconds for another run's lock (default: wait).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     lock_timeout: Option<std::time::Duration>,
@@ -133,10 +134,11 @@ impl Cli {
     pub fn shell(&self, no_color_env: bool) -> Shell {
         let verbosity = match (self.global.quiet, self.global.verbose) {
             (true, _) => Verbosity::Quiet,
-            (_, true) => Verbosity::Verbose,
-            _ => Verbosity::Normal,
+            (_, 0) => Verbosity::Normal,
+            _ => Verbosity::Verbose,
         };
         Shell::new(self.global.color, verbosity, no_color_env)
+            .with_json(self.global.format == Format::Json)
     }
 
     /// Runs the command.
@@ -173,6 +175,37 @@ impl Cli {
             Command::Config => commands::config::exec(&ctx),
         }
     }
+}
+
+/// True when the raw arguments ask for `--format json`: a usage error clap reports before the
+/// arguments are parsed still owes scripts a JSON document.
+pub fn asks_for_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
+}
+
+/// A clap usage error as the JSON document of a failed command (exit code 2).
+#[allow(clippy::print_stdout)] // The one document of a run that never reached the shell.
+pub fn print_usage_error_json(error: &clap::Error) {
+    let message = error
+        .render()
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_owned();
+    let doc = serde_json::json!({
+        "error": {
+            "message": message,
+            "causes": [],
+            "hint": "run with `--help` for the usage",
+            "exit_code": crate::exit_code::USAGE,
+        }
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
 }
 
 /// `--lock-timeout 2.5`: non-negative seconds.
@@ -221,6 +254,8 @@ mod tests {
             &["cargo-brainmig", "new", "--autogenerate", "-m", "add tags"],
             &["cargo-brainmig", "check", "--format", "json"],
             &["cargo-brainmig", "diff", "-v"],
+            &["cargo-brainmig", "current", "-vv"],
+            &["cargo-brainmig", "down", "-2", "--sql"],
         ];
         for args in valid {
             Cli::parse_args(args.iter().map(Into::into))
@@ -232,6 +267,8 @@ mod tests {
             &["cargo-brainmig", "up", "-q", "-v"],
             &["cargo-brainmig", "merge", "-m", "x"],
             &["cargo-brainmig", "up", "--color", "sometimes"],
+            &["cargo-brainmig", "up", "--dry-run"],
+            &["cargo-brainmig", "down", "--dry-run"],
             &["cargo-brainmig", "new", "--autogenerate"],
             &[
                 "cargo-brainmig",

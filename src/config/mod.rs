@@ -26,6 +26,9 @@ pub const KEYS: &[&str] = &[
     "schema",
 ];
 
+/// The folder of the embedded default database, beside the migrations folder.
+pub const EMBEDDED_DIR: &str = ".brainmig";
+
 /// What the command line says about where to look.
 #[derive(Debug, Clone, Default)]
 pub struct DiscoveryArgs {
@@ -108,6 +111,8 @@ pub struct Config {
     /// The declarative schema file (`new --autogenerate`, `check`).
     pub schema: Option<Setting<PathBuf>>,
     cli_url: Option<String>,
+    /// The folder brainmig was started in: relative paths in settings are shortened against it.
+    cwd: PathBuf,
 }
 
 /// The brainmig tables of a workspace, found through `cargo metadata` (or its cached answer).
@@ -232,25 +237,39 @@ impl Config {
             revision_style,
             schema,
             cli_url: args.database_url.clone(),
+            cwd: cwd.to_owned(),
         })
     }
 
-    /// The SQLite file used when no URL is configured.
+    /// The SQLite file used when no URL is configured: `.brainmig/dev.sqlite3` beside the
+    /// migrations folder, where `cargo clean` does not reach (it used to live in the target
+    /// directory, and a `cargo clean` silently wiped the development database).
     pub fn embedded_default_path(&self) -> PathBuf {
-        self.target_dir.join("brainmig").join("dev.sqlite3")
+        let migrations = self.cwd.join(&self.migrations.value);
+        migrations
+            .parent()
+            .unwrap_or(&migrations)
+            .join(EMBEDDED_DIR)
+            .join("dev.sqlite3")
     }
 
     /// Resolves the database URL: `--database-url`, then the environment variable, then `.env` at
     /// the workspace root, then the app config, then the embedded SQLite default.
     pub fn database_url(&self) -> Result<(DatabaseUrl, UrlOrigin), ConfigError> {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| self.base_dir.clone());
+        let cwd = self.cwd.clone();
         let (raw, origin, base) = if let Some(url) = &self.cli_url {
             (url.clone(), UrlOrigin::CommandLine, cwd)
         } else if let Some(url) = std::env::var(&self.url_env.value)
             .ok()
             .filter(|v| !v.is_empty())
         {
-            (url, UrlOrigin::Environment(self.url_env.value.clone()), cwd)
+            // Like `.env`: the variable is usually set once for the project, so a relative
+            // SQLite path must not depend on the folder a command happens to run from.
+            (
+                url,
+                UrlOrigin::Environment(self.url_env.value.clone()),
+                self.base_dir.clone(),
+            )
         } else if let Some((url, path)) = self.url_from_dotenv()? {
             (
                 url,

@@ -87,9 +87,9 @@ impl DatabaseUrl {
                 if path.is_empty() {
                     return Err(invalid("it names no file"));
                 }
-                let path = Path::new(path);
+                let path = expand_home(path).map_err(|reason| invalid(&reason))?;
                 Ok(DatabaseUrl::Sqlite(Some(if path.is_absolute() {
-                    path.to_owned()
+                    path
                 } else {
                     base.join(path)
                 })))
@@ -120,6 +120,25 @@ impl DatabaseUrl {
             DatabaseUrl::Sqlite(_) => "sqlite",
         }
     }
+}
+
+/// `~/x.db` is the home folder's `x.db`, as in a shell; without this it became a folder named `~`.
+fn expand_home(path: &str) -> Result<PathBuf, String> {
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(PathBuf::from(path));
+    };
+    if !(rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\')) {
+        return Err(format!(
+            "`{path}`: only `~/` (your own home folder) is expanded; write the full path"
+        ));
+    }
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            format!("`{path}` starts with `~` but `HOME` is not set; write the full path")
+        })?;
+    Ok(PathBuf::from(home).join(rest.trim_start_matches(['/', '\\'])))
 }
 
 impl fmt::Display for DatabaseUrl {

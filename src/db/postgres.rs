@@ -231,7 +231,22 @@ async fn lock_holder(conn: &mut PgConnection, key: i64) -> Option<String> {
     ))
 }
 
-fn connect_error(redacted_url: &str, error: &sqlx::Error) -> DbError {
+pub(super) fn connect_error(redacted_url: &str, error: &sqlx::Error) -> DbError {
+    // The driver's words ("unexpected message: CopyData (sqlx_postgres::...)") tell the user
+    // nothing: what happened is that another kind of server answered.
+    if matches!(error, sqlx::Error::Protocol(_)) {
+        let port = url::Url::parse(redacted_url)
+            .ok()
+            .and_then(|u| u.port())
+            .map_or_else(|| "the port".to_owned(), |p| format!("port {p}"));
+        return DbError::Connect {
+            url: redacted_url.to_owned(),
+            reason: format!(
+                "the server at {port} did not answer as PostgreSQL (another kind of server may be listening there)"
+            ),
+            kind: ConnectFailure::NotPostgres,
+        };
+    }
     let kind = match error {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => ConnectFailure::Unreachable,
         sqlx::Error::Database(db) => match db.code().as_deref() {

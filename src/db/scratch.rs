@@ -121,11 +121,7 @@ async fn connect(raw: &str, url: &DatabaseUrl) -> Result<PgConnection, DbError> 
     super::postgres::connect_preferring_plain_on_loopback(options, raw)
         .await
         .map(|(_, conn)| conn)
-        .map_err(|e| DbError::Connect {
-            url: url.redacted(),
-            reason: crate::db::describe(&e, "").0.message,
-            kind: ConnectFailure::Other,
-        })
+        .map_err(|e| super::postgres::connect_error(&url.redacted(), &e))
 }
 
 /// Drops scratch databases nobody is connected to: those a killed run left behind. A live run's

@@ -54,6 +54,11 @@ pub enum Verbosity {
 pub struct Shell {
     verbosity: Verbosity,
     stderr_is_tty: bool,
+    /// `--format json`: stdout carries exactly one JSON document, written by [`Shell::finish`].
+    json_mode: bool,
+    /// The command's JSON document, held until the outcome is known so that a failure can be
+    /// added to it instead of printing a second document.
+    pending_json: std::sync::Arc<std::sync::Mutex<Option<serde_json::Value>>>,
 }
 
 impl Shell {
@@ -73,7 +78,16 @@ impl Shell {
         Shell {
             verbosity,
             stderr_is_tty: std::io::stderr().is_terminal(),
+            json_mode: false,
+            pending_json: Default::default(),
         }
+    }
+
+    /// The same shell for `--format json`: [`Shell::finish`] then prints one document on stdout,
+    /// passing or failing.
+    pub fn with_json(mut self, json: bool) -> Self {
+        self.json_mode = json;
+        self
     }
 
     /// The verbosity.
@@ -174,11 +188,64 @@ impl Shell {
         let _ = stdout.flush();
     }
 
-    /// A JSON document on stdout.
+    /// The command's JSON document; printed by [`Shell::finish`] once the outcome is known.
     pub fn json(&self, value: &serde_json::Value) {
-        let text = serde_json::to_string_pretty(value).unwrap_or_default();
+        if let Ok(mut pending) = self.pending_json.lock() {
+            *pending = Some(value.clone());
+        }
+    }
+
+    /// Ends the command: under `--format json`, prints its one document on stdout; on failure
+    /// with an `"error"` object (message, causes, hint, exit code) added. A command that wrote
+    /// no document of its own still gets one (`{}` on success). Successful documents keep the
+    /// shape they always had, so existing scripts do not break.
+    pub fn finish(&self, error: Option<&Error>) {
+        let pending = self.pending_json.lock().ok().and_then(|mut p| p.take());
+        if !self.json_mode {
+            // Only JSON commands fill `pending`; text mode has printed already.
+            return;
+        }
+        let mut doc = match pending {
+            Some(serde_json::Value::Object(map)) => map,
+            Some(other) => {
+                let mut map = serde_json::Map::new();
+                map.insert("data".into(), other);
+                map
+            }
+            None => serde_json::Map::new(),
+        };
+        if let Some(error) = error {
+            doc.insert("error".into(), error_json(error));
+        }
+        let text =
+            serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default();
         self.out(&format!("{text}\n"));
     }
+}
+
+/// An error as scripts read it: the same words as on stderr, split into fields.
+pub fn error_json(error: &Error) -> serde_json::Value {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let mut value = serde_json::json!({
+        "message": error.to_string(),
+        "causes": causes,
+        "hint": error.hint(),
+        "exit_code": error.exit_code(),
+    });
+    if let Error::Run(run) = error {
+        value["revision"] = serde_json::json!(run.id);
+        value["file"] = serde_json::json!(run.path.display().to_string());
+        value["line"] = serde_json::json!(run.line);
+        value["database"] = serde_json::json!(run.db);
+        value["completed"] = serde_json::json!(run.completed);
+        value["interrupted"] = serde_json::json!(run.interrupted);
+    }
+    value
 }
 
 /// A styled token for stdout: revision ids.

@@ -678,13 +678,14 @@ fn autogen_diff_reports_drift_of_the_live_database_and_the_sql_to_reconcile() {
     db.execute("ALTER TABLE notes ADD COLUMN hack text; DROP INDEX notes_user_id_idx;");
     let out = project.brainmig(["diff"]).fails_with(4);
     assert!(
-        out.stdout.contains("column `notes.hack` is still present"),
+        out.stdout
+            .contains("column `notes.hack` is present in the database but not in the migrations"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
-            .contains("index `notes_user_id_idx` on `notes` is missing"),
+            .contains("index `notes_user_id_idx` on `notes` is in the migrations but missing from the database"),
         "{}",
         out.stdout
     );

@@ -292,7 +292,7 @@ fn unknown_keys_and_bad_values_are_named_and_exit_2() {
         assert!(out.stdout.is_empty(), "{}", out.stdout);
     }
     assert!(
-        !project.path("target/brainmig").exists(),
+        !project.path(".brainmig").exists(),
         "no database may be created"
     );
 
@@ -345,7 +345,7 @@ fn migrations_dir_works_without_a_cargo_toml() {
         "{}",
         out.stderr
     );
-    let file = project.path("target/brainmig/dev.sqlite3");
+    let file = project.path(".brainmig/dev.sqlite3");
     assert_eq!(sqlite_applied(&file), ["0001", "0002"]);
 
     let out = project
@@ -402,7 +402,7 @@ fn each_url_source_wins_over_the_ones_below_it() {
     };
 
     // Nothing configured: the embedded default.
-    step(&[], None, "target/brainmig/dev.sqlite3", "default");
+    step(&[], None, ".brainmig/dev.sqlite3", "default");
     let manifest = project.read("Cargo.toml");
     project.write(
         "Cargo.toml",
@@ -447,7 +447,7 @@ fn url_env_renames_the_variable_read_from_the_environment_and_dotenv() {
         !project.path("ignored_env.db").exists() && !project.path("ignored_dotenv.db").exists()
     );
     assert_eq!(
-        sqlite_applied(&project.path("target/brainmig/dev.sqlite3")),
+        sqlite_applied(&project.path(".brainmig/dev.sqlite3")),
         ["0001"]
     );
 
@@ -479,43 +479,84 @@ fn url_env_renames_the_variable_read_from_the_environment_and_dotenv() {
 }
 
 #[test]
-fn the_embedded_default_is_created_under_the_target_dir_and_announced() {
+fn the_embedded_default_lives_beside_the_migrations_survives_cargo_clean_and_is_announced_once() {
     let project = cargo_project("");
     project.revision("0001", &[], "CREATE TABLE a (id INTEGER);", None);
-    let out = project.brainmig(["up"]).success();
-    let file = canonical(&project).join("target/brainmig/dev.sqlite3");
-    assert!(
-        out.stderr.contains(&file.display().to_string()),
-        "the path is announced: {}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("embedded"), "{}", out.stderr);
-    assert!(
-        !out.stdout.contains("embedded"),
-        "the note goes to stderr only: {}",
-        out.stdout
-    );
-    assert_eq!(sqlite_applied(&file), ["0001"]);
+    let file = canonical(&project).join(".brainmig/dev.sqlite3");
+    let path = file.display().to_string();
 
-    // `-q` keeps it quiet.
-    let out = project.brainmig(["-q", "current"]).success();
-    assert!(!out.stderr.contains("embedded"), "{}", out.stderr);
+    // `init` git-ignores the folder, once.
+    project.brainmig(["init"]).success();
+    project.brainmig(["init"]).success();
+    let gitignore = project.read(".gitignore");
+    assert_eq!(
+        gitignore.lines().filter(|l| *l == ".brainmig/").count(),
+        1,
+        "{gitignore}"
+    );
 
-    // It follows cargo's target directory.
-    let out = project
-        .brainmig(["up"])
-        .env(
-            "CARGO_TARGET_DIR",
-            &project.path("elsewhere").display().to_string(),
-        )
-        .success();
-    let moved = canonical(&project).join("elsewhere/brainmig/dev.sqlite3");
+    // Before it exists, `current` says so (and creates nothing).
+    let out = project.brainmig(["current"]).success();
     assert!(
-        out.stderr.contains(&moved.display().to_string()),
+        out.stderr.contains(&path) && out.stderr.contains("does not exist yet"),
         "{}",
         out.stderr
     );
-    assert_eq!(sqlite_applied(&moved), ["0001"]);
+    assert!(!file.exists());
+
+    // Created by `up`, announced with its full path, and git-ignored by its own folder too.
+    let out = project.brainmig(["up"]).success();
+    assert!(
+        out.stderr
+            .contains(&format!("created the embedded SQLite database `{path}`")),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("embedded"), "{}", out.stdout);
+    assert_eq!(sqlite_applied(&file), ["0001"]);
+    assert_eq!(
+        project
+            .read(".brainmig/.gitignore")
+            .lines()
+            .last()
+            .unwrap_or_default(),
+        "*"
+    );
+
+    // Once per creation: no other command repeats it.
+    for args in [
+        &["up"][..],
+        &["current"],
+        &["heads"],
+        &["branches"],
+        &["history"],
+    ] {
+        let out = project.brainmig(args).success();
+        assert!(!out.stderr.contains("embedded"), "{args:?}: {}", out.stderr);
+    }
+
+    // `cargo clean` does not reach it.
+    let clean =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .arg("clean")
+            .current_dir(&project.root)
+            .output()
+            .expect("cargo runs");
+    assert!(clean.status.success(), "{clean:?}");
+    assert_eq!(sqlite_applied(&file), ["0001"]);
+
+    // An empty one is named by `current`, so `<base>` is not mistaken for lost data.
+    std::fs::remove_file(&file).expect("remove");
+    project.brainmig(["stamp", "base"]).success();
+    let out = project.brainmig(["current"]).success();
+    assert!(out.stdout.contains("<base>"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(&path) && out.stderr.contains("has nothing applied"),
+        "{}",
+        out.stderr
+    );
+    let out = project.brainmig(["-q", "current"]).success();
+    assert!(!out.stderr.contains("embedded"), "{}", out.stderr);
 }
 
 #[test]
@@ -615,9 +656,9 @@ fn config_prints_every_setting_with_its_origin_and_a_masked_password() {
     assert_eq!(value, "ws_version");
     assert!(origin.contains("[workspace.metadata.brainmig]"), "{origin}");
     let (value, origin) = json_setting(&json, "database_url");
-    assert!(value.ends_with("target/brainmig/dev.sqlite3"), "{value}");
+    assert!(value.ends_with(".brainmig/dev.sqlite3"), "{value}");
     assert!(origin.contains("default"), "{origin}");
-    assert!(!project.path("target/brainmig").exists());
+    assert!(!project.path(".brainmig").exists());
 }
 
 #[test]
@@ -744,7 +785,7 @@ fn malformed_urls_and_unsupported_schemes_exit_2_from_every_source() {
             }
         }
     }
-    assert!(!project.path("target/brainmig").exists() && !project.path("unused.db").exists());
+    assert!(!project.path(".brainmig").exists() && !project.path("unused.db").exists());
 }
 
 #[test]
@@ -772,7 +813,7 @@ fn an_unparsable_dotenv_line_is_reported_without_its_value() {
             assert_no_secret(&out, text);
         }
     }
-    assert!(!project.path("target/brainmig").exists() && !project.path("x.db").exists());
+    assert!(!project.path(".brainmig").exists() && !project.path("x.db").exists());
 }
 
 #[test]
@@ -803,7 +844,7 @@ fn a_missing_app_config_file_or_key_is_a_clear_error() {
         );
     }
     assert!(
-        !project.path("target/brainmig").exists(),
+        !project.path(".brainmig").exists(),
         "no fallback to the embedded default"
     );
 
@@ -851,7 +892,7 @@ fn second_brain_quick_start_uses_the_sqlite_file_from_app_config() {
         columns.contains(&"full_name".to_owned()) && columns.contains(&"preferences".to_owned()),
         "{columns:?}"
     );
-    assert!(!project.path("src/data").exists() && !project.path("target/brainmig").exists());
+    assert!(!project.path("src/data").exists() && !project.path(".brainmig").exists());
 }
 
 #[test]
@@ -960,7 +1001,7 @@ fn cargo_metadata_is_remembered_until_a_manifest_changes() {
     history_with(Some("false")).fails_with(2);
     let out = project
         .brainmig(["history", "--database-url", &url])
-        .fails_with(1);
+        .fails_with(2);
     assert!(out.stderr.contains("other"), "{}", out.stderr);
     assert!(!stale.exists(), "the unused entry is still there");
     assert_eq!(cache_entries(&project), 1);

@@ -491,6 +491,8 @@ cases! {
 
     missing_migrations_folder => Case {
         create_dir: false,
+        // A configuration error, as the README's exit codes say.
+        code: 2,
         stderr: &["migrations folder `migrations` does not exist", "help: run `cargo brainmig init` to create it"],
         postgres: true,
         ..CASE

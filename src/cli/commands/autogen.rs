@@ -57,6 +57,12 @@ pub async fn new(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
                 schema_path.display()
             ),
         );
+        ctx.shell.json(&serde_json::json!({
+            "revision": null,
+            "file": null,
+            "unchanged": true,
+            "notes": migration.notes,
+        }));
         return Ok(());
     }
     if migration.up.is_empty() || migration.down.is_empty() {
@@ -90,7 +96,26 @@ pub async fn new(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
         ),
     );
     report_reviews(ctx, &migration, &path);
-    ctx.shell.out(&format!("{}\n", path.display()));
+    if ctx.format == Format::Json {
+        let reviews: Vec<serde_json::Value> = migration
+            .reviews()
+            .map(|(section, s)| serde_json::json!({ "section": section, "sql": s.sql, "review": s.review }))
+            .collect();
+        ctx.shell.json(&serde_json::json!({
+            "revision": id,
+            "parents": revision.parents,
+            "message": revision.message,
+            "file": path.display().to_string(),
+            "unchanged": false,
+            "up_statements": migration.up.len(),
+            "down_statements": migration.down.len(),
+            "reviews": reviews,
+            "unsupported": migration.unsupported,
+            "notes": migration.notes,
+        }));
+    } else {
+        ctx.shell.out(&format!("{}\n", path.display()));
+    }
     Ok(())
 }
 
@@ -123,6 +148,14 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
                 schema_path.display()
             ),
         );
+        ctx.shell.json(&serde_json::json!({
+            "revisions": order.len(),
+            "schema": schema_path.display().to_string(),
+            "differences": [],
+            "unsupported": migration.unsupported,
+            "notes": migration.notes,
+            "sql": [],
+        }));
         return Ok(());
     }
     let differences: Vec<String> = schema::diff(&desired, &head)
@@ -179,11 +212,18 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
                 order.len()
             ),
         );
+        ctx.shell.json(&serde_json::json!({
+            "revisions": order.len(),
+            "differences": [],
+            "unsupported": migration.unsupported,
+            "notes": migration.notes,
+            "sql": [],
+        }));
         return Ok(());
     }
     let differences: Vec<String> = schema::diff(&expected, &live)
         .iter()
-        .map(ToString::to_string)
+        .map(drift_wording)
         .collect();
     print_differences(
         ctx,
@@ -199,6 +239,22 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
         hint: "review the SQL above and run it, or capture the change in a revision and `stamp` it"
             .into(),
     })
+}
+
+/// A difference in `diff`'s words: "still present" would suggest a step that failed to remove
+/// something, where `diff` finds what someone added by hand.
+fn drift_wording(d: &schema::Difference) -> String {
+    match d.change {
+        schema::Change::Unexpected => format!(
+            "{} is present in the database but not in the migrations",
+            d.object
+        ),
+        schema::Change::Missing => format!(
+            "{} is in the migrations but missing from the database",
+            d.object
+        ),
+        _ => d.to_string(),
+    }
 }
 
 /// The configured schema file and its text.

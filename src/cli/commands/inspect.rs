@@ -156,6 +156,9 @@ pub async fn current(ctx: &Context) -> Result<(), Error> {
         verbose(ctx),
         "<base> (nothing applied)",
     );
+    if let Some(note) = ctx.embedded_default_note(state.applied.revisions.is_empty()) {
+        ctx.shell.note(note);
+    }
     warn_about_state(ctx, &state);
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::cli::Context;
 use crate::error::{Error, PlanError, ScaffoldError};
+use crate::output::Format;
 use crate::scaffold::{self, NewRevision, UtcTime};
 use crate::source::{RevisionId, template};
 use crate::state::State;
@@ -134,7 +135,16 @@ fn write(
         "Created",
         format_args!("revision {} ({})", revision.id, revision.message),
     );
-    ctx.shell.out(&format!("{}\n", path.display()));
+    if ctx.format == Format::Json {
+        ctx.shell.json(&serde_json::json!({
+            "revision": revision.id,
+            "parents": revision.parents,
+            "message": revision.message,
+            "file": path.display().to_string(),
+        }));
+    } else {
+        ctx.shell.out(&format!("{}\n", path.display()));
+    }
     Ok(())
 }
 

@@ -130,6 +130,12 @@ async fn stamp_locked(
         "Finished",
         format_args!("the database is recorded at {at}; no migration SQL was run"),
     );
+    ctx.shell.json(&serde_json::json!({
+        "stamped": g.ids(&add),
+        "unstamped": if purge { Vec::new() } else { g.ids(&remove) },
+        "purged": purge,
+        "current": g.ids(&current),
+    }));
     Ok(())
 }
 
@@ -180,6 +186,12 @@ async fn rehash_locked(
         doing: "updating the checksum".into(),
         reason: crate::db::describe(&e, "").0.message,
     })?;
+    ctx.shell.json(&serde_json::json!({
+        "revision": id,
+        "previous_checksum": record.row.checksum,
+        "checksum": file.checksum,
+        "changed": record.row.checksum != file.checksum,
+    }));
     if record.row.checksum == file.checksum {
         ctx.shell.status(
             "Unchanged",
