@@ -92,8 +92,6 @@ pub struct Config {
     /// Relative paths in settings and in `.env`/app-config SQLite URLs are resolved from here:
     /// the workspace root, else the current directory.
     pub base_dir: PathBuf,
-    /// Cargo's target directory (or `./target` without a project).
-    pub target_dir: PathBuf,
     /// The selected package, if any.
     pub package: Option<String>,
     /// The migrations folder.
@@ -118,7 +116,6 @@ pub struct Config {
 /// The brainmig tables of a workspace, found through `cargo metadata` (or its cached answer).
 struct Workspace {
     root: PathBuf,
-    target_dir: PathBuf,
     root_manifest: PathBuf,
     workspace_table: Option<Value>,
     package: Option<(String, PathBuf, Option<Value>)>,
@@ -221,9 +218,6 @@ impl Config {
             },
         };
         Ok(Config {
-            target_dir: workspace
-                .as_ref()
-                .map_or_else(|| cwd.join("target"), |w| w.target_dir.clone()),
             package: workspace
                 .as_ref()
                 .and_then(|w| w.package.as_ref().map(|p| p.0.clone())),
@@ -403,7 +397,6 @@ fn workspace_of(
     });
     Ok(Workspace {
         root_manifest: root.join("Cargo.toml"),
-        target_dir: metadata.target_directory.clone().into(),
         workspace_table: metadata.workspace_metadata.get("brainmig").cloned(),
         package,
         root,
