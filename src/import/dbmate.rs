@@ -82,9 +82,7 @@ fn sections(path: &Path, text: &str) -> Result<(Sql, Option<Sql>), ImportError> 
     let mut current: Option<bool> = None;
     for line in text.split_inclusive('\n') {
         if let Some((is_up, options)) = marker(line) {
-            let transactional = !options
-                .split_whitespace()
-                .any(|o| o == "transaction:false");
+            let transactional = !options.split_whitespace().any(|o| o == "transaction:false");
             let section = Sql {
                 text: String::new(),
                 transactional,

@@ -392,7 +392,9 @@ pub enum ImportError {
         current: String,
     },
     /// sqlx recorded a migration that failed part-way.
-    #[error("`{table}` records version `{version}` as failed (success = false): the database is in an unknown state")]
+    #[error(
+        "`{table}` records version `{version}` as failed (success = false): the database is in an unknown state"
+    )]
     Dirty {
         /// The old tool's table.
         table: &'static str,
@@ -410,7 +412,9 @@ pub enum ImportError {
         reason: String,
     },
     /// brainmig already records revisions in this database.
-    #[error("`{table}` already records {count} revision(s); a take-over needs a database brainmig has not migrated")]
+    #[error(
+        "`{table}` already records {count} revision(s); a take-over needs a database brainmig has not migrated"
+    )]
     AlreadyManaged {
         /// brainmig's version table.
         table: String,

@@ -19,8 +19,7 @@ pub(super) fn parse_name(name: &str) -> Option<(&str, &str, bool)> {
     let valid_version = !version.is_empty()
         && version.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && version.starts_with(|c: char| c.is_ascii_digit());
-    let valid_name =
-        !title.is_empty() && title.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let valid_name = !title.is_empty() && title.chars().all(|c| c.is_alphanumeric() || c == '_');
     (valid_version && valid_name).then_some((version, title, is_rust))
 }
 

@@ -77,7 +77,8 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
         let (text, parts) = by_version
             .entry(number)
             .or_insert_with(|| (version.to_owned(), Parts::default()));
-        if text != version || (kind == Kind::Simple && (parts.up.is_some() || parts.simple))
+        if text != version
+            || (kind == Kind::Simple && (parts.up.is_some() || parts.simple))
             || (kind == Kind::Up && parts.up.is_some())
             || (kind == Kind::Down && parts.down.is_some())
         {

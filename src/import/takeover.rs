@@ -26,7 +26,10 @@ pub async fn read_old_table(
     tool: Tool,
 ) -> Result<Option<Vec<OldRecord>>, ImportError> {
     let table = tool.version_table();
-    if !table_exists(conn, table).await.map_err(|e| foreign(tool, &e))? {
+    if !table_exists(conn, table)
+        .await
+        .map_err(|e| foreign(tool, &e))?
+    {
         return Ok(None);
     }
     let sql = match tool {

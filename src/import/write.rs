@@ -88,9 +88,17 @@ pub fn plan(reading: &Reading, into: &Path) -> Result<Vec<PlannedFile>, ImportEr
 }
 
 /// `path` relative to the current folder when it lies inside it.
-pub fn shown(path: &Path) -> String {
+pub fn relative(path: &Path) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+    match path.strip_prefix(&cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_owned(),
+        _ => path.to_owned(),
+    }
+}
+
+/// [`relative`], as text for messages.
+pub fn shown(path: &Path) -> String {
+    relative(path).display().to_string()
 }
 
 /// Renders one file, adjusting it once if a section turns out to run its own transaction.
@@ -121,9 +129,9 @@ fn plan_one(
     {
         // The tool sent such a section as it is, inside its own transaction (PostgreSQL only
         // warns); outside one, its BEGIN/COMMIT keep it atomic as its author meant.
-        let down_starts = text.find("\n-- migrate:down").map_or(usize::MAX, |at| {
-            text[..at].matches('\n').count() + 2
-        });
+        let down_starts = text
+            .find("\n-- migrate:down")
+            .map_or(usize::MAX, |at| text[..at].matches('\n').count() + 2);
         let (section, which) = if e.line.unwrap_or(0) >= down_starts {
             (down.as_mut(), "down")
         } else {

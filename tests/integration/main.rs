@@ -9,6 +9,7 @@ mod support;
 mod autogen;
 mod config;
 mod faults;
+mod import;
 mod loading;
 mod revisions;
 mod roundtrip;

@@ -25,10 +25,12 @@ pub struct ImportArgs {
 
 pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
     let tool = args.tool;
-    let from = args
-        .from
-        .clone()
-        .unwrap_or_else(|| ctx.config.base_dir.join(tool.default_dir()));
+    let from = write::relative(
+        &args
+            .from
+            .clone()
+            .unwrap_or_else(|| ctx.config.base_dir.join(tool.default_dir())),
+    );
     let into = ctx.config.migrations.value.clone();
     let reading = tool.read(&from)?;
     import::check_target(tool, &from, &into)?;
@@ -67,14 +69,16 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
 
 async fn lock(ctx: &Context, conn: &mut Connection) -> Result<(), Error> {
     let shell = &ctx.shell;
-    conn.lock(&ctx.config.version_table.value, ctx.lock_timeout, |holder| {
-        match holder.description {
+    conn.lock(
+        &ctx.config.version_table.value,
+        ctx.lock_timeout,
+        |holder| match holder.description {
             Some(who) => shell.note(format_args!(
                 "waiting for another brainmig run to finish; the lock is held by {who}"
             )),
             None => shell.note("waiting for another brainmig run to finish"),
-        }
-    })
+        },
+    )
     .await?;
     Ok(())
 }
