@@ -29,6 +29,8 @@ pub enum Note {
     OwnTransactionControl(&'static str),
     /// The written file does not load for another reason.
     DoesNotLoad(String),
+    /// A section the tool runs in a transaction holds a statement PostgreSQL refuses there.
+    NeedsNoTransaction(&'static str, String),
 }
 
 impl fmt::Display for Note {
@@ -44,6 +46,10 @@ impl fmt::Display for Note {
                 "its {section} SQL runs its own BEGIN/COMMIT, so the section is marked `transaction:false`"
             ),
             Note::DoesNotLoad(why) => write!(f, "the written file does not load: {why}"),
+            Note::NeedsNoTransaction(section, statement) => write!(
+                f,
+                "its {section} SQL runs `{statement}` inside the transaction the tool opens, which PostgreSQL refuses; if it ran outside one, mark the section `transaction:false`"
+            ),
         }
     }
 }
@@ -144,6 +150,14 @@ fn plan_one(
             parsed = source::parse(&path, text.as_bytes());
         }
     }
+    for (section, which) in [(up.as_ref(), "up"), (down.as_ref(), "down")] {
+        if let Some(statement) = section
+            .filter(|s| s.transactional)
+            .and_then(|s| refused_in_transaction(&s.text))
+        {
+            notes.push(Note::NeedsNoTransaction(which, statement));
+        }
+    }
     let row = match parsed {
         Ok(file) => crate::state::version_row(&file),
         Err(e) => {
@@ -182,6 +196,27 @@ fn row_without_parsing(
         down_sql: down.map(|d| section_text(&d.text)),
         down_transactional: down.is_none_or(|d| d.transactional),
     }
+}
+
+/// The first words of a statement PostgreSQL refuses inside a transaction block
+/// (`CREATE INDEX CONCURRENTLY`, `VACUUM`, ...), if the SQL has one.
+fn refused_in_transaction(sql: &str) -> Option<String> {
+    let statements = source::split(sql).ok()?;
+    statements.iter().find_map(|st| {
+        let words: Vec<String> = st
+            .text(sql)
+            .split_whitespace()
+            .take(6)
+            .map(|w| w.to_ascii_uppercase())
+            .collect();
+        let first = words.first()?.as_str();
+        let refused = match first {
+            "VACUUM" => true,
+            "CREATE" | "DROP" | "REINDEX" => words.iter().any(|w| w == "CONCURRENTLY"),
+            _ => false,
+        };
+        refused.then(|| words.join(" "))
+    })
 }
 
 /// A line that brainmig would take for a section marker.
@@ -351,6 +386,21 @@ mod tests {
         let file = source::parse(&files[0].path, files[0].text.as_bytes()).expect("loads");
         assert!(!file.up.transactional);
         assert!(file.down.expect("down").transactional);
+    }
+
+    #[test]
+    fn concurrent_index_builds_inside_the_tools_transaction_are_pointed_out() {
+        let r = reading(vec![migration(
+            "1",
+            "-- fast lookups\ncreate index concurrently if not exists i on t (a);\n",
+            None,
+        )]);
+        let files = plan(&r, Path::new("out")).expect("plans");
+        assert!(
+            matches!(&files[0].notes[..], [Note::NeedsNoTransaction("up", s)] if s.starts_with("CREATE INDEX CONCURRENTLY")),
+            "{:?}",
+            files[0].notes
+        );
     }
 
     #[test]
