@@ -245,9 +245,10 @@ fn looks_like(dir: &Path) -> Option<Tool> {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "sql") && p.is_file())
         .collect();
-    if sql.iter().any(|p| {
-        std::fs::read_to_string(p).is_ok_and(|t| t.lines().any(|l| dbmate::is_up_marker(l)))
-    }) {
+    if sql
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.lines().any(dbmate::is_up_marker)))
+    {
         return Some(Tool::Dbmate);
     }
     if sql.iter().any(|p| sqlx::parse_name(&name(p)).is_some()) {

@@ -328,7 +328,14 @@ fn take_over_leaves_up_the_rest(case: &Case, applied: usize) {
     record_as_tool(&db, &project, case, applied);
     let before = old_rows(&db, case);
 
-    let out = import(&project, case, &["--database-url", &db.url()]).success();
+    // `-v` prints the database URL: masked, like everywhere else.
+    let with_password = db.url_with_password("s3cret-pw");
+    let out = import(&project, case, &["--database-url", &with_password, "-v"]).success();
+    assert!(
+        !out.stderr.contains("s3cret-pw") && !out.stdout.contains("s3cret-pw"),
+        "{}",
+        out.stderr
+    );
     let last = case.ids[applied - 1];
     assert!(
         out.stderr
@@ -595,4 +602,118 @@ fn a_rust_refinery_migration_is_listed_and_written_so_that_up_refuses_it() {
         .fails_with(1);
     assert!(up.stderr.contains("5_backfill_pages.sql"), "{}", up.stderr);
     assert!(db.tables().is_empty(), "{:?}", db.tables());
+}
+
+#[test]
+fn sqlx_take_over_works_on_sqlite_too() {
+    let project = TestProject::from_fixture(SQLX.fixture);
+    let db = project.path("app.db");
+    let sum = |file: &str| -> String {
+        Sha384::digest(std::fs::read(project.path(file)).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    // What `sqlx migrate run` leaves after the first migration, on SQLite.
+    let setup = format!(
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+         checksum BLOB NOT NULL, execution_time BIGINT NOT NULL);\
+         INSERT INTO _sqlx_migrations VALUES (20240110090000, 'create authors', CURRENT_TIMESTAMP, 1, X'{}', 1);\
+         CREATE TABLE authors (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);",
+        sum(SQLX.up_files[0])
+    );
+    crate::support::sqlite_strings(&db, &setup);
+    let url = project.sqlite_url("app.db");
+    let out = import(&project, &SQLX, &["--database-url", &url]).success();
+    assert!(
+        out.stderr.contains("Recorded 1 revision(s)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        crate::support::sqlite_strings(&db, "SELECT revision FROM brainmig_version"),
+        ["20240110090000"]
+    );
+    let current = project
+        .brainmig([
+            "current",
+            "--migrations-dir",
+            "brainmig",
+            "--database-url",
+            &url,
+        ])
+        .success();
+    assert!(
+        current.stdout.contains("20240110090000"),
+        "{}",
+        current.stdout
+    );
+}
+
+#[test]
+fn an_empty_up_sql_is_written_as_it_is_and_named() {
+    let project = TestProject::from_fixture(DIESEL.fixture);
+    project.write(
+        "migrations/2024-03-01-000000_placeholder/up.sql",
+        "-- kept so that the numbering stays as it was in production\n",
+    );
+    project.write("migrations/2024-03-01-000000_placeholder/down.sql", "");
+    let out = import(&project, &DIESEL, &[]).success();
+    assert!(
+        out.stderr
+            .contains("`brainmig/20240301000000_placeholder.sql`): its up SQL has no statements"),
+        "{}",
+        out.stderr
+    );
+    let text = project.read("brainmig/20240301000000_placeholder.sql");
+    assert!(
+        text.contains(
+            "-- migrate:up\n-- kept so that the numbering stays as it was in production\n"
+        ),
+        "{text}"
+    );
+    // What brainmig does with such a revision is decided elsewhere (issue #13, "Empty up
+    // sections"); today it refuses to load it, and says which file.
+    let db = TestDb::postgres();
+    let up = project
+        .brainmig([
+            "up",
+            "--migrations-dir",
+            "brainmig",
+            "--database-url",
+            &db.url(),
+        ])
+        .fails_with(1);
+    assert!(
+        up.stderr.contains("20240301000000_placeholder.sql") && up.stderr.contains("no statements"),
+        "{}",
+        up.stderr
+    );
+}
+
+#[test]
+fn the_run_lock_is_respected() {
+    let project = TestProject::from_fixture(DBMATE.fixture);
+    let db = TestDb::postgres();
+    // Hold brainmig's run lock (its key: the first 8 bytes of SHA-256 of `brainmig:<table>`) as
+    // a deploy would: the import waits for it, gives up, and writes nothing.
+    let digest = sha2::Sha256::digest(b"brainmig:brainmig_version");
+    let key = i64::from_be_bytes(digest[..8].try_into().unwrap());
+    db.execute(&format!("SELECT pg_advisory_lock({key})"));
+    let out = import(
+        &project,
+        &DBMATE,
+        &["--database-url", &db.url(), "--lock-timeout", "0.5"],
+    )
+    .fails_with(1);
+    assert!(
+        out.stderr.contains("waiting for another brainmig run"),
+        "{}",
+        out.stderr
+    );
+    assert!(brainmig_files(&project).is_empty());
+    db.execute(&format!("SELECT pg_advisory_unlock({key})"));
+    import(&project, &DBMATE, &["--database-url", &db.url()]).success();
+    assert_eq!(brainmig_files(&project).len(), DBMATE.ids.len());
 }
