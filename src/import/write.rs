@@ -278,39 +278,52 @@ fn render(
     text
 }
 
-/// The planned files that exist already.
-pub fn existing(files: &[PlannedFile]) -> Vec<PathBuf> {
+/// Planned files that exist with other content: writing them would overwrite someone's work.
+/// A file with exactly the planned text is an earlier import of the same migration (another
+/// database taken over from the same folder) and is left as it is.
+pub fn conflicting(files: &[PlannedFile]) -> Vec<PathBuf> {
     files
         .iter()
-        .filter(|f| f.path.exists())
+        .filter(|f| f.path.exists() && !already_written(f))
         .map(|f| f.path.clone())
         .collect()
 }
 
-/// Writes every file, creating the folder; on any failure removes those it wrote and fails.
-pub fn write_all(into: &Path, files: &[PlannedFile]) -> Result<(), ImportError> {
-    let existing = existing(files);
-    if !existing.is_empty() {
-        return Err(ImportError::Exists { paths: existing });
+/// True when the file exists with exactly the planned text.
+pub fn already_written(file: &PlannedFile) -> bool {
+    std::fs::read(&file.path).is_ok_and(|bytes| bytes == file.text.as_bytes())
+}
+
+/// Writes every file that is not already there, creating the folder; on any failure removes
+/// those it wrote and fails. Returns the files it wrote, so that a later failure can remove them.
+pub fn write_all<'a>(
+    into: &Path,
+    files: &'a [PlannedFile],
+) -> Result<Vec<&'a PlannedFile>, ImportError> {
+    let conflicting = conflicting(files);
+    if !conflicting.is_empty() {
+        return Err(ImportError::Exists { paths: conflicting });
     }
     std::fs::create_dir_all(into).map_err(|source| ImportError::Write {
         path: into.to_owned(),
         source,
     })?;
-    for (done, file) in files.iter().enumerate() {
+    let mut written = Vec::new();
+    for file in files.iter().filter(|f| !already_written(f)) {
         if let Err(source) = write_new(&file.path, &file.text) {
-            remove_all(&files[..done]);
+            remove_all(&written);
             return Err(ImportError::Write {
                 path: file.path.clone(),
                 source,
             });
         }
+        written.push(file);
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Removes written files again (the take-over failed after they were written).
-pub fn remove_all(files: &[PlannedFile]) {
+pub fn remove_all(files: &[&PlannedFile]) {
     for file in files {
         let _ = std::fs::remove_file(&file.path);
     }

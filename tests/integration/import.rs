@@ -717,3 +717,41 @@ fn the_run_lock_is_respected() {
     import(&project, &DBMATE, &["--database-url", &db.url()]).success();
     assert_eq!(brainmig_files(&project).len(), DBMATE.ids.len());
 }
+
+#[test]
+fn each_database_is_taken_over_from_the_same_files() {
+    // Staging is ahead of production: both are taken over from one import of the folder.
+    let project = TestProject::from_fixture(SQLX.fixture);
+    let staging = TestDb::postgres();
+    let production = TestDb::postgres();
+    for (db, n) in [(&staging, 3), (&production, 1)] {
+        replay(db, &project, &SQLX, n);
+        record_as_tool(db, &project, &SQLX, n);
+    }
+    import(&project, &SQLX, &["--database-url", &staging.url()]).success();
+    let before: Vec<String> = brainmig_files(&project)
+        .iter()
+        .map(|f| project.read(&format!("brainmig/{f}")))
+        .collect();
+    let out = import(&project, &SQLX, &["--database-url", &production.url()]).success();
+    assert!(
+        out.stderr
+            .contains("(4 already there with the same text, left as they are)"),
+        "{}",
+        out.stderr
+    );
+    let after: Vec<String> = brainmig_files(&project)
+        .iter()
+        .map(|f| project.read(&format!("brainmig/{f}")))
+        .collect();
+    assert_eq!(before, after);
+    assert_eq!(staging.applied(), SQLX.ids[..3]);
+    assert_eq!(production.applied(), SQLX.ids[..1]);
+    // A database brainmig already records is not taken over twice.
+    let out = import(&project, &SQLX, &["--database-url", &production.url()]).fails_with(1);
+    assert!(
+        out.stderr.contains("already records 1 revision(s)"),
+        "{}",
+        out.stderr
+    );
+}

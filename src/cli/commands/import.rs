@@ -35,17 +35,19 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
     let reading = tool.read(&from)?;
     import::check_target(tool, &from, &into)?;
     let files = write::plan(&reading, &into)?;
-    let existing = write::existing(&files);
-    if !existing.is_empty() {
-        return Err(ImportError::Exists { paths: existing }.into());
+    let conflicting = write::conflicting(&files);
+    if !conflicting.is_empty() {
+        return Err(ImportError::Exists { paths: conflicting }.into());
     }
+    note_other_revisions(ctx, &into, &files);
     let (_, origin) = ctx.config.database_url()?;
     if origin == UrlOrigin::EmbeddedDefault {
         report_reading(ctx, &reading, &files);
         ctx.shell.note(format_args!(
-            "no database configured, so no version table was taken over; configure the database the {tool} migrations ran on and run `import` into an empty folder to take it over"
+            "no database configured, so no version table was taken over; to take one over, run the same command with the database the {tool} migrations ran on (files already written are kept)"
         ));
-        return write_files(ctx, &reading, &into, &files, args.dry_run);
+        write_files(ctx, &reading, &into, &files, args.dry_run)?;
+        return Ok(());
     }
     let url = ctx.database_url()?;
     let conn = if args.dry_run {
@@ -56,7 +58,8 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
     let Some(mut conn) = conn else {
         // A SQLite file that does not exist: nothing to take over, and a dry run creates nothing.
         report_reading(ctx, &reading, &files);
-        return write_files(ctx, &reading, &into, &files, args.dry_run);
+        write_files(ctx, &reading, &into, &files, args.dry_run)?;
+        return Ok(());
     };
     if !args.dry_run {
         lock(ctx, &mut conn).await?;
@@ -122,11 +125,12 @@ async fn take_over(
             ctx.shell
                 .out(&format!("record {} ({})\n", f.id, f.row.message));
         }
-        return write_files(ctx, reading, &into, files, true);
+        write_files(ctx, reading, &into, files, true)?;
+        return Ok(());
     }
-    write_files(ctx, reading, &into, files, false)?;
+    let written = write_files(ctx, reading, &into, files, false)?;
     if let Err(e) = takeover::record(conn, &table, files, &applied).await {
-        write::remove_all(files);
+        write::remove_all(&written);
         return Err(e.into());
     }
     let at = applied.last().map(|&i| files[i].id.to_string());
@@ -146,6 +150,26 @@ async fn take_over(
         ),
     );
     Ok(())
+}
+
+/// Revision files already in the folder that the import does not write: the imported history
+/// becomes a second root beside them, which is rarely what was meant.
+fn note_other_revisions(ctx: &Context, into: &std::path::Path, files: &[PlannedFile]) {
+    let Ok(entries) = std::fs::read_dir(into) else {
+        return;
+    };
+    let others = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .filter(|p| !files.iter().any(|f| &f.path == p))
+        .count();
+    if others > 0 {
+        ctx.shell.warn(format_args!(
+            "`{}` already holds {others} other revision file(s); the imported history starts a root of its own beside them",
+            write::shown(into)
+        ));
+    }
 }
 
 /// Skipped entries and per-file notes, before anything is written.
@@ -172,41 +196,48 @@ fn report_reading(ctx: &Context, reading: &Reading, files: &[PlannedFile]) {
     }
 }
 
-fn write_files(
+/// Writes the files (or, for a dry run, lists them) and says so; returns those it wrote.
+fn write_files<'a>(
     ctx: &Context,
     reading: &Reading,
     into: &std::path::Path,
-    files: &[PlannedFile],
+    files: &'a [PlannedFile],
     dry_run: bool,
-) -> Result<(), Error> {
+) -> Result<Vec<&'a PlannedFile>, Error> {
     if dry_run {
-        for f in files {
+        for f in files.iter().filter(|f| !write::already_written(f)) {
             ctx.shell.out(&format!("write {}\n", write::shown(&f.path)));
         }
         ctx.shell.status(
             "Dry run",
             format_args!(
                 "would write {} revision file(s) into `{}`; nothing was changed",
-                files.len(),
+                files.iter().filter(|f| !write::already_written(f)).count(),
                 write::shown(into)
             ),
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
-    write::write_all(into, files)?;
-    for f in files {
+    let written = write::write_all(into, files)?;
+    for f in &written {
         ctx.shell
             .detail("Wrote", format_args!("{}", write::shown(&f.path)));
     }
+    let kept = files.len() - written.len();
     ctx.shell.status(
         "Imported",
         format_args!(
-            "{} {} migration(s) from `{}` into `{}`",
+            "{} {} migration(s) from `{}` into `{}`{}",
             files.len(),
             reading.tool,
             write::shown(&reading.dir),
-            write::shown(into)
+            write::shown(into),
+            if kept > 0 {
+                format!(" ({kept} already there with the same text, left as they are)")
+            } else {
+                String::new()
+            }
         ),
     );
-    Ok(())
+    Ok(written)
 }
