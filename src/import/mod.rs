@@ -26,13 +26,13 @@ pub use write::{Note, PlannedFile};
 /// A migration tool brainmig can import from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tool {
-    /// diesel: `migrations/<version>_<name>/up.sql`, `down.sql`, `metadata.toml`.
+    /// Folders `migrations/<version>_<name>/` with `up.sql`, `down.sql`, `metadata.toml`.
     Diesel,
-    /// sqlx: `migrations/<version>_<description>.sql`, or `.up.sql` and `.down.sql`.
+    /// Files `migrations/<version>_<description>.sql`, or `.up.sql` and `.down.sql`.
     Sqlx,
-    /// dbmate: `db/migrations/<version>_<name>.sql` with `-- migrate:up` and `-- migrate:down`.
+    /// Files `db/migrations/<version>_<name>.sql` with up and down sections.
     Dbmate,
-    /// refinery: `migrations/V<version>__<name>.sql` (and `.rs`), in subfolders too.
+    /// Files `migrations/V<version>__<name>.sql` (and `.rs`), in subfolders too.
     Refinery,
 }
 
@@ -460,7 +460,7 @@ impl ImportError {
                 "repair the database and that row with sqlx first (`sqlx migrate run` reports it); nothing was written".into(),
             ),
             ImportError::AlreadyManaged { .. } => Some(
-                "run the import without a database URL to write only the files, or point `--database-url` at the database sqlx/diesel/dbmate/refinery migrated".into(),
+                "this database was taken over already (or migrated by brainmig); to write only the files, run the import without a database URL".into(),
             ),
             ImportError::DuplicateVersion { .. } => {
                 Some("the tool refuses this too: rename one of them".into())

@@ -130,9 +130,12 @@ fn plan_one(
     let mut down = m.down.clone().filter(|d| !has_marker_line(&d.text));
     let mut text = render(m, &id, parent, up.as_ref(), down.as_ref(), origin);
     let mut parsed = source::parse(&path, text.as_bytes());
-    if let Err(e) = &parsed
-        && let ParseErrorKind::TransactionControl(_) = e.kind
-    {
+    // Up to once per section: each may hold its own BEGIN/COMMIT.
+    for _ in 0..2 {
+        let Err(e) = &parsed else { break };
+        if !matches!(e.kind, ParseErrorKind::TransactionControl(_)) {
+            break;
+        }
         // The tool sent such a section as it is, inside its own transaction (PostgreSQL only
         // warns); outside one, its BEGIN/COMMIT keep it atomic as its author meant.
         let down_starts = text
@@ -143,12 +146,13 @@ fn plan_one(
         } else {
             (up.as_mut(), "up")
         };
-        if let Some(section) = section {
-            section.transactional = false;
-            notes.push(Note::OwnTransactionControl(which));
-            text = render(m, &id, parent, up.as_ref(), down.as_ref(), origin);
-            parsed = source::parse(&path, text.as_bytes());
-        }
+        let Some(section) = section.filter(|s| s.transactional) else {
+            break;
+        };
+        section.transactional = false;
+        notes.push(Note::OwnTransactionControl(which));
+        text = render(m, &id, parent, up.as_ref(), down.as_ref(), origin);
+        parsed = source::parse(&path, text.as_bytes());
     }
     for (section, which) in [(up.as_ref(), "up"), (down.as_ref(), "down")] {
         if let Some(statement) = section
@@ -385,6 +389,24 @@ mod tests {
         assert!(files.iter().all(|f| f.notes.is_empty()));
         let first = source::parse(&files[0].path, files[0].text.as_bytes()).expect("loads");
         assert_eq!(files[0].row, crate::state::version_row(&first));
+    }
+
+    #[test]
+    fn own_transaction_control_in_both_sections_is_handled_in_both() {
+        let r = reading(vec![migration(
+            "1",
+            "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n",
+            Some("BEGIN;\nDROP TABLE a;\nCOMMIT;\n"),
+        )]);
+        let files = plan(&r, Path::new("out")).expect("plans");
+        assert_eq!(
+            files[0].notes,
+            vec![
+                Note::OwnTransactionControl("up"),
+                Note::OwnTransactionControl("down")
+            ]
+        );
+        assert!(source::parse(&files[0].path, files[0].text.as_bytes()).is_ok());
     }
 
     #[test]
