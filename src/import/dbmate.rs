@@ -65,6 +65,7 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
             up: Up::Sql(up),
             down,
             checksum: None,
+            parents: None,
         });
     }
     Ok(Reading {

@@ -153,6 +153,9 @@ pub struct Migration {
     /// What the tool records as its checksum, when it keeps one that brainmig can verify
     /// (sqlx: SHA-384 of the up file's bytes).
     pub checksum: Option<Vec<u8>>,
+    /// The parents' versions when the tool names them (Alembic's `down_revision`, merges
+    /// included); `None` for the previous migration in reading order, as for every tool here.
+    pub parents: Option<Vec<String>>,
 }
 
 impl Migration {

@@ -91,6 +91,7 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
             up,
             down: None,
             checksum: None,
+            parents: None,
         });
     }
     migrations.sort_by_key(|m| m.version.parse::<i32>().unwrap_or_default());

@@ -211,6 +211,7 @@ mod tests {
                 }),
                 down: None,
                 checksum: Some(vec![1, 2, 3]),
+                parents: None,
             })
             .collect();
         let reading = Reading {

@@ -2,7 +2,8 @@
 //! loads, and writing all of them or none.
 //!
 //! Each migration becomes `<version>_<slug>.sql` with the version as revision id (so the
-//! take-over maps the old table's rows one to one), the previous migration as parent, the name as
+//! take-over maps the old table's rows one to one), the previous migration as parent (unless the
+//! reader names the parents, as an Alembic reader will), the name as
 //! message, and the tool's SQL unchanged under `-- migrate:up` / `-- migrate:down`.
 
 use std::fmt;
@@ -74,7 +75,7 @@ pub struct PlannedFile {
 /// Renders every migration of `reading` as a revision file in `into`, parents in reading order.
 pub fn plan(reading: &Reading, into: &Path) -> Result<Vec<PlannedFile>, ImportError> {
     let mut files = Vec::with_capacity(reading.migrations.len());
-    let mut parent: Option<RevisionId> = None;
+    let mut previous: Option<RevisionId> = None;
     for m in &reading.migrations {
         let id = RevisionId::parse(&m.version).map_err(|_| ImportError::BadVersion {
             path: m.source.clone(),
@@ -86,8 +87,20 @@ pub fn plan(reading: &Reading, into: &Path) -> Result<Vec<PlannedFile>, ImportEr
             None => format!("{id}.sql"),
         };
         let origin = format!("{} {}", reading.tool, shown(&m.source));
-        let file = plan_one(m, id.clone(), parent.as_ref(), into.join(name), &origin);
-        parent = Some(id);
+        let parents = match &m.parents {
+            Some(listed) => listed
+                .iter()
+                .map(|p| {
+                    RevisionId::parse(p).map_err(|_| ImportError::BadVersion {
+                        path: m.source.clone(),
+                        version: p.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => previous.iter().cloned().collect(),
+        };
+        let file = plan_one(m, id.clone(), &parents, into.join(name), &origin);
+        previous = Some(id);
         files.push(file);
     }
     Ok(files)
@@ -111,7 +124,7 @@ pub fn shown(path: &Path) -> String {
 fn plan_one(
     m: &Migration,
     id: RevisionId,
-    parent: Option<&RevisionId>,
+    parents: &[RevisionId],
     path: PathBuf,
     origin: &str,
 ) -> PlannedFile {
@@ -128,7 +141,7 @@ fn plan_one(
         notes.push(Note::Unconverted(reason));
     }
     let mut down = m.down.clone().filter(|d| !has_marker_line(&d.text));
-    let mut text = render(m, &id, parent, up.as_ref(), down.as_ref(), origin);
+    let mut text = render(m, &id, parents, up.as_ref(), down.as_ref(), origin);
     let mut parsed = source::parse(&path, text.as_bytes());
     // Up to once per section: each may hold its own BEGIN/COMMIT.
     for _ in 0..2 {
@@ -151,7 +164,7 @@ fn plan_one(
         };
         section.transactional = false;
         notes.push(Note::OwnTransactionControl(which));
-        text = render(m, &id, parent, up.as_ref(), down.as_ref(), origin);
+        text = render(m, &id, parents, up.as_ref(), down.as_ref(), origin);
         parsed = source::parse(&path, text.as_bytes());
     }
     for (section, which) in [(up.as_ref(), "up"), (down.as_ref(), "down")] {
@@ -170,7 +183,7 @@ fn plan_one(
                 ParseErrorKind::EmptyUp => {}
                 _ => notes.push(Note::DoesNotLoad(e.to_string())),
             }
-            row_without_parsing(m, &id, parent, up.as_ref(), down.as_ref())
+            row_without_parsing(m, &id, parents, up.as_ref(), down.as_ref())
         }
     };
     PlannedFile {
@@ -187,14 +200,14 @@ fn plan_one(
 fn row_without_parsing(
     m: &Migration,
     id: &RevisionId,
-    parent: Option<&RevisionId>,
+    parents: &[RevisionId],
     up: Option<&Sql>,
     down: Option<&Sql>,
 ) -> VersionRow {
     let up_text = up.map_or(PLACEHOLDER, |u| u.text.as_str());
     VersionRow {
         revision: id.clone(),
-        parents: parent.into_iter().cloned().collect(),
+        parents: parents.to_vec(),
         message: m.message(),
         checksum: source::checksum(&section_text(up_text)).unwrap_or_default(),
         down_sql: down.map(|d| section_text(&d.text)),
@@ -250,14 +263,18 @@ fn options(sql: &Sql) -> &'static str {
 fn render(
     m: &Migration,
     id: &RevisionId,
-    parent: Option<&RevisionId>,
+    parents: &[RevisionId],
     up: Option<&Sql>,
     down: Option<&Sql>,
     origin: &str,
 ) -> String {
     let mut text = format!(
         "-- revision: {id}\n-- revises: {}\n-- message: {}\n-- Imported from {origin}\n\n",
-        parent.map(RevisionId::as_str).unwrap_or(""),
+        parents
+            .iter()
+            .map(RevisionId::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         m.message().lines().next().unwrap_or(""),
     );
     match up {
@@ -362,6 +379,7 @@ mod tests {
                 transactional: true,
             }),
             checksum: None,
+            parents: None,
         }
     }
 
@@ -389,6 +407,31 @@ mod tests {
         assert!(files.iter().all(|f| f.notes.is_empty()));
         let first = source::parse(&files[0].path, files[0].text.as_bytes()).expect("loads");
         assert_eq!(files[0].row, crate::state::version_row(&first));
+    }
+
+    #[test]
+    fn parents_named_by_the_reader_replace_the_line() {
+        // What an Alembic reader needs: a branch and a merge.
+        let mut a = migration("a1", "SELECT 1;", None);
+        let mut b = migration("b2", "SELECT 2;", None);
+        let mut m = migration("m3", "SELECT 3;", None);
+        a.parents = Some(vec![]);
+        b.parents = Some(vec![]);
+        m.parents = Some(vec!["a1".into(), "b2".into()]);
+        let files = plan(&reading(vec![a, b, m]), Path::new("out")).expect("plans");
+        let merge = source::parse(&files[2].path, files[2].text.as_bytes()).expect("loads");
+        let ids = |v: &[&str]| {
+            v.iter()
+                .map(|i| RevisionId::parse(i).expect("id"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(merge.parents, ids(&["a1", "b2"]));
+        assert!(
+            source::parse(&files[1].path, files[1].text.as_bytes())
+                .expect("loads")
+                .parents
+                .is_empty()
+        );
     }
 
     #[test]
