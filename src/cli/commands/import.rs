@@ -49,22 +49,32 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
         write_files(ctx, &reading, &into, &files, args.dry_run)?;
         return Ok(());
     }
+    connect_and_take_over(ctx, &reading, &files, args.dry_run).await
+}
+
+/// Connects (a dry run creates no SQLite file and takes no lock), then takes the database over.
+async fn connect_and_take_over(
+    ctx: &Context,
+    reading: &Reading,
+    files: &[PlannedFile],
+    dry_run: bool,
+) -> Result<(), Error> {
     let url = ctx.database_url()?;
-    let conn = if args.dry_run {
+    let conn = if dry_run {
         Connection::open_existing(&url).await?
     } else {
         Some(Connection::open(&url).await?)
     };
     let Some(mut conn) = conn else {
         // A SQLite file that does not exist: nothing to take over, and a dry run creates nothing.
-        report_reading(ctx, &reading, &files);
-        write_files(ctx, &reading, &into, &files, args.dry_run)?;
+        report_reading(ctx, reading, files);
+        write_files(ctx, reading, &ctx.config.migrations.value, files, dry_run)?;
         return Ok(());
     };
-    if !args.dry_run {
+    if !dry_run {
         lock(ctx, &mut conn).await?;
     }
-    let result = take_over(ctx, &mut conn, &reading, &files, args.dry_run).await;
+    let result = take_over(ctx, &mut conn, reading, files, dry_run).await;
     conn.unlock().await;
     conn.close().await;
     result
