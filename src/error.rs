@@ -75,6 +75,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// `import` could not read, write or take over another tool's migrations.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
 }
 
 impl Error {
@@ -117,6 +120,7 @@ impl Error {
             Error::SchemaFile { .. } => {
                 Some("the `schema` file must be plain DDL that runs on an empty database".into())
             }
+            Error::Import(e) => e.hint(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod executor;
 pub mod graph;
+pub mod import;
 pub mod output;
 pub mod plan;
 pub mod roundtrip;

@@ -115,6 +115,14 @@ enum Command {
     Diff,
     /// Print the resolved settings and where each came from.
     Config,
+    /// Write revisions from diesel, sqlx, dbmate or refinery migrations, and take over the
+    /// database they migrated.
+    ///
+    /// Writes one revision per migration into the migrations folder (the tool's version as id,
+    /// linear parents, the tool's up and down SQL), refusing to overwrite files. With a database
+    /// configured, also records the revisions the tool's version table lists as applied, in one
+    /// transaction, running no migration SQL and leaving the tool's table as it is.
+    Import(commands::import::ImportArgs),
 }
 
 impl Cli {
@@ -173,6 +181,7 @@ impl Cli {
             Command::Check => commands::autogen::check(&ctx).await,
             Command::Diff => commands::autogen::drift(&ctx).await,
             Command::Config => commands::config::exec(&ctx),
+            Command::Import(args) => commands::import::exec(&ctx, &args).await,
         }
     }
 }

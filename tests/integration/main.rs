@@ -10,6 +10,7 @@ mod autogen;
 mod config;
 mod faults;
 mod first_hour;
+mod import;
 mod loading;
 mod revisions;
 mod roundtrip;

@@ -1,0 +1,253 @@
+//! `import`: write brainmig revisions from another tool's migrations and, with a database
+//! configured, take over its version table. The work is in [`crate::import`]; this file decides
+//! the order (read, plan, check, then write and record) and reports.
+
+use std::path::PathBuf;
+
+use crate::cli::Context;
+use crate::config::UrlOrigin;
+use crate::db::Connection;
+use crate::error::Error;
+use crate::import::{self, ImportError, PlannedFile, Reading, Tool, takeover, write};
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The tool whose migrations to import.
+    #[arg(value_enum, value_name = "TOOL")]
+    tool: Tool,
+    /// The tool's migrations folder (default: `migrations/`; for dbmate `db/migrations/`).
+    #[arg(long, value_name = "DIR")]
+    from: Option<PathBuf>,
+    /// Print the files it would write and the revisions it would record; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
+    let tool = args.tool;
+    let from = write::relative(
+        &args
+            .from
+            .clone()
+            .unwrap_or_else(|| ctx.config.base_dir.join(tool.default_dir())),
+    );
+    let into = ctx.config.migrations.value.clone();
+    let reading = tool.read(&from)?;
+    import::check_target(tool, &from, &into)?;
+    let files = write::plan(&reading, &into)?;
+    let conflicting = write::conflicting(&files);
+    if !conflicting.is_empty() {
+        return Err(ImportError::Exists { paths: conflicting }.into());
+    }
+    note_other_revisions(ctx, &into, &files);
+    let (_, origin) = ctx.config.database_url()?;
+    if origin == UrlOrigin::EmbeddedDefault {
+        report_reading(ctx, &reading, &files);
+        ctx.shell.note(format_args!(
+            "no database configured, so no version table was taken over; to take one over, run the same command with the database the {tool} migrations ran on (files already written are kept)"
+        ));
+        write_files(ctx, &reading, &into, &files, args.dry_run)?;
+        return Ok(());
+    }
+    connect_and_take_over(ctx, &reading, &files, args.dry_run).await
+}
+
+/// Connects (a dry run creates no SQLite file and takes no lock), then takes the database over.
+async fn connect_and_take_over(
+    ctx: &Context,
+    reading: &Reading,
+    files: &[PlannedFile],
+    dry_run: bool,
+) -> Result<(), Error> {
+    let url = ctx.database_url()?;
+    let conn = if dry_run {
+        Connection::open_existing(&url).await?
+    } else {
+        Some(Connection::open(&url).await?)
+    };
+    let Some(mut conn) = conn else {
+        // A SQLite file that does not exist: nothing to take over, and a dry run creates nothing.
+        report_reading(ctx, reading, files);
+        write_files(ctx, reading, &ctx.config.migrations.value, files, dry_run)?;
+        return Ok(());
+    };
+    if !dry_run {
+        lock(ctx, &mut conn).await?;
+    }
+    let result = take_over(ctx, &mut conn, reading, files, dry_run).await;
+    conn.unlock().await;
+    conn.close().await;
+    result
+}
+
+async fn lock(ctx: &Context, conn: &mut Connection) -> Result<(), Error> {
+    let shell = &ctx.shell;
+    conn.lock(
+        &ctx.config.version_table.value,
+        ctx.lock_timeout,
+        |holder| match holder.description {
+            Some(who) => shell.note(format_args!(
+                "waiting for another brainmig run to finish; the lock is held by {who}"
+            )),
+            None => shell.note("waiting for another brainmig run to finish"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks everything against the database, then writes the files and records the rows.
+async fn take_over(
+    ctx: &Context,
+    conn: &mut Connection,
+    reading: &Reading,
+    files: &[PlannedFile],
+    dry_run: bool,
+) -> Result<(), Error> {
+    let table = ctx.config.version_table.value.clone();
+    let ours = conn.applied(&table).await?;
+    if !ours.is_empty() {
+        return Err(ImportError::AlreadyManaged {
+            table,
+            count: ours.len(),
+        }
+        .into());
+    }
+    let tool = reading.tool;
+    let old_table = tool.version_table();
+    let records = takeover::read_old_table(conn, tool).await?;
+    let applied = takeover::match_records(
+        tool,
+        &reading.dir,
+        records.as_deref().unwrap_or_default(),
+        files,
+    )?;
+    report_reading(ctx, reading, files);
+    if records.is_none() {
+        ctx.shell.note(format_args!(
+            "the database has no `{old_table}` table: {tool} never ran here, so nothing is recorded as applied"
+        ));
+    }
+    let into = ctx.config.migrations.value.clone();
+    if dry_run {
+        for &i in &applied {
+            let f = &files[i];
+            ctx.shell
+                .out(&format!("record {} ({})\n", f.id, f.row.message));
+        }
+        write_files(ctx, reading, &into, files, true)?;
+        return Ok(());
+    }
+    let written = write_files(ctx, reading, &into, files, false)?;
+    if let Err(e) = takeover::record(conn, &table, files, &applied).await {
+        write::remove_all(&written);
+        return Err(e.into());
+    }
+    let at = applied.last().map(|&i| files[i].id.to_string());
+    ctx.shell.status(
+        "Recorded",
+        format_args!(
+            "{} revision(s) as applied in `{table}`, as `{old_table}` lists them; no migration SQL was run and `{old_table}` is left as it is",
+            applied.len()
+        ),
+    );
+    ctx.shell.status(
+        "Finished",
+        format_args!(
+            "the database is at {}; {} revision(s) pending for `cargo brainmig up`",
+            at.as_deref().unwrap_or("<base>"),
+            files.len() - applied.len()
+        ),
+    );
+    Ok(())
+}
+
+/// Revision files already in the folder that the import does not write: the imported history
+/// becomes a second root beside them, which is rarely what was meant.
+fn note_other_revisions(ctx: &Context, into: &std::path::Path, files: &[PlannedFile]) {
+    let Ok(entries) = std::fs::read_dir(into) else {
+        return;
+    };
+    let others = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .filter(|p| !files.iter().any(|f| &f.path == p))
+        .count();
+    if others > 0 {
+        ctx.shell.warn(format_args!(
+            "`{}` already holds {others} other revision file(s); the imported history starts a root of its own beside them",
+            write::shown(into)
+        ));
+    }
+}
+
+/// Skipped entries and per-file notes, before anything is written.
+fn report_reading(ctx: &Context, reading: &Reading, files: &[PlannedFile]) {
+    for s in &reading.skipped {
+        ctx.shell.note(format_args!(
+            "skipped `{}`: {}",
+            write::shown(&s.path),
+            s.reason
+        ));
+    }
+    for f in files {
+        for note in &f.notes {
+            let message = format!(
+                "`{}` (as `{}`): {note}",
+                write::shown(&f.migration.source),
+                write::shown(&f.path)
+            );
+            match note {
+                import::Note::OwnTransactionControl(_) => ctx.shell.note(message),
+                _ => ctx.shell.warn(message),
+            }
+        }
+    }
+}
+
+/// Writes the files (or, for a dry run, lists them) and says so; returns those it wrote.
+fn write_files<'a>(
+    ctx: &Context,
+    reading: &Reading,
+    into: &std::path::Path,
+    files: &'a [PlannedFile],
+    dry_run: bool,
+) -> Result<Vec<&'a PlannedFile>, Error> {
+    if dry_run {
+        for f in files.iter().filter(|f| !write::already_written(f)) {
+            ctx.shell.out(&format!("write {}\n", write::shown(&f.path)));
+        }
+        ctx.shell.status(
+            "Dry run",
+            format_args!(
+                "would write {} revision file(s) into `{}`; nothing was changed",
+                files.iter().filter(|f| !write::already_written(f)).count(),
+                write::shown(into)
+            ),
+        );
+        return Ok(Vec::new());
+    }
+    let written = write::write_all(into, files)?;
+    for f in &written {
+        ctx.shell
+            .detail("Wrote", format_args!("{}", write::shown(&f.path)));
+    }
+    let kept = files.len() - written.len();
+    ctx.shell.status(
+        "Imported",
+        format_args!(
+            "{} {} migration(s) from `{}` into `{}`{}",
+            files.len(),
+            reading.tool,
+            write::shown(&reading.dir),
+            write::shown(into),
+            if kept > 0 {
+                format!(" ({kept} already there with the same text, left as they are)")
+            } else {
+                String::new()
+            }
+        ),
+    );
+    Ok(written)
+}

@@ -1,0 +1,474 @@
+//! `import`: adopting a project that another migration tool built.
+//!
+//! Three steps, each in its own module so a new tool only adds a reader:
+//! - a reader per tool ([`diesel`], [`sqlx`], [`dbmate`], [`refinery`]) turns the tool's folder
+//!   into a [`Reading`]: the migrations in the tool's order, with their SQL as the tool would
+//!   send it, plus the entries that are not migrations. Readers are the only tool-specific code
+//!   besides the version table of [`takeover`]; an Alembic reader (which must run `alembic` to
+//!   get its SQL) returns the same [`Reading`], with parents of its own instead of a line.
+//! - [`write`] renders one brainmig revision file per migration, checks that each loads, and
+//!   writes them all or none;
+//! - [`takeover`] reads the old tool's version table and records the same revisions as applied
+//!   in brainmig's, in one transaction, running no migration SQL.
+
+mod dbmate;
+mod diesel;
+mod refinery;
+mod sqlx;
+pub mod takeover;
+pub mod write;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use write::{Note, PlannedFile};
+
+/// A migration tool brainmig can import from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tool {
+    /// Folders `migrations/<version>_<name>/` with `up.sql`, `down.sql`, `metadata.toml`.
+    Diesel,
+    /// Files `migrations/<version>_<description>.sql`, or `.up.sql` and `.down.sql`.
+    Sqlx,
+    /// Files `db/migrations/<version>_<name>.sql` with up and down sections.
+    Dbmate,
+    /// Files `migrations/V<version>__<name>.sql` (and `.rs`), in subfolders too.
+    Refinery,
+}
+
+impl Tool {
+    /// The tool's name as users type it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Diesel => "diesel",
+            Tool::Sqlx => "sqlx",
+            Tool::Dbmate => "dbmate",
+            Tool::Refinery => "refinery",
+        }
+    }
+
+    /// Where the tool keeps its migrations unless told otherwise, relative to the project.
+    pub fn default_dir(self) -> &'static str {
+        match self {
+            Tool::Dbmate => "db/migrations",
+            Tool::Diesel | Tool::Sqlx | Tool::Refinery => "migrations",
+        }
+    }
+
+    /// The table in which the tool records what it applied.
+    pub fn version_table(self) -> &'static str {
+        match self {
+            Tool::Diesel => "__diesel_schema_migrations",
+            Tool::Sqlx => "_sqlx_migrations",
+            Tool::Dbmate => "schema_migrations",
+            Tool::Refinery => "refinery_schema_history",
+        }
+    }
+
+    /// True when the tool's migrations are `.sql` files directly in its folder, which brainmig
+    /// would try to load as revisions: the two cannot share a folder.
+    fn sql_files_in_folder(self) -> bool {
+        !matches!(self, Tool::Diesel)
+    }
+
+    /// Whether two versions are the same migration for this tool: sqlx and refinery compare
+    /// numbers (`0001` is `1`), diesel and dbmate compare text.
+    pub fn same_version(self, a: &str, b: &str) -> bool {
+        match self {
+            Tool::Sqlx | Tool::Refinery => match (a.parse::<i64>(), b.parse::<i64>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            },
+            Tool::Diesel | Tool::Dbmate => a == b,
+        }
+    }
+
+    /// Reads the tool's migrations folder.
+    pub fn read(self, dir: &Path) -> Result<Reading, ImportError> {
+        if !dir.is_dir() {
+            return Err(ImportError::MissingDir {
+                tool: self,
+                dir: dir.to_owned(),
+            });
+        }
+        let reading = match self {
+            Tool::Diesel => diesel::read(dir),
+            Tool::Sqlx => sqlx::read(dir),
+            Tool::Dbmate => dbmate::read(dir),
+            Tool::Refinery => refinery::read(dir),
+        }?;
+        if reading.migrations.is_empty() {
+            return Err(ImportError::NoMigrations {
+                tool: self,
+                dir: dir.to_owned(),
+                looks_like: looks_like(dir),
+            });
+        }
+        reading.check_unique_versions(self)?;
+        Ok(reading)
+    }
+}
+
+impl fmt::Display for Tool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// SQL as the tool sends it, and whether the tool wraps it in a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sql {
+    /// The text, as in the tool's file.
+    pub text: String,
+    /// False when the tool runs it outside a transaction.
+    pub transactional: bool,
+}
+
+/// What a migration does on the way up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Up {
+    /// Plain SQL.
+    Sql(Sql),
+    /// Something brainmig cannot turn into SQL (a Rust migration); the reason says what.
+    Unconverted {
+        /// Why, for the person who completes it.
+        reason: String,
+    },
+}
+
+/// One migration of the other tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The version as the tool records it in its table (diesel: the folder's prefix without
+    /// dashes); it becomes the revision id.
+    pub version: String,
+    /// The name part of the file or folder, e.g. `create_users`.
+    pub name: String,
+    /// The file or folder it came from.
+    pub source: PathBuf,
+    /// The up SQL.
+    pub up: Up,
+    /// The down SQL, when the tool has one for it.
+    pub down: Option<Sql>,
+    /// What the tool records as its checksum, when it keeps one that brainmig can verify
+    /// (sqlx: SHA-384 of the up file's bytes).
+    pub checksum: Option<Vec<u8>>,
+    /// The parents' versions when the tool names them (Alembic's `down_revision`, merges
+    /// included); `None` for the previous migration in reading order, as for every tool here.
+    pub parents: Option<Vec<String>>,
+}
+
+impl Migration {
+    /// The revision message: the name with `_` as spaces, as sqlx shows its descriptions.
+    pub fn message(&self) -> String {
+        self.name.replace('_', " ").trim().to_owned()
+    }
+}
+
+/// An entry of the folder that is not a migration, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The entry.
+    pub path: PathBuf,
+    /// Why it is not a migration.
+    pub reason: String,
+}
+
+/// A tool's folder, read.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The tool.
+    pub tool: Tool,
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Its migrations, in the order the tool applies them.
+    pub migrations: Vec<Migration>,
+    /// Entries that are not migrations.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Reading {
+    fn check_unique_versions(&self, tool: Tool) -> Result<(), ImportError> {
+        for (i, a) in self.migrations.iter().enumerate() {
+            if let Some(b) = self.migrations[i + 1..]
+                .iter()
+                .find(|b| tool.same_version(&a.version, &b.version))
+            {
+                return Err(ImportError::DuplicateVersion {
+                    version: a.version.clone(),
+                    first: a.source.clone(),
+                    second: b.source.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses to write into the tool's own folder when the tool keeps `.sql` files in it.
+pub fn check_target(tool: Tool, from: &Path, into: &Path) -> Result<(), ImportError> {
+    let same = match (from.canonicalize(), into.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same && tool.sql_files_in_folder() {
+        return Err(ImportError::SameFolder {
+            tool,
+            dir: into.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// A guess at which tool wrote a folder, for the hint when the one asked for finds nothing.
+fn looks_like(dir: &Path) -> Option<Tool> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let name = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    if entries
+        .iter()
+        .any(|p| p.is_dir() && p.join("up.sql").is_file())
+    {
+        return Some(Tool::Diesel);
+    }
+    if entries
+        .iter()
+        .any(|p| refinery::parse_name(&name(p)).is_some())
+    {
+        return Some(Tool::Refinery);
+    }
+    let sql: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sql") && p.is_file())
+        .collect();
+    if sql
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.lines().any(dbmate::is_up_marker)))
+    {
+        return Some(Tool::Dbmate);
+    }
+    if sql.iter().any(|p| sqlx::parse_name(&name(p)).is_some()) {
+        return Some(Tool::Sqlx);
+    }
+    None
+}
+
+/// Reads a file as UTF-8 text, naming it when that fails.
+fn read_text(path: &Path) -> Result<String, ImportError> {
+    std::fs::read_to_string(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The entries of a folder, sorted by name.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
+    let io = |source| ImportError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        paths.push(entry.map_err(io)?.path());
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What can go wrong importing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The tool's folder does not exist.
+    #[error("no {tool} migrations folder at `{}`", dir.display())]
+    MissingDir {
+        /// The tool.
+        tool: Tool,
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
+    /// The folder holds no migration of the tool.
+    #[error("`{}` holds no {tool} migrations", dir.display())]
+    NoMigrations {
+        /// The tool asked for.
+        tool: Tool,
+        /// The folder.
+        dir: PathBuf,
+        /// The tool whose layout the folder seems to have.
+        looks_like: Option<Tool>,
+    },
+    /// A file in the tool's naming that is not in its layout.
+    #[error("`{}` is not a {tool} migration: {reason}", path.display())]
+    WrongLayout {
+        /// The tool asked for.
+        tool: Tool,
+        /// The file.
+        path: PathBuf,
+        /// What gives it away.
+        reason: String,
+        /// The tool whose layout it has.
+        looks_like: Option<Tool>,
+    },
+    /// Two migrations with one version.
+    #[error("version `{version}` is used twice: `{}` and `{}`", first.display(), second.display())]
+    DuplicateVersion {
+        /// The version.
+        version: String,
+        /// One migration.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// A version that cannot be a revision id.
+    #[error("`{}` has version `{version}`, which cannot be a revision id (ASCII letters, digits and `-`)", path.display())]
+    BadVersion {
+        /// The migration.
+        path: PathBuf,
+        /// Its version.
+        version: String,
+    },
+    /// A file or folder could not be read.
+    #[error("cannot read `{}`", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Files to write exist already.
+    #[error("refusing to overwrite {}", paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "))]
+    Exists {
+        /// The files.
+        paths: Vec<PathBuf>,
+    },
+    /// The brainmig folder is the tool's folder.
+    #[error("the migrations folder `{}` is also the {tool} folder", dir.display())]
+    SameFolder {
+        /// The tool.
+        tool: Tool,
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A revision file could not be written.
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The old version table records migrations the folder does not have.
+    #[error("`{table}` records {} that `{}` does not have", versions.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "), dir.display())]
+    UnknownRecorded {
+        /// The old tool's table.
+        table: &'static str,
+        /// The versions without a migration.
+        versions: Vec<String>,
+        /// The tool's folder.
+        dir: PathBuf,
+    },
+    /// sqlx recorded another checksum than the file has now.
+    #[error("`{table}` records version `{version}` with checksum {recorded}, but `{}` has {current}", path.display())]
+    ChecksumMismatch {
+        /// The old tool's table.
+        table: &'static str,
+        /// The version.
+        version: String,
+        /// Its file.
+        path: PathBuf,
+        /// What the table says (hex, shortened).
+        recorded: String,
+        /// What the file hashes to (hex, shortened).
+        current: String,
+    },
+    /// sqlx recorded a migration that failed part-way.
+    #[error(
+        "`{table}` records version `{version}` as failed (success = false): the database is in an unknown state"
+    )]
+    Dirty {
+        /// The old tool's table.
+        table: &'static str,
+        /// The version.
+        version: String,
+    },
+    /// The old table exists with columns the tool does not use.
+    #[error("`{table}` does not have the columns {tool} uses: {reason}")]
+    ForeignTable {
+        /// The tool.
+        tool: Tool,
+        /// The table.
+        table: &'static str,
+        /// What the database said.
+        reason: String,
+    },
+    /// brainmig already records revisions in this database.
+    #[error(
+        "`{table}` already records {count} revision(s); a take-over needs a database brainmig has not migrated"
+    )]
+    AlreadyManaged {
+        /// brainmig's version table.
+        table: String,
+        /// How many rows it has.
+        count: usize,
+    },
+}
+
+impl ImportError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ImportError::MissingDir { .. } => {
+                Some("pass the folder with `--from DIR`".into())
+            }
+            ImportError::NoMigrations {
+                looks_like: Some(other),
+                ..
+            }
+            | ImportError::WrongLayout {
+                looks_like: Some(other),
+                ..
+            } => Some(format!(
+                "this looks like a {other} folder: run `cargo brainmig import {other}`"
+            )),
+            ImportError::NoMigrations { .. } => Some(
+                "pass the folder that holds the tool's migrations with `--from DIR`".into(),
+            ),
+            ImportError::Exists { .. } => Some(
+                "the migrations were imported already, or choose an empty folder with `--migrations-dir` (or `migrations` in `[package.metadata.brainmig]`)".into(),
+            ),
+            ImportError::SameFolder { tool, .. } => Some(format!(
+                "{tool} keeps using its folder until you switch: give brainmig another one with `--migrations-dir` (or `migrations` in `[package.metadata.brainmig]`)"
+            )),
+            ImportError::UnknownRecorded { .. } => Some(
+                "the database is ahead of this checkout: import from the folder the database was migrated from; nothing was written".into(),
+            ),
+            ImportError::ChecksumMismatch { .. } => Some(
+                "the file was edited after sqlx applied it: restore it (`git log -p` on the file) so the take-over records what really ran; nothing was written".into(),
+            ),
+            ImportError::Dirty { .. } => Some(
+                "repair the database and that row with sqlx first (`sqlx migrate run` reports it); nothing was written".into(),
+            ),
+            ImportError::AlreadyManaged { .. } => Some(
+                "this database was taken over already (or migrated by brainmig); to write only the files, run the import without a database URL".into(),
+            ),
+            ImportError::DuplicateVersion { .. } => {
+                Some("the tool refuses this too: rename one of them".into())
+            }
+            _ => None,
+        }
+    }
+}
