@@ -601,7 +601,9 @@ fn a_rust_refinery_migration_is_listed_and_written_so_that_up_refuses_it() {
         ])
         .fails_with(1);
     assert!(up.stderr.contains("5_backfill_pages.sql"), "{}", up.stderr);
-    assert!(db.tables().is_empty(), "{:?}", db.tables());
+    // Only brainmig's own (empty) version table: no migration ran.
+    assert_eq!(db.tables(), ["brainmig_version"]);
+    assert!(db.applied().is_empty(), "{:?}", db.applied());
 }
 
 #[test]
