@@ -29,6 +29,9 @@ const SEQUENCES: u8 = 22;
 const FUNCTIONS: u8 = 24;
 const TABLES: u8 = 26;
 const ALTER_COLUMNS: u8 = 28;
+/// SQL functions whose bodies read a table whose columns change type (or name a rebuilt enum):
+/// PostgreSQL checks a SQL body against the columns as they are when the function is created.
+const RETYPED_FUNCTIONS: u8 = 29;
 const OWNED_BY: u8 = 30;
 const CONSTRAINTS: u8 = 32;
 const FOREIGN_KEYS: u8 = 34;
@@ -395,7 +398,14 @@ impl Gen<'_> {
                 if is_subsequence(ol, nl) && !used {
                     self.add_enum_labels(&q, ol, nl);
                 } else {
-                    self.rebuild_enum(name, nl);
+                    let why = if is_subsequence(ol, nl) {
+                        "a new label is used by this revision, and a label added by ADD VALUE \
+                         cannot be used before its transaction commits; to avoid the rewrite, add \
+                         the label in a `transaction:false` revision of its own first"
+                    } else {
+                        "a label was removed or moved"
+                    };
+                    self.rebuild_enum(name, nl, why);
                     comment(&mut self.out, &format!("TYPE {q}"), None, &t.comment);
                     return;
                 }
@@ -509,7 +519,7 @@ impl Gen<'_> {
 
     /// Renames the old type away, creates the new one, moves every column over (in
     /// [`Gen::alter_column`]) and drops the old one.
-    fn rebuild_enum(&mut self, name: &QualifiedName, labels: &[String]) {
+    fn rebuild_enum(&mut self, name: &QualifiedName, labels: &[String], why: &str) {
         let q = qualified(name);
         // Functions, domains and composite types bind to the type itself, not to its name.
         let bound: Vec<String> = self
@@ -535,8 +545,7 @@ impl Gen<'_> {
             .collect();
         if !bound.is_empty() {
             self.out.cannot(format!(
-                "enum `{name}` must be rebuilt (a label was removed or moved), but {} use(s) it; \
-                 rebuild them by hand",
+                "enum `{name}` must be rebuilt ({why}), but {} use(s) it; rebuild them by hand",
                 bound.join(", ")
             ));
         }
@@ -547,7 +556,7 @@ impl Gen<'_> {
             Statement::review(
                 format!("ALTER TYPE {q} RENAME TO {}", quote_ident(&old_name.name)),
                 format!(
-                    "rebuilds enum `{name}` (a label was removed or moved): every column of the type is \
+                    "rebuilds enum `{name}` ({why}): every column of the type is \
                      rewritten under an exclusive lock, and rows holding a removed label make it fail"
                 ),
             ),
@@ -629,6 +638,7 @@ impl Gen<'_> {
 
     fn functions(&mut self) {
         let (old, new) = (self.old, self.new);
+        let retyped = self.retyped_columns();
         let created: Vec<&QualifiedName> = new
             .tables
             .keys()
@@ -656,7 +666,20 @@ impl Gen<'_> {
                 continue;
             }
             let late = f.language == "sql" && created.iter().any(|t| mentions(&f.body, &t.name));
-            let phase = if late { LATE_FUNCTIONS } else { FUNCTIONS };
+            // NOTE: an enum gaining a label that a SQL body uses is rebuilt (see `alter_type`)
+            // rather than extended with `ADD VALUE` in a `transaction:false` revision: the whole
+            // revision stays one transaction, and the body is checked (not created with
+            // `check_function_bodies` off) once the columns have their new type.
+            let after_columns = f.language == "sql"
+                && (retyped.keys().any(|t| mentions(&f.body, &t.name))
+                    || self.rebuilt_enums.iter().any(|e| mentions(&f.body, &e.name)));
+            let phase = if late {
+                LATE_FUNCTIONS
+            } else if after_columns {
+                RETYPED_FUNCTIONS
+            } else {
+                FUNCTIONS
+            };
             let signature = function_signature(key);
             let what = format!("{} {signature}", function_word(f));
             match old.functions.get(key) {
@@ -722,6 +745,39 @@ impl Gen<'_> {
                 ),
             );
         }
+    }
+
+    /// The columns, per table kept by the migration, that change type or collation or are of an
+    /// enum that is rebuilt.
+    fn retyped_columns(&self) -> BTreeMap<QualifiedName, Vec<String>> {
+        let enum_column = |c: &Column| {
+            self.rebuilt_enums.iter().any(|e| {
+                let q = qualified(e);
+                c.data_type == q || c.data_type == format!("{q}[]")
+            })
+        };
+        let mut out = BTreeMap::new();
+        for (name, o) in &self.old.tables {
+            let Some(t) = self.new.tables.get(name) else {
+                continue;
+            };
+            let columns: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|(c, col)| {
+                    o.columns.get(*c).is_some_and(|oc| {
+                        oc.data_type != col.data_type
+                            || oc.collation != col.collation
+                            || enum_column(col)
+                    })
+                })
+                .map(|(c, _)| c.clone())
+                .collect();
+            if !columns.is_empty() {
+                out.insert(name.clone(), columns);
+            }
+        }
+        out
     }
 
     fn tables(&mut self) {
@@ -1462,8 +1518,17 @@ impl Gen<'_> {
             .iter()
             .map(|f| function_parts(f).0.name)
             .collect();
+        // A column named by a trigger (`UPDATE OF col`, its `WHEN` clause) cannot change type
+        // while the trigger exists: such triggers are dropped and created again around it.
+        let retyped = self.retyped_columns();
+        let on_retyped = |n: &Trigger, owner: &QualifiedName| {
+            retyped
+                .get(owner)
+                .is_some_and(|cols| cols.iter().any(|c| mentions(&n.definition, c)))
+        };
         let must_rebuild = |o: &Trigger, n: &Trigger, owner: &QualifiedName| {
             o.definition != n.definition
+                || on_retyped(n, owner)
                 || self.rebuilt_views.contains(owner)
                 || recreated_functions
                     .iter()
@@ -1749,14 +1814,21 @@ fn index_shape(i: &Index) -> (&QualifiedName, bool, &str) {
     (&i.table, i.unique, &i.definition)
 }
 
-/// True when a default, constraint, index, view or domain of `schema` contains `text`.
+/// True when a default, constraint, trigger, index, view, domain or SQL function body of
+/// `schema` contains `text`: what PostgreSQL parses when it is created, where a label added in
+/// the same transaction is refused ("unsafe use of new value").
 fn uses_literal(schema: &Schema, text: &str) -> bool {
     let tables = schema.tables.values().any(|t| {
         t.columns
             .values()
             .any(|c| c.default.as_deref().is_some_and(|d| d.contains(text)))
             || t.constraints.values().any(|c| c.definition.contains(text))
+            || t.triggers.values().any(|tr| tr.definition.contains(text))
     });
+    let functions = schema
+        .functions
+        .values()
+        .any(|f| f.language == "sql" && f.body.contains(text));
     let types = schema.types.values().any(|t| match &t.kind {
         TypeKind::Domain {
             default,
@@ -1770,6 +1842,7 @@ fn uses_literal(schema: &Schema, text: &str) -> bool {
     });
     tables
         || types
+        || functions
         || schema.indexes.values().any(|i| i.definition.contains(text))
         || schema.views.values().any(|v| v.definition.contains(text))
 }
