@@ -884,7 +884,7 @@ impl Gen<'_> {
             .filter_map(|c| t.columns.get(c).map(|col| self.column_sql(name, c, col)))
             .collect();
         for (cname, c) in &t.constraints {
-            if c.kind != "foreign key" {
+            if c.kind != "foreign key" && !not_valid(c) {
                 lines.push(format!(
                     "CONSTRAINT {} {}",
                     quote_ident(cname),
@@ -902,9 +902,16 @@ impl Gen<'_> {
         }
         self.out.sql(TABLES, sql);
         for (cname, c) in &t.constraints {
-            if c.kind == "foreign key" {
+            // `NOT VALID` inside CREATE TABLE is ignored (the constraint is marked valid), so
+            // such a constraint is added on its own, as the schema file does.
+            if c.kind == "foreign key" || not_valid(c) {
+                let phase = if c.kind == "foreign key" {
+                    FOREIGN_KEYS
+                } else {
+                    CONSTRAINTS
+                };
                 self.out.sql(
-                    FOREIGN_KEYS,
+                    phase,
                     format!(
                         "ALTER TABLE {q} ADD CONSTRAINT {} {}",
                         quote_ident(cname),
@@ -1147,8 +1154,24 @@ impl Gen<'_> {
                 && !(b.kind == "foreign key"
                     && referenced_table(&b.definition).is_some_and(|r| self.rekeyed.contains(r)))
         };
+        // A `NOT VALID` constraint that becomes valid is validated in place, not dropped.
+        let validated = |a: &Constraint, b: &Constraint| {
+            not_valid(a)
+                && !not_valid(b)
+                && a.definition.strip_suffix(NOT_VALID) == Some(b.definition.as_str())
+                && same(
+                    &Constraint {
+                        definition: b.definition.clone(),
+                        ..a.clone()
+                    },
+                    b,
+                )
+        };
         for (cname, c) in &o.constraints {
-            let changed = t.constraints.get(cname).is_none_or(|n| !same(c, n));
+            let changed = t
+                .constraints
+                .get(cname)
+                .is_none_or(|n| !same(c, n) && !validated(c, n));
             if changed {
                 let phase = if c.kind == "foreign key" {
                     DROP_FOREIGN_KEYS
@@ -1163,6 +1186,26 @@ impl Gen<'_> {
         }
         for (cname, c) in &t.constraints {
             let what = format!("CONSTRAINT {} ON {q}", quote_ident(cname));
+            if let Some(oc) = o.constraints.get(cname).filter(|oc| validated(oc, c)) {
+                self.out.push(
+                    if c.kind == "foreign key" {
+                        FOREIGN_KEYS
+                    } else {
+                        CONSTRAINTS
+                    },
+                    Statement::review(
+                        format!(
+                            "ALTER TABLE {q} VALIDATE CONSTRAINT {}",
+                            quote_ident(cname)
+                        ),
+                        format!(
+                            "scans `{name}` (writes go on meanwhile); fails if a row violates it"
+                        ),
+                    ),
+                );
+                comment(&mut self.out, &what, Some(&oc.comment), &c.comment);
+                continue;
+            }
             match o.constraints.get(cname).filter(|oc| same(oc, c)) {
                 Some(oc) => comment(&mut self.out, &what, Some(&oc.comment), &c.comment),
                 None => {
@@ -1172,6 +1215,9 @@ impl Gen<'_> {
                         c.definition
                     );
                     let (phase, review) = match c.kind.as_str() {
+                        // Existing rows are not read: only a short lock, no review needed.
+                        "foreign key" if not_valid(c) => (FOREIGN_KEYS, None),
+                        _ if not_valid(c) => (CONSTRAINTS, None),
                         "foreign key" => (
                             FOREIGN_KEYS,
                             Some(format!(
@@ -1808,6 +1854,13 @@ fn view_word(v: &View) -> &'static str {
     } else {
         "VIEW"
     }
+}
+
+/// The end of the definition of a constraint that is not checked against existing rows.
+const NOT_VALID: &str = " NOT VALID";
+
+fn not_valid(c: &Constraint) -> bool {
+    c.definition.ends_with(NOT_VALID)
 }
 
 fn index_shape(i: &Index) -> (&QualifiedName, bool, &str) {
