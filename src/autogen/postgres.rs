@@ -1139,9 +1139,12 @@ impl Gen<'_> {
         expected.extend(added.iter().copied());
         let new_order: Vec<&String> = t.column_order.iter().collect();
         if expected != new_order {
+            let reached: Vec<&str> = expected.iter().map(|c| c.as_str()).collect();
             self.out.notes.push(format!(
-                "table `{name}`: columns ({}) cannot be put in that order in place; new columns go last",
-                t.column_order.join(", ")
+                "table `{name}`: columns ({}) cannot be put in that order in place; they stay ({}), \
+                 as new columns go last",
+                t.column_order.join(", "),
+                reached.join(", ")
             ));
         }
 
