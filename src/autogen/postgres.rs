@@ -672,7 +672,10 @@ impl Gen<'_> {
             // `check_function_bodies` off) once the columns have their new type.
             let after_columns = f.language == "sql"
                 && (retyped.keys().any(|t| mentions(&f.body, &t.name))
-                    || self.rebuilt_enums.iter().any(|e| mentions(&f.body, &e.name)));
+                    || self
+                        .rebuilt_enums
+                        .iter()
+                        .any(|e| mentions(&f.body, &e.name)));
             let phase = if late {
                 LATE_FUNCTIONS
             } else if after_columns {
@@ -1197,10 +1200,7 @@ impl Gen<'_> {
                         CONSTRAINTS
                     },
                     Statement::review(
-                        format!(
-                            "ALTER TABLE {q} VALIDATE CONSTRAINT {}",
-                            quote_ident(cname)
-                        ),
+                        format!("ALTER TABLE {q} VALIDATE CONSTRAINT {}", quote_ident(cname)),
                         format!(
                             "scans `{name}` (writes go on meanwhile); fails if a row violates it"
                         ),

@@ -324,6 +324,8 @@ fn a_column_order_postgres_cannot_make_is_noted_not_generated() {
     // One note, from the up direction: the down direction's would say the opposite.
     assert_eq!(
         m.notes,
-        ["table `t`: columns (id, a, b) cannot be put in that order in place; they stay (id, b, a), as new columns go last"]
+        [
+            "table `t`: columns (id, a, b) cannot be put in that order in place; they stay (id, b, a), as new columns go last"
+        ]
     );
 }

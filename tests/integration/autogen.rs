@@ -12,6 +12,8 @@ use brainmig::schema::{self, Schema};
 
 use crate::support::{TestDb, TestProject};
 
+mod cases;
+
 /// A (label, head DDL, desired DDL) case.
 type Pair = (&'static str, &'static str, &'static str);
 
