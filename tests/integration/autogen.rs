@@ -13,6 +13,7 @@ use brainmig::schema::{self, Schema};
 use crate::support::{TestDb, TestProject};
 
 mod cases;
+mod replay;
 
 /// A (label, head DDL, desired DDL) case.
 type Pair = (&'static str, &'static str, &'static str);
