@@ -17,6 +17,8 @@ const EARLY_DROP_FUNCTIONS: u8 = 1;
 const DROP_VIEWS: u8 = 2;
 const DROP_FOREIGN_KEYS: u8 = 4;
 const DROP_CONSTRAINTS: u8 = 6;
+/// Sequences kept while the table or column owning them goes: released before it drops them.
+const RELEASE_SEQUENCES: u8 = 7;
 const DROP_TABLES: u8 = 8;
 const DROP_COLUMNS: u8 = 10;
 const DROP_FOR_RECREATE: u8 = 12;
@@ -601,7 +603,25 @@ impl Gen<'_> {
                         self.out
                             .sql(ALTER_COLUMNS, format!("ALTER SEQUENCE {q} {opts}"));
                     }
-                    if !identity && o.owned_by != s.owned_by {
+                    // A sequence survives its owner only if released first (e.g. a table
+                    // replaced by another that takes over its serial column's sequence).
+                    let owner_goes = o.owned_by.as_ref().is_some_and(|owner| {
+                        !owner.identity
+                            && new
+                                .tables
+                                .get(&owner.table)
+                                .is_none_or(|t| !t.columns.contains_key(&owner.column))
+                    });
+                    if !identity && owner_goes && s.owned_by != o.owned_by {
+                        self.out.sql(
+                            RELEASE_SEQUENCES,
+                            format!("ALTER SEQUENCE {q} OWNED BY NONE"),
+                        );
+                    }
+                    if !identity
+                        && o.owned_by != s.owned_by
+                        && (s.owned_by.is_some() || !owner_goes)
+                    {
                         let owner = s.owned_by.as_ref().map_or_else(
                             || "NONE".to_owned(),
                             |o| format!("{}.{}", qualified(&o.table), quote_ident(&o.column)),
