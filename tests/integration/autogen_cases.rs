@@ -223,7 +223,7 @@ fn autogen_then_check_notes_a_column_order_once_without_contradiction() {
 fn autogen_keeps_a_serial_sequence_when_its_table_is_replaced_by_one_taking_it_over() {
     // What a table rename looks like to autogenerate (crates.io renamed `packages` to `crates`):
     // the sequence of the serial column must be released before its old table is dropped.
-    super::check_pairs(&[(
+    crate::autogen::check_pairs(&[(
         "serial sequence moves to a new table",
         "CREATE TABLE packages (id serial PRIMARY KEY, name text NOT NULL);",
         "CREATE SEQUENCE packages_id_seq AS integer;
