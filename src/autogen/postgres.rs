@@ -392,7 +392,13 @@ impl Gen<'_> {
         match (&o.kind, &t.kind) {
             (TypeKind::Enum { labels: ol }, TypeKind::Enum { labels: nl }) if ol != nl => {
                 // A value added by ALTER TYPE cannot be used before the transaction commits,
-                // so a new label that a default, constraint, index or view uses forces a rebuild.
+                // so a new label that a default, constraint, trigger, index, view or SQL body
+                // uses forces a rebuild. NOTE: the alternatives were weighed. `ADD VALUE` in a
+                // `transaction:false` revision gives up the all-or-nothing revision (a failure
+                // halfway leaves the labels added and the rest not); `check_function_bodies = off`
+                // helps SQL bodies only, not indexes or defaults, and ships an unchecked body.
+                // The rebuild keeps one transaction; its review line names the cheaper route
+                // (the label first, in a `transaction:false` revision of its own).
                 let used = nl
                     .iter()
                     .filter(|l| !ol.contains(l))
@@ -686,10 +692,8 @@ impl Gen<'_> {
                 continue;
             }
             let late = f.language == "sql" && created.iter().any(|t| mentions(&f.body, &t.name));
-            // NOTE: an enum gaining a label that a SQL body uses is rebuilt (see `alter_type`)
-            // rather than extended with `ADD VALUE` in a `transaction:false` revision: the whole
-            // revision stays one transaction, and the body is checked (not created with
-            // `check_function_bodies` off) once the columns have their new type.
+            // An enum gaining a label that a SQL body uses is rebuilt (see `alter_type`): the
+            // body is checked once the columns have their new type.
             let after_columns = f.language == "sql"
                 && (retyped.keys().any(|t| mentions(&f.body, &t.name))
                     || self
