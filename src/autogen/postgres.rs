@@ -402,7 +402,7 @@ impl Gen<'_> {
                 let used = nl
                     .iter()
                     .filter(|l| !ol.contains(l))
-                    .any(|l| uses_literal(self.new, &literal(l)));
+                    .any(|l| uses_literal(self.old, self.new, &literal(l)));
                 if is_subsequence(ol, nl) && !used {
                     self.add_enum_labels(&q, ol, nl);
                 } else {
@@ -1896,8 +1896,9 @@ fn index_shape(i: &Index) -> (&QualifiedName, bool, &str) {
 
 /// True when a default, constraint, trigger, index, view, domain or SQL function body of
 /// `schema` contains `text`: what PostgreSQL parses when it is created, where a label added in
-/// the same transaction is refused ("unsafe use of new value").
-fn uses_literal(schema: &Schema, text: &str) -> bool {
+/// the same transaction is refused ("unsafe use of new value"). Function bodies count only when
+/// the migration (re)creates them, i.e. when they differ from `old`.
+fn uses_literal(old: &Schema, schema: &Schema, text: &str) -> bool {
     let tables = schema.tables.values().any(|t| {
         t.columns
             .values()
@@ -1907,8 +1908,9 @@ fn uses_literal(schema: &Schema, text: &str) -> bool {
     });
     let functions = schema
         .functions
-        .values()
-        .any(|f| f.language == "sql" && f.body.contains(text));
+        .iter()
+        .filter(|(key, f)| old.functions.get(*key) != Some(*f))
+        .any(|(_, f)| f.language == "sql" && f.body.contains(text));
     let types = schema.types.values().any(|t| match &t.kind {
         TypeKind::Domain {
             default,
