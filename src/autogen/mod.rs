@@ -53,7 +53,8 @@ pub struct Migration {
     pub down: Vec<Statement>,
     /// Differences no statement was generated for, in words (both directions, deduplicated).
     pub unsupported: Vec<String>,
-    /// Differences left alone on purpose, e.g. a column order PostgreSQL cannot change in place.
+    /// Differences left alone on purpose, e.g. a column order PostgreSQL cannot change in place
+    /// (as seen from the up direction only).
     pub notes: Vec<String>,
 }
 
@@ -103,8 +104,10 @@ pub fn generate(from: &Schema, to: &Schema, dialect: Dialect) -> Migration {
             unsupported.push(u);
         }
     }
+    // The notes of the down direction are the mirror image of the up direction's (a column
+    // order one way is the other order the other way): both would read as a contradiction.
     let mut notes: Vec<String> = Vec::new();
-    for n in up.notes.into_iter().chain(down.notes) {
+    for n in up.notes {
         if !notes.contains(&n) {
             notes.push(n);
         }

@@ -17,6 +17,8 @@ const EARLY_DROP_FUNCTIONS: u8 = 1;
 const DROP_VIEWS: u8 = 2;
 const DROP_FOREIGN_KEYS: u8 = 4;
 const DROP_CONSTRAINTS: u8 = 6;
+/// Sequences kept while the table or column owning them goes: released before it drops them.
+const RELEASE_SEQUENCES: u8 = 7;
 const DROP_TABLES: u8 = 8;
 const DROP_COLUMNS: u8 = 10;
 const DROP_FOR_RECREATE: u8 = 12;
@@ -29,6 +31,9 @@ const SEQUENCES: u8 = 22;
 const FUNCTIONS: u8 = 24;
 const TABLES: u8 = 26;
 const ALTER_COLUMNS: u8 = 28;
+/// SQL functions whose bodies read a table whose columns change type (or name a rebuilt enum):
+/// PostgreSQL checks a SQL body against the columns as they are when the function is created.
+const RETYPED_FUNCTIONS: u8 = 29;
 const OWNED_BY: u8 = 30;
 const CONSTRAINTS: u8 = 32;
 const FOREIGN_KEYS: u8 = 34;
@@ -387,15 +392,28 @@ impl Gen<'_> {
         match (&o.kind, &t.kind) {
             (TypeKind::Enum { labels: ol }, TypeKind::Enum { labels: nl }) if ol != nl => {
                 // A value added by ALTER TYPE cannot be used before the transaction commits,
-                // so a new label that a default, constraint, index or view uses forces a rebuild.
+                // so a new label that a default, constraint, trigger, index, view or SQL body
+                // uses forces a rebuild. NOTE: the alternatives were weighed. `ADD VALUE` in a
+                // `transaction:false` revision gives up the all-or-nothing revision (a failure
+                // halfway leaves the labels added and the rest not); `check_function_bodies = off`
+                // helps SQL bodies only, not indexes or defaults, and ships an unchecked body.
+                // The rebuild keeps one transaction; its review line names the cheaper route
+                // (the label first, in a `transaction:false` revision of its own).
                 let used = nl
                     .iter()
                     .filter(|l| !ol.contains(l))
-                    .any(|l| uses_literal(self.new, &literal(l)));
+                    .any(|l| uses_literal(self.old, self.new, &literal(l)));
                 if is_subsequence(ol, nl) && !used {
                     self.add_enum_labels(&q, ol, nl);
                 } else {
-                    self.rebuild_enum(name, nl);
+                    let why = if is_subsequence(ol, nl) {
+                        "a new label is used by this revision, and a label added by ADD VALUE \
+                         cannot be used before its transaction commits; to avoid the rewrite, add \
+                         the label in a `transaction:false` revision of its own first"
+                    } else {
+                        "a label was removed or moved"
+                    };
+                    self.rebuild_enum(name, nl, why);
                     comment(&mut self.out, &format!("TYPE {q}"), None, &t.comment);
                     return;
                 }
@@ -509,7 +527,7 @@ impl Gen<'_> {
 
     /// Renames the old type away, creates the new one, moves every column over (in
     /// [`Gen::alter_column`]) and drops the old one.
-    fn rebuild_enum(&mut self, name: &QualifiedName, labels: &[String]) {
+    fn rebuild_enum(&mut self, name: &QualifiedName, labels: &[String], why: &str) {
         let q = qualified(name);
         // Functions, domains and composite types bind to the type itself, not to its name.
         let bound: Vec<String> = self
@@ -535,8 +553,7 @@ impl Gen<'_> {
             .collect();
         if !bound.is_empty() {
             self.out.cannot(format!(
-                "enum `{name}` must be rebuilt (a label was removed or moved), but {} use(s) it; \
-                 rebuild them by hand",
+                "enum `{name}` must be rebuilt ({why}), but {} use(s) it; rebuild them by hand",
                 bound.join(", ")
             ));
         }
@@ -547,7 +564,7 @@ impl Gen<'_> {
             Statement::review(
                 format!("ALTER TYPE {q} RENAME TO {}", quote_ident(&old_name.name)),
                 format!(
-                    "rebuilds enum `{name}` (a label was removed or moved): every column of the type is \
+                    "rebuilds enum `{name}` ({why}): every column of the type is \
                      rewritten under an exclusive lock, and rows holding a removed label make it fail"
                 ),
             ),
@@ -592,7 +609,25 @@ impl Gen<'_> {
                         self.out
                             .sql(ALTER_COLUMNS, format!("ALTER SEQUENCE {q} {opts}"));
                     }
-                    if !identity && o.owned_by != s.owned_by {
+                    // A sequence survives its owner only if released first (e.g. a table
+                    // replaced by another that takes over its serial column's sequence).
+                    let owner_goes = o.owned_by.as_ref().is_some_and(|owner| {
+                        !owner.identity
+                            && new
+                                .tables
+                                .get(&owner.table)
+                                .is_none_or(|t| !t.columns.contains_key(&owner.column))
+                    });
+                    if !identity && owner_goes && s.owned_by != o.owned_by {
+                        self.out.sql(
+                            RELEASE_SEQUENCES,
+                            format!("ALTER SEQUENCE {q} OWNED BY NONE"),
+                        );
+                    }
+                    if !identity
+                        && o.owned_by != s.owned_by
+                        && (s.owned_by.is_some() || !owner_goes)
+                    {
                         let owner = s.owned_by.as_ref().map_or_else(
                             || "NONE".to_owned(),
                             |o| format!("{}.{}", qualified(&o.table), quote_ident(&o.column)),
@@ -629,6 +664,7 @@ impl Gen<'_> {
 
     fn functions(&mut self) {
         let (old, new) = (self.old, self.new);
+        let retyped = self.retyped_columns();
         let created: Vec<&QualifiedName> = new
             .tables
             .keys()
@@ -656,7 +692,21 @@ impl Gen<'_> {
                 continue;
             }
             let late = f.language == "sql" && created.iter().any(|t| mentions(&f.body, &t.name));
-            let phase = if late { LATE_FUNCTIONS } else { FUNCTIONS };
+            // An enum gaining a label that a SQL body uses is rebuilt (see `alter_type`): the
+            // body is checked once the columns have their new type.
+            let after_columns = f.language == "sql"
+                && (retyped.keys().any(|t| mentions(&f.body, &t.name))
+                    || self
+                        .rebuilt_enums
+                        .iter()
+                        .any(|e| mentions(&f.body, &e.name)));
+            let phase = if late {
+                LATE_FUNCTIONS
+            } else if after_columns {
+                RETYPED_FUNCTIONS
+            } else {
+                FUNCTIONS
+            };
             let signature = function_signature(key);
             let what = format!("{} {signature}", function_word(f));
             match old.functions.get(key) {
@@ -722,6 +772,39 @@ impl Gen<'_> {
                 ),
             );
         }
+    }
+
+    /// The columns, per table kept by the migration, that change type or collation or are of an
+    /// enum that is rebuilt.
+    fn retyped_columns(&self) -> BTreeMap<QualifiedName, Vec<String>> {
+        let enum_column = |c: &Column| {
+            self.rebuilt_enums.iter().any(|e| {
+                let q = qualified(e);
+                c.data_type == q || c.data_type == format!("{q}[]")
+            })
+        };
+        let mut out = BTreeMap::new();
+        for (name, o) in &self.old.tables {
+            let Some(t) = self.new.tables.get(name) else {
+                continue;
+            };
+            let columns: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|(c, col)| {
+                    o.columns.get(*c).is_some_and(|oc| {
+                        oc.data_type != col.data_type
+                            || oc.collation != col.collation
+                            || enum_column(col)
+                    })
+                })
+                .map(|(c, _)| c.clone())
+                .collect();
+            if !columns.is_empty() {
+                out.insert(name.clone(), columns);
+            }
+        }
+        out
     }
 
     fn tables(&mut self) {
@@ -828,7 +911,7 @@ impl Gen<'_> {
             .filter_map(|c| t.columns.get(c).map(|col| self.column_sql(name, c, col)))
             .collect();
         for (cname, c) in &t.constraints {
-            if c.kind != "foreign key" {
+            if c.kind != "foreign key" && !not_valid(c) {
                 lines.push(format!(
                     "CONSTRAINT {} {}",
                     quote_ident(cname),
@@ -846,9 +929,16 @@ impl Gen<'_> {
         }
         self.out.sql(TABLES, sql);
         for (cname, c) in &t.constraints {
-            if c.kind == "foreign key" {
+            // `NOT VALID` inside CREATE TABLE is ignored (the constraint is marked valid), so
+            // such a constraint is added on its own, as the schema file does.
+            if c.kind == "foreign key" || not_valid(c) {
+                let phase = if c.kind == "foreign key" {
+                    FOREIGN_KEYS
+                } else {
+                    CONSTRAINTS
+                };
                 self.out.sql(
-                    FOREIGN_KEYS,
+                    phase,
                     format!(
                         "ALTER TABLE {q} ADD CONSTRAINT {} {}",
                         quote_ident(cname),
@@ -1076,9 +1166,12 @@ impl Gen<'_> {
         expected.extend(added.iter().copied());
         let new_order: Vec<&String> = t.column_order.iter().collect();
         if expected != new_order {
+            let reached: Vec<&str> = expected.iter().map(|c| c.as_str()).collect();
             self.out.notes.push(format!(
-                "table `{name}`: columns ({}) cannot be put in that order in place; new columns go last",
-                t.column_order.join(", ")
+                "table `{name}`: columns ({}) cannot be put in that order in place; they stay ({}), \
+                 as new columns go last",
+                t.column_order.join(", "),
+                reached.join(", ")
             ));
         }
 
@@ -1091,8 +1184,24 @@ impl Gen<'_> {
                 && !(b.kind == "foreign key"
                     && referenced_table(&b.definition).is_some_and(|r| self.rekeyed.contains(r)))
         };
+        // A `NOT VALID` constraint that becomes valid is validated in place, not dropped.
+        let validated = |a: &Constraint, b: &Constraint| {
+            not_valid(a)
+                && !not_valid(b)
+                && a.definition.strip_suffix(NOT_VALID) == Some(b.definition.as_str())
+                && same(
+                    &Constraint {
+                        definition: b.definition.clone(),
+                        ..a.clone()
+                    },
+                    b,
+                )
+        };
         for (cname, c) in &o.constraints {
-            let changed = t.constraints.get(cname).is_none_or(|n| !same(c, n));
+            let changed = t
+                .constraints
+                .get(cname)
+                .is_none_or(|n| !same(c, n) && !validated(c, n));
             if changed {
                 let phase = if c.kind == "foreign key" {
                     DROP_FOREIGN_KEYS
@@ -1107,6 +1216,23 @@ impl Gen<'_> {
         }
         for (cname, c) in &t.constraints {
             let what = format!("CONSTRAINT {} ON {q}", quote_ident(cname));
+            if let Some(oc) = o.constraints.get(cname).filter(|oc| validated(oc, c)) {
+                self.out.push(
+                    if c.kind == "foreign key" {
+                        FOREIGN_KEYS
+                    } else {
+                        CONSTRAINTS
+                    },
+                    Statement::review(
+                        format!("ALTER TABLE {q} VALIDATE CONSTRAINT {}", quote_ident(cname)),
+                        format!(
+                            "scans `{name}` (writes go on meanwhile); fails if a row violates it"
+                        ),
+                    ),
+                );
+                comment(&mut self.out, &what, Some(&oc.comment), &c.comment);
+                continue;
+            }
             match o.constraints.get(cname).filter(|oc| same(oc, c)) {
                 Some(oc) => comment(&mut self.out, &what, Some(&oc.comment), &c.comment),
                 None => {
@@ -1116,6 +1242,9 @@ impl Gen<'_> {
                         c.definition
                     );
                     let (phase, review) = match c.kind.as_str() {
+                        // Existing rows are not read: only a short lock, no review needed.
+                        "foreign key" if not_valid(c) => (FOREIGN_KEYS, None),
+                        _ if not_valid(c) => (CONSTRAINTS, None),
                         "foreign key" => (
                             FOREIGN_KEYS,
                             Some(format!(
@@ -1462,8 +1591,17 @@ impl Gen<'_> {
             .iter()
             .map(|f| function_parts(f).0.name)
             .collect();
+        // A column named by a trigger (`UPDATE OF col`, its `WHEN` clause) cannot change type
+        // while the trigger exists: such triggers are dropped and created again around it.
+        let retyped = self.retyped_columns();
+        let on_retyped = |n: &Trigger, owner: &QualifiedName| {
+            retyped
+                .get(owner)
+                .is_some_and(|cols| cols.iter().any(|c| mentions(&n.definition, c)))
+        };
         let must_rebuild = |o: &Trigger, n: &Trigger, owner: &QualifiedName| {
             o.definition != n.definition
+                || on_retyped(n, owner)
                 || self.rebuilt_views.contains(owner)
                 || recreated_functions
                     .iter()
@@ -1745,18 +1883,34 @@ fn view_word(v: &View) -> &'static str {
     }
 }
 
+/// The end of the definition of a constraint that is not checked against existing rows.
+const NOT_VALID: &str = " NOT VALID";
+
+fn not_valid(c: &Constraint) -> bool {
+    c.definition.ends_with(NOT_VALID)
+}
+
 fn index_shape(i: &Index) -> (&QualifiedName, bool, &str) {
     (&i.table, i.unique, &i.definition)
 }
 
-/// True when a default, constraint, index, view or domain of `schema` contains `text`.
-fn uses_literal(schema: &Schema, text: &str) -> bool {
+/// True when a default, constraint, trigger, index, view, domain or SQL function body of
+/// `schema` contains `text`: what PostgreSQL parses when it is created, where a label added in
+/// the same transaction is refused ("unsafe use of new value"). Function bodies count only when
+/// the migration (re)creates them, i.e. when they differ from `old`.
+fn uses_literal(old: &Schema, schema: &Schema, text: &str) -> bool {
     let tables = schema.tables.values().any(|t| {
         t.columns
             .values()
             .any(|c| c.default.as_deref().is_some_and(|d| d.contains(text)))
             || t.constraints.values().any(|c| c.definition.contains(text))
+            || t.triggers.values().any(|tr| tr.definition.contains(text))
     });
+    let functions = schema
+        .functions
+        .iter()
+        .filter(|(key, f)| old.functions.get(*key) != Some(*f))
+        .any(|(_, f)| f.language == "sql" && f.body.contains(text));
     let types = schema.types.values().any(|t| match &t.kind {
         TypeKind::Domain {
             default,
@@ -1770,6 +1924,7 @@ fn uses_literal(schema: &Schema, text: &str) -> bool {
     });
     tables
         || types
+        || functions
         || schema.indexes.values().any(|i| i.definition.contains(text))
         || schema.views.values().any(|v| v.definition.contains(text))
 }

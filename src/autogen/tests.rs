@@ -321,12 +321,85 @@ fn a_column_order_postgres_cannot_make_is_noted_not_generated() {
     );
     let m = generate(&head, &desired, Dialect::Postgres);
     assert!(m.is_empty(), "{m:?}");
-    // Each direction notes the order it cannot reach.
+    // One note, from the up direction: the down direction's would say the opposite.
     assert_eq!(
         m.notes,
         [
-            "table `t`: columns (id, a, b) cannot be put in that order in place; new columns go last",
-            "table `t`: columns (id, b, a) cannot be put in that order in place; new columns go last"
+            "table `t`: columns (id, a, b) cannot be put in that order in place; they stay (id, b, a), as new columns go last"
         ]
     );
+}
+
+#[test]
+fn a_new_enum_label_read_by_a_sql_function_rebuilds_the_enum_and_replaces_the_function_after_the_column()
+ {
+    let mood = |labels: &[&str]| Type {
+        kind: TypeKind::Enum {
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        },
+        comment: None,
+    };
+    let counter = |body: &str| crate::schema::Function {
+        kind: "function".into(),
+        result: Some("bigint".into()),
+        language: "sql".into(),
+        body: body.into(),
+        ..Default::default()
+    };
+    let mut head = Schema::default();
+    head.types.insert(name("mood"), mood(&["sad", "happy"]));
+    head.tables
+        .insert(name("diary"), table(&[("feeling", "mood")]));
+    head.functions.insert(
+        name("sad_days()"),
+        counter("SELECT count(*) FROM diary WHERE feeling = 'sad'"),
+    );
+    let mut desired = head.clone();
+    desired
+        .types
+        .insert(name("mood"), mood(&["sad", "ok", "happy"]));
+    desired.functions.insert(
+        name("sad_days()"),
+        counter("SELECT count(*) FROM diary WHERE feeling IN ('sad', 'ok')"),
+    );
+    let m = generate(&head, &desired, Dialect::Postgres);
+    let up = sql(&m.up);
+    assert!(!up.iter().any(|s| s.contains("ADD VALUE")), "{up:#?}");
+    let at = |prefix: &str| up.iter().position(|s| s.starts_with(prefix)).expect(prefix);
+    assert!(
+        at("ALTER TABLE diary ALTER COLUMN feeling TYPE mood") < at("CREATE OR REPLACE FUNCTION"),
+        "{up:#?}"
+    );
+    assert!(
+        m.up[0]
+            .review
+            .as_deref()
+            .is_some_and(|r| r.contains("a new label is used by this revision")),
+        "{:?}",
+        m.up[0]
+    );
+}
+
+#[test]
+fn a_not_valid_check_is_added_apart_from_its_new_table_without_a_scan_review() {
+    let mut desired = Schema::default();
+    let mut t = table(&[("amount", "integer")]);
+    t.constraints.insert(
+        "amount_nonzero".into(),
+        Constraint {
+            kind: "check constraint".into(),
+            definition: "CHECK (amount <> 0) NOT VALID".into(),
+            comment: None,
+        },
+    );
+    desired.tables.insert(name("ledger"), t);
+    let m = generate(&Schema::default(), &desired, Dialect::Postgres);
+    assert_eq!(
+        sql(&m.up),
+        [
+            "CREATE TABLE ledger (\n    amount integer\n)",
+            "ALTER TABLE ledger ADD CONSTRAINT amount_nonzero CHECK (amount <> 0) NOT VALID",
+        ]
+    );
+    assert!(m.up.iter().all(|s| s.review.is_none()), "{:?}", m.up);
 }

@@ -12,6 +12,7 @@
 //! name, on purpose: a migration that relies on them must get them back.
 
 mod diff;
+pub mod file;
 mod postgres;
 mod sqlite;
 

@@ -13,7 +13,7 @@ use brainmig::schema::{self, Schema};
 use crate::support::{TestDb, TestProject};
 
 /// A (label, head DDL, desired DDL) case.
-type Pair = (&'static str, &'static str, &'static str);
+pub type Pair = (&'static str, &'static str, &'static str);
 
 /// Empties a database between pairs: every schema but the system ones goes, with what is in
 /// it (extensions included), and `public` comes back as a new database has it.
@@ -56,7 +56,7 @@ fn differences(expected: &Schema, actual: &Schema) -> Vec<String> {
 
 /// Runs every pair in two databases (emptied before each pair); panics naming the pair and what
 /// differs. Returns every generated statement.
-fn check_pairs(pairs: &[Pair]) -> Vec<String> {
+pub fn check_pairs(pairs: &[Pair]) -> Vec<String> {
     let mut generated = Vec::new();
     let rt = current_thread_runtime();
     let (head_db, desired_db) = (TestDb::postgres(), TestDb::postgres());

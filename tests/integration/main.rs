@@ -7,6 +7,8 @@
 mod support;
 
 mod autogen;
+mod autogen_cases;
+mod autogen_replay;
 mod config;
 mod faults;
 mod first_hour;

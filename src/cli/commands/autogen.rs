@@ -330,6 +330,16 @@ async fn build_from_file(
     sql: &str,
 ) -> Result<Schema, Error> {
     let table = ctx.config.version_table.value.clone();
+    let sql = &*schema::file::without_pg_dump_commands(sql).map_err(|m| Error::SchemaFile {
+        path: path.to_owned(),
+        line: Some(m.line),
+        message: format!(
+            "the psql meta-command `{}` is not SQL: only pg_dump's `\\restrict` and `\\unrestrict` \
+             lines are skipped; remove it",
+            m.command
+        ),
+    })?;
+    let postgres = matches!(url, DatabaseUrl::Postgres(_));
     in_scratch(ctx, url, async |conn: &mut Connection| {
         if let Err(e) = conn.execute(sql).await {
             let (message, offset) = crate::db::describe(&e, sql);
@@ -338,6 +348,15 @@ async fn build_from_file(
                 line: offset.map(|o| crate::source::line_of(sql, o)),
                 message: message.message,
             });
+        }
+        // A pg_dump file empties `search_path` (and sets more): the snapshot must see the
+        // session as the migrations' scratch database has it, or names come out qualified.
+        if postgres && let Err(e) = conn.execute("RESET ALL").await {
+            return Err(crate::error::DbError::Query {
+                doing: "resetting the session after the schema file".into(),
+                reason: e.to_string(),
+            }
+            .into());
         }
         Ok(schema::snapshot(conn, &table).await?)
     })
