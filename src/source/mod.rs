@@ -8,14 +8,17 @@ pub(crate) mod lexer;
 mod parse;
 mod revision;
 mod statements;
+
+#[cfg(test)]
+mod checksum_vectors;
 pub mod template;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use id::{InvalidRevisionId, RevisionId};
 pub use lexer::{LexError, Token, TokenKind, line_of, sqlite_tokens, tokens};
 pub use parse::{HEADER_KEYS, Parsed, file_name_revision, parse, parse_lenient};
-pub use id::{InvalidRevisionId, RevisionId};
 pub use revision::{BrokenFile, RevisionFile, Section};
 pub use statements::{Statement, checksum, split};
 
