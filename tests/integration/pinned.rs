@@ -1,0 +1,206 @@
+//! Pinned output: the `--help` of every command and the shape of each `--format json` document,
+//! as insta snapshots in `snapshots/`.
+//!
+//! Scripts read the JSON by field name and users read the help, so a renamed field or flag must
+//! be a deliberate change: here it fails the suite (a plain `cargo nextest run` fails on any
+//! difference; `cargo insta review` only helps to accept one). Times, durations and the test's
+//! own folder are redacted so that the snapshots are the same on every run.
+
+use insta::assert_snapshot;
+use serde_json::Value;
+
+use crate::support::{Outcome, TestProject, rev};
+
+/// Every command's name, from the parser itself, so a new command cannot go unpinned.
+fn command_names() -> Vec<String> {
+    <brainmig::cli::Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect()
+}
+
+#[test]
+fn help_of_every_command_is_pinned() {
+    let project = TestProject::empty();
+    let help = |args: &[&str]| {
+        let out = project
+            .brainmig(args)
+            // The help is wrapped to the terminal; a test has none, so fix the width.
+            .env("COLUMNS", "100")
+            .success();
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        out.stdout
+    };
+    assert_snapshot!("help", help(&["--help"]));
+    let names = command_names();
+    assert!(names.len() >= 17, "{names:?}");
+    for name in names {
+        assert_snapshot!(format!("help_{name}"), help(&[&name, "--help"]));
+    }
+}
+
+/// Times, durations and the project's folder, replaced so the document is the same every run.
+fn redact(value: &mut Value, root: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                match field {
+                    Value::String(_)
+                        if ["applied_at", "created", "since"].contains(&key.as_str()) =>
+                    {
+                        *field = Value::from("[TIME]");
+                    }
+                    Value::Number(_) if key.ends_with("_ms") => {
+                        *field = Value::from("[DURATION]");
+                    }
+                    _ => redact(field, root),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| redact(item, root)),
+        Value::String(s) if s.contains(root) => *s = s.replace(root, "[ROOT]"),
+        _ => {}
+    }
+}
+
+/// The exit code and the redacted JSON document of a run, which must be the only thing on stdout.
+fn json_shape(project: &TestProject, out: &Outcome) -> String {
+    let mut doc: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", out.stdout));
+    let root = project.root.display().to_string();
+    redact(&mut doc, &root);
+    format!(
+        "exit code: {}\n{}",
+        out.code,
+        serde_json::to_string_pretty(&doc).unwrap()
+    )
+}
+
+/// A SQLite project with `0001` and `0002` (linear), run with `--format json`.
+fn sqlite_project() -> TestProject {
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);",
+        Some("DROP TABLE a;"),
+    );
+    project.revision(
+        "0002",
+        &["0001"],
+        "CREATE TABLE b (y INTEGER);",
+        Some("DROP TABLE b;"),
+    );
+    project
+}
+
+fn json(project: &TestProject, args: &[&str], code: i32) -> String {
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let out = project.on_sqlite(&args).fails_with(code);
+    json_shape(project, &out)
+}
+
+#[test]
+fn json_of_commands_that_run_or_record_revisions_is_pinned() {
+    let project = sqlite_project();
+    assert_snapshot!("json_up_sql", json(&project, &["up", "--sql"], 0));
+    assert_snapshot!("json_up", json(&project, &["up"], 0));
+    assert_snapshot!("json_down", json(&project, &["down"], 0));
+    assert_snapshot!("json_stamp", json(&project, &["stamp", "0002"], 0));
+    assert_snapshot!("json_rehash", json(&project, &["rehash", "0002"], 0));
+    assert_snapshot!(
+        "json_test_roundtrip",
+        json(&project, &["test-roundtrip"], 0)
+    );
+}
+
+#[test]
+fn json_of_commands_that_look_is_pinned() {
+    let project = sqlite_project();
+    project.write(
+        "migrations/0003_side.sql",
+        &rev("0003", &["0001"], "CREATE TABLE c (z INTEGER);", None),
+    );
+    project.on_sqlite(&["up", "0002"]).success();
+    assert_snapshot!("json_current", json(&project, &["current"], 0));
+    assert_snapshot!("json_history", json(&project, &["history"], 0));
+    assert_snapshot!("json_heads", json(&project, &["heads"], 0));
+    assert_snapshot!("json_branches", json(&project, &["branches"], 0));
+    assert_snapshot!("json_show", json(&project, &["show", "0002"], 0));
+    assert_snapshot!("json_config", json(&project, &["config"], 0));
+}
+
+#[test]
+fn json_of_commands_that_write_files_is_pinned() {
+    let project = TestProject::empty();
+    assert_snapshot!("json_init", json(&project, &["init"], 0));
+    assert_snapshot!("json_new", json(&project, &["new", "-m", "first"], 0));
+    project.write(
+        "migrations/0001_first.sql",
+        &rev("0001", &[], "CREATE TABLE a (x INTEGER);", None),
+    );
+    project.write(
+        "migrations/0002_left.sql",
+        &rev("0002", &["0001"], "CREATE TABLE l (x INTEGER);", None),
+    );
+    project.write(
+        "migrations/0003_right.sql",
+        &rev("0003", &["0001"], "CREATE TABLE r (x INTEGER);", None),
+    );
+    assert_snapshot!(
+        "json_merge",
+        json(&project, &["merge", "-m", "join", "heads"], 0)
+    );
+    // NOTE: `import` is left out: its `--format json` document is `{}`, and with `--dry-run` text
+    // lines come before it on stdout; pin it once it says what it wrote.
+}
+
+#[test]
+fn json_of_schema_comparisons_is_pinned() {
+    // `check` needs the `schema` key: the second-brain fixture has it, on SQLite.
+    let fixture = TestProject::from_fixture("second-brain");
+    let check = |fixture: &TestProject, code| {
+        let out = fixture
+            .brainmig(["check", "--format", "json"])
+            .fails_with(code);
+        json_shape(fixture, &out)
+    };
+    assert_snapshot!("json_check_passing", check(&fixture, 0));
+    let schema = fixture.read("schema.sql");
+    fixture.write(
+        "schema.sql",
+        &format!("{schema}\nCREATE TABLE more (y INTEGER);\n"),
+    );
+    assert_snapshot!("json_check_failing", check(&fixture, 4));
+    let out = fixture
+        .brainmig(["new", "--autogenerate", "-m", "more", "--format", "json"])
+        .success();
+    assert_snapshot!("json_new_autogenerate", json_shape(&fixture, &out));
+
+    let project = sqlite_project();
+    project.on_sqlite(&["up"]).success();
+    assert_snapshot!("json_diff_no_drift", json(&project, &["diff"], 0));
+    crate::support::sqlite_strings(&project.path("app.db"), "CREATE TABLE extra (x INTEGER);");
+    assert_snapshot!("json_diff_drift", json(&project, &["diff"], 4));
+}
+
+#[test]
+fn json_of_failures_is_pinned() {
+    let project = sqlite_project();
+    project.write(
+        "migrations/0003_bad.sql",
+        &rev(
+            "0003",
+            &["0002"],
+            "CREATE TABLE c (z INTEGER);\nSELECT * FROM no_such_table;",
+            None,
+        ),
+    );
+    assert_snapshot!("json_failed_migration", json(&project, &["up"], 1));
+    assert_snapshot!("json_bad_target", json(&project, &["up", "nope"], 2));
+    assert_snapshot!(
+        "json_usage_error",
+        json(&project, &["up", "--no-such-flag"], 2)
+    );
+}
