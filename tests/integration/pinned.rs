@@ -9,7 +9,7 @@
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::support::{Outcome, TestProject, rev};
+use crate::support::{Outcome, TestDb, TestProject, rev, sqlite_strings};
 
 /// Every command's name, from the parser itself, so a new command cannot go unpinned.
 fn command_names() -> Vec<String> {
@@ -203,4 +203,88 @@ fn json_of_failures_is_pinned() {
         "json_usage_error",
         json(&project, &["up", "--no-such-flag"], 2)
     );
+}
+
+/// The version table lives in users' databases and outlives every brainmig release: its columns,
+/// their types and the way a row records a merge's parents are fixed here, on both dialects.
+#[test]
+fn version_table_columns_and_rows_are_pinned_on_postgres_and_sqlite() {
+    let project = TestProject::empty();
+    project.revision(
+        "a1",
+        &[],
+        "CREATE TABLE a (x INTEGER);",
+        Some("DROP TABLE a;"),
+    );
+    project.revision("b1", &[], "CREATE TABLE b (x INTEGER);", None);
+    project.revision("m1", &["a1", "b1"], "", None);
+    let rows = [
+        "a1||revision a1|DROP TABLE a;\n|1|",
+        "b1||revision b1||1|",
+        "m1|a1,b1|revision m1||1|",
+    ];
+
+    let db = TestDb::postgres();
+    project.on(&db, &["up", "heads"]).success();
+    assert_eq!(
+        db.strings(
+            "SELECT concat_ws(' ', column_name, data_type, is_nullable, column_default) \
+             FROM information_schema.columns WHERE table_name = 'brainmig_version' \
+             ORDER BY ordinal_position"
+        ),
+        [
+            "revision text NO",
+            "parents text NO",
+            "message text NO",
+            "checksum text NO",
+            "applied_at timestamp with time zone NO now()",
+            "duration_ms bigint NO",
+            "down_sql text YES",
+            "down_transactional boolean NO",
+            "incomplete text YES",
+        ]
+    );
+    assert_eq!(
+        db.strings(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
+             ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+             WHERE i.indrelid = 'brainmig_version'::regclass AND i.indisprimary"
+        ),
+        ["revision"]
+    );
+    let pg_rows = db.strings(
+        "SELECT revision || '|' || parents || '|' || message || '|' || coalesce(down_sql, '') \
+         || '|' || down_transactional::int || '|' || coalesce(incomplete, '') \
+         FROM brainmig_version ORDER BY revision",
+    );
+    assert_eq!(pg_rows, rows);
+
+    project.on_sqlite(&["up", "heads"]).success();
+    let file = project.path("app.db");
+    assert_eq!(
+        sqlite_strings(
+            &file,
+            "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || coalesce(dflt_value, '-') || ' ' || pk \
+             FROM pragma_table_info('brainmig_version') ORDER BY cid"
+        ),
+        [
+            "revision TEXT 1 - 1",
+            "parents TEXT 1 - 0",
+            "message TEXT 1 - 0",
+            "checksum TEXT 1 - 0",
+            "applied_at TEXT 1 strftime('%Y-%m-%d %H:%M:%f', 'now') 0",
+            "duration_ms INTEGER 1 - 0",
+            "down_sql TEXT 0 - 0",
+            "down_transactional INTEGER 1 - 0",
+            "incomplete TEXT 0 - 0",
+        ]
+    );
+    let sqlite_rows = sqlite_strings(
+        &file,
+        "SELECT revision || '|' || parents || '|' || message || '|' || coalesce(down_sql, '') \
+         || '|' || down_transactional || '|' || coalesce(incomplete, '') \
+         FROM brainmig_version ORDER BY revision",
+    );
+    // sqlite3 prints the down section's newline as it is, so compare the whole text.
+    assert_eq!(sqlite_rows.join("\n"), rows.join("\n"));
 }
