@@ -76,24 +76,6 @@ fn json_shape(project: &TestProject, out: &Outcome) -> String {
     )
 }
 
-/// A SQLite project with `0001` and `0002` (linear), run with `--format json`.
-fn sqlite_project() -> TestProject {
-    let project = TestProject::empty();
-    project.revision(
-        "0001",
-        &[],
-        "CREATE TABLE a (x INTEGER);",
-        Some("DROP TABLE a;"),
-    );
-    project.revision(
-        "0002",
-        &["0001"],
-        "CREATE TABLE b (y INTEGER);",
-        Some("DROP TABLE b;"),
-    );
-    project
-}
-
 fn json(project: &TestProject, args: &[&str], code: i32) -> String {
     let mut args = args.to_vec();
     args.extend(["--format", "json"]);
@@ -103,7 +85,7 @@ fn json(project: &TestProject, args: &[&str], code: i32) -> String {
 
 #[test]
 fn json_of_commands_that_run_or_record_revisions_is_pinned() {
-    let project = sqlite_project();
+    let project = TestProject::linear(2);
     assert_snapshot!("json_up_sql", json(&project, &["up", "--sql"], 0));
     assert_snapshot!("json_up", json(&project, &["up"], 0));
     assert_snapshot!("json_down", json(&project, &["down"], 0));
@@ -117,7 +99,7 @@ fn json_of_commands_that_run_or_record_revisions_is_pinned() {
 
 #[test]
 fn json_of_commands_that_look_is_pinned() {
-    let project = sqlite_project();
+    let project = TestProject::linear(2);
     project.write(
         "migrations/0003_side.sql",
         &rev("0003", &["0001"], "CREATE TABLE c (z INTEGER);", None),
@@ -136,18 +118,14 @@ fn json_of_commands_that_write_files_is_pinned() {
     let project = TestProject::empty();
     assert_snapshot!("json_init", json(&project, &["init"], 0));
     assert_snapshot!("json_new", json(&project, &["new", "-m", "first"], 0));
+    // Over the file `new` wrote, so that 0001 has a statement.
     project.write(
         "migrations/0001_first.sql",
         &rev("0001", &[], "CREATE TABLE a (x INTEGER);", None),
     );
-    project.write(
-        "migrations/0002_left.sql",
-        &rev("0002", &["0001"], "CREATE TABLE l (x INTEGER);", None),
-    );
-    project.write(
-        "migrations/0003_right.sql",
-        &rev("0003", &["0001"], "CREATE TABLE r (x INTEGER);", None),
-    );
+    project
+        .revision("0002", &["0001"], "CREATE TABLE l (x INTEGER);", None)
+        .revision("0003", &["0001"], "CREATE TABLE r (x INTEGER);", None);
     assert_snapshot!(
         "json_merge",
         json(&project, &["merge", "-m", "join", "heads"], 0)
@@ -178,7 +156,7 @@ fn json_of_schema_comparisons_is_pinned() {
         .success();
     assert_snapshot!("json_new_autogenerate", json_shape(&fixture, &out));
 
-    let project = sqlite_project();
+    let project = TestProject::linear(2);
     project.on_sqlite(&["up"]).success();
     assert_snapshot!("json_diff_no_drift", json(&project, &["diff"], 0));
     crate::support::sqlite_strings(&project.path("app.db"), "CREATE TABLE extra (x INTEGER);");
@@ -187,7 +165,7 @@ fn json_of_schema_comparisons_is_pinned() {
 
 #[test]
 fn json_of_failures_is_pinned() {
-    let project = sqlite_project();
+    let project = TestProject::linear(2);
     project.write(
         "migrations/0003_bad.sql",
         &rev(
