@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use crate::source::{InvalidRevisionId, LexError, RevisionId};
+// From the leaf files, not `crate::source`, whose loader returns the errors defined here.
+use crate::source::id::{InvalidRevisionId, RevisionId};
+use crate::source::lexer::LexError;
 
 /// The process exit codes, a documented contract for scripts and CI.
 pub mod exit_code {

@@ -1,9 +1,10 @@
 //! brainmig: Alembic-style schema migrations for PostgreSQL and SQLite, driven from cargo.
 //!
-//! The crate is a library with a thin binary (`cargo-brainmig`). The pure parts — parsing
-//! ([`source`]), the revision graph ([`graph`]) and planning ([`plan`]) — do no I/O; [`db`] and
-//! [`executor`] carry a plan out; [`cli`] only turns flags into calls; [`output`] is the only code
-//! that writes to the terminal.
+//! The crate is a library with a thin binary (`cargo-brainmig`). The pure parts — parsing a file
+//! (`source::parse`; [`source`] itself reads the folder), the revision graph ([`graph`]) and
+//! planning ([`plan`]) — do no I/O; [`db`] and [`executor`] carry a plan out; [`cli`] turns flags
+//! into calls; [`output`] writes what the commands print (clap prints its own help and usage
+//! errors). `ARCHITECTURE.md` at the repository root maps the modules.
 
 pub mod autogen;
 pub mod cli;

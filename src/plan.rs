@@ -307,12 +307,23 @@ mod tests {
                     }
                 }
                 let state = AppliedSet::from_applied_order(plan.clone());
-                let mut back = downgrade(&g, &state, &Target::Base).expect("plans");
-                back.reverse();
-                prop_assert_eq!(back.len(), plan.len());
                 let n = i64::try_from(plan.len()).expect("small");
+                let to_base = downgrade(&g, &state, &Target::Base).expect("plans");
                 let relative = downgrade(&g, &state, &Target::Relative(-n)).expect("plans");
-                prop_assert_eq!(relative.len(), plan.len());
+                for back in [to_base, relative] {
+                    // Every applied revision is reverted exactly once ...
+                    let mut reverted = back.clone();
+                    reverted.sort_unstable();
+                    let mut applied = plan.clone();
+                    applied.sort_unstable();
+                    prop_assert_eq!(reverted, applied);
+                    // ... and only after every revision that revises it.
+                    for (pos, &i) in back.iter().enumerate() {
+                        for p in &g.node(i).parents {
+                            prop_assert!(back[pos + 1..].contains(p), "{back:?} reverts a parent of {i} first");
+                        }
+                    }
+                }
             }
         }
     }

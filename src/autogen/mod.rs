@@ -1,5 +1,6 @@
 //! Autogenerate: the DDL that takes the database from one [`Schema`] snapshot to another. Pure:
-//! no I/O, so every rule here is unit-tested on hand-built snapshots.
+//! no I/O, so its rules can be unit-tested on hand-built snapshots (`tests.rs` holds a dozen); the
+//! rest are proven against real servers by the `autogen*` integration tests.
 //!
 //! [`generate`] plans both directions with the same function (`up` = head → desired, `down` =
 //! desired → head), so whatever one direction can do, the other can undo. Statements are emitted

@@ -1,7 +1,9 @@
 //! Discovery and settings: the cargo workspace, `[package|workspace.metadata.brainmig]`, and the
 //! database URL chain (flag, environment, `.env`, app config, embedded default).
 //!
-//! This is the one module that reads the process environment, so the rest stays testable.
+//! Settings read from the process environment are read here, so the rest stays testable. Two
+//! reads live where they are used: `NO_COLOR` in `main.rs` (it styles output before any config
+//! exists) and `PGSSLMODE` in `db/postgres.rs` (libpq's variable, for the TLS decision).
 
 mod metadata_cache;
 mod url;

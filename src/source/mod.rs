@@ -3,18 +3,23 @@
 //! Parsing is pure ([`parse`]); this module only does the file-system part and gathers every
 //! problem, so a user sees all broken files at once rather than one per run.
 
-mod lexer;
+pub(crate) mod id;
+pub(crate) mod lexer;
 mod parse;
 mod revision;
 mod statements;
+
+#[cfg(test)]
+mod checksum_vectors;
 pub mod template;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use id::{InvalidRevisionId, RevisionId};
 pub use lexer::{LexError, Token, TokenKind, line_of, sqlite_tokens, tokens};
 pub use parse::{HEADER_KEYS, Parsed, file_name_revision, parse, parse_lenient};
-pub use revision::{BrokenFile, InvalidRevisionId, RevisionFile, RevisionId, Section};
+pub use revision::{BrokenFile, RevisionFile, Section};
 pub use statements::{Statement, checksum, split};
 
 use crate::error::{LoadError, Problem};

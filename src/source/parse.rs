@@ -14,8 +14,9 @@
 use std::borrow::Cow;
 use std::path::Path;
 
+use super::id::RevisionId;
 use super::lexer::LexError;
-use super::revision::{BrokenFile, RevisionFile, RevisionId, Section};
+use super::revision::{BrokenFile, RevisionFile, Section};
 use super::statements;
 use crate::error::{ParseError, ParseErrorKind};
 

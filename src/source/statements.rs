@@ -452,9 +452,11 @@ pub(super) mod properties {
         fn checksum_ignores_line_endings_and_what_lies_between_statements(
             sql in prop_oneof![sql(), lexable_sql()],
         ) {
-            let (Ok(statements), Ok(sum)) = (split(&sql), checksum(&sql)) else {
-                return Ok(());
-            };
+            let lexed = split(&sql).ok().zip(checksum(&sql).ok());
+            // Text that does not lex has no checksum to compare: draw other text rather than
+            // count it as a pass.
+            prop_assume!(lexed.is_some(), "does not lex");
+            let (statements, sum) = lexed.expect("assumed above");
             prop_assert_eq!(sum.len(), 64);
             let joined: Vec<&str> = statements.iter().map(|s| s.text(&sql)).collect();
             prop_assert_eq!(&checksum(&joined.join("\n")).expect("lexes"), &sum);

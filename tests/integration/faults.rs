@@ -2,6 +2,7 @@
 //! by the server, lock waits, and the connection errors a user meets first. Each prints a
 //! `fault figures:` line that the CI log keeps.
 
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -389,15 +390,28 @@ fn lock_timeout_gives_up_and_names_the_holder() {
 #[test]
 fn sqlite_lock_timeout_names_the_holding_process() {
     let project = TestProject::empty();
-    // A recursive CTE keeps SQLite busy for a while inside the migration.
-    project.revision(
-        "0001",
-        &[],
-        "CREATE TABLE n AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS k FROM c;",
-        None,
-    );
+    project.revision("0001", &[], "CREATE TABLE a (x INTEGER);", None);
+    project.revision("0002", &["0001"], "CREATE TABLE b (x INTEGER);", None);
+    project.on_sqlite(&["up", "0001"]).success();
+    // A sqlite3 shell holds the database's write lock, so the first run takes brainmig's lock
+    // and then waits inside `0002` (busy timeout) for as long as this test wants: the second run
+    // always finds the lock held, whatever the timing.
+    let mut writer = Command::new("sqlite3")
+        .arg(project.path("app.db"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut writer_in = writer.stdin.take().unwrap();
+    writeln!(writer_in, "BEGIN IMMEDIATE;\nSELECT 'locked';").unwrap();
+    let mut line = String::new();
+    BufReader::new(writer.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
     let url = project.sqlite_url("app.db");
     let holder = spawn(&project, &url, &["up"]);
+    let holder_pid = holder.id();
     let lock = project.path("app.db.brainmig-lock");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !std::fs::read_to_string(&lock).is_ok_and(|s| s.contains("pid")) {
@@ -407,18 +421,34 @@ fn sqlite_lock_timeout_names_the_holding_process() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = project.on_sqlite(&["up", "--lock-timeout", "0.2"]).run();
-    let (code, _) = finish(holder);
-    assert_eq!(code, 0);
-    // If the first run finished before the second looked, there was nothing to wait for.
-    if out.code != 0 {
-        assert!(
-            out.stderr.contains("still holds the lock"),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("cargo-brainmig (pid"), "{}", out.stderr);
-    }
+    let started = Instant::now();
+    let out = project
+        .on_sqlite(&["up", "--lock-timeout", "0.2"])
+        .fails_with(1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        out.stderr.contains("still holds the lock after 0.2s"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("cargo-brainmig (pid {holder_pid}, since ")),
+        "{}",
+        out.stderr
+    );
+    writeln!(writer_in, "COMMIT;").unwrap();
+    drop(writer_in);
+    assert!(writer.wait().unwrap().success());
+    let (code, stderr) = finish(holder);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        crate::support::sqlite_strings(
+            &project.path("app.db"),
+            "SELECT revision FROM brainmig_version ORDER BY 1"
+        ),
+        ["0001", "0002"]
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod faults;
 mod first_hour;
 mod import;
 mod loading;
+mod pinned;
 mod revisions;
 mod roundtrip;
 mod schema;
