@@ -3,6 +3,7 @@
 //! next run if a killed process left one behind. The configured database itself is never touched.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection as _};
@@ -14,7 +15,7 @@ use crate::error::{ConnectFailure, DbError};
 pub const PREFIX: &str = "brainmig_rt_";
 
 /// A scratch database that exists until [`Scratch::drop_now`] (or is kept with `--keep`).
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scratch {
     /// A PostgreSQL database on the configured server.
     Postgres {
@@ -64,6 +65,48 @@ impl Scratch {
         }
     }
 
+    /// A new scratch database holding what `self` holds, schema and rows: on PostgreSQL
+    /// `CREATE DATABASE ... TEMPLATE` (nobody may be connected to `self` meanwhile), on SQLite a
+    /// copy of the file (close its connection first, so nothing is left in a journal).
+    pub async fn copy(&self) -> Result<Scratch, DbError> {
+        let name = format!("{PREFIX}{:x}_{}", unix_now(), random_suffix());
+        let failed = |reason: String| DbError::Query {
+            doing: "copying the scratch database".into(),
+            reason,
+        };
+        match self {
+            Scratch::Sqlite { path } => {
+                let copy = std::env::temp_dir().join(format!("{name}.sqlite3"));
+                std::fs::copy(path, &copy).map_err(|e| {
+                    failed(format!("{} to {}: {e}", path.display(), copy.display()))
+                })?;
+                Ok(Scratch::Sqlite { path: copy })
+            }
+            Scratch::Postgres {
+                name: template,
+                url,
+                admin_url,
+            } => {
+                let configured = DatabaseUrl::Postgres(admin_url.clone());
+                let mut admin = connect(admin_url, &configured).await?;
+                let created = sqlx::raw_sql(AssertSqlSafe(format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                )))
+                .execute(&mut admin)
+                .await;
+                let _ = admin.close().await;
+                created.map_err(|e| failed(crate::db::describe(&e, "").0.message))?;
+                let mut copy_url = url::Url::parse(url).map_err(|e| failed(e.to_string()))?;
+                copy_url.set_path(&name);
+                Ok(Scratch::Postgres {
+                    name,
+                    url: copy_url.to_string(),
+                    admin_url: admin_url.clone(),
+                })
+            }
+        }
+    }
+
     /// The URL to migrate in.
     pub fn url(&self) -> DatabaseUrl {
         match self {
@@ -108,6 +151,67 @@ impl Scratch {
                 }
             }
         }
+    }
+}
+
+/// Every scratch database a command made and has not dropped yet, so that all of them go at the
+/// end whatever happened (an error, Ctrl-C), and `--keep` keeps the one that matters.
+#[derive(Debug, Default)]
+pub struct ScratchSet {
+    live: Mutex<Vec<Scratch>>,
+    main: Mutex<Option<Scratch>>,
+}
+
+impl ScratchSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`Scratch::create`], remembered.
+    pub async fn create(&self, configured: &DatabaseUrl) -> Result<Scratch, DbError> {
+        let scratch = Scratch::create(configured).await?;
+        self.remember(&scratch);
+        Ok(scratch)
+    }
+
+    /// [`Scratch::copy`], remembered.
+    pub async fn copy(&self, of: &Scratch) -> Result<Scratch, DbError> {
+        let scratch = of.copy().await?;
+        self.remember(&scratch);
+        Ok(scratch)
+    }
+
+    /// Drops `scratch` now (close its connections first) and forgets it.
+    pub async fn discard(&self, scratch: &Scratch) {
+        self.lock_live().retain(|s| s != scratch);
+        scratch.clone().drop_now().await;
+    }
+
+    /// Marks the database whose state is the command's result: the one `--keep` keeps.
+    pub fn set_main(&self, scratch: &Scratch) {
+        *self.main.lock().unwrap_or_else(|e| e.into_inner()) = Some(scratch.clone());
+    }
+
+    /// Drops every database still alive, except the main one if `keep`; returns the one kept.
+    pub async fn finish(&self, keep: bool) -> Option<Scratch> {
+        let main = self.main.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let kept = main.filter(|_| keep);
+        let live = std::mem::take(&mut *self.lock_live());
+        for scratch in live {
+            if Some(&scratch) != kept.as_ref() {
+                scratch.drop_now().await;
+            }
+        }
+        kept
+    }
+
+    fn remember(&self, scratch: &Scratch) {
+        self.lock_live().push(scratch.clone());
+    }
+
+    fn lock_live(&self) -> std::sync::MutexGuard<'_, Vec<Scratch>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
