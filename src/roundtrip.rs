@@ -465,7 +465,9 @@ impl Workspace<'_> {
                 }
             }
         };
+        let t0 = Instant::now();
         let refused = shadow.catch_up(state, good, self.table).await;
+        let t1 = Instant::now();
         // Keep the shadow whatever happens next, so that it is closed and dropped with the rest.
         let copied = shadow.copy(self.scratches).await;
         self.shadow = Some(shadow);
@@ -477,6 +479,8 @@ impl Workspace<'_> {
         old_conn.close().await;
         self.scratches.discard(&old).await;
         self.scratches.set_main(&self.main);
+        #[allow(clippy::print_stderr)]
+        if std::env::var_os("BRAINMIG_RT_TIMING").is_some() { eprintln!("TIMING catch_up {:?} copy+swap {:?}", t1 - t0, t1.elapsed()); }
         Ok(refused)
     }
 

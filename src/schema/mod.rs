@@ -14,6 +14,7 @@
 mod diff;
 mod postgres;
 mod sqlite;
+mod sql_text;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -12,7 +12,7 @@ pub mod template;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use lexer::{LexError, Token, TokenKind, line_of, sqlite_tokens};
+pub use lexer::{LexError, Token, TokenKind, line_of, sqlite_tokens, tokens};
 pub use parse::{HEADER_KEYS, file_name_revision, parse};
 pub use revision::{InvalidRevisionId, RevisionFile, RevisionId, Section};
 pub use statements::{Statement, checksum, split};
