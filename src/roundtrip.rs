@@ -172,7 +172,10 @@ pub async fn run(
         conn,
         shadow: None,
     };
-    let result = test_all(&mut ws, source, &state, &order, &untested, options, progress).await;
+    let result = test_all(
+        &mut ws, source, &state, &order, &untested, options, progress,
+    )
+    .await;
     ws.close().await;
     result
 }
@@ -480,7 +483,9 @@ impl Workspace<'_> {
         self.scratches.discard(&old).await;
         self.scratches.set_main(&self.main);
         #[allow(clippy::print_stderr)]
-        if std::env::var_os("BRAINMIG_RT_TIMING").is_some() { eprintln!("TIMING catch_up {:?} copy+swap {:?}", t1 - t0, t1.elapsed()); }
+        if std::env::var_os("BRAINMIG_RT_TIMING").is_some() {
+            eprintln!("TIMING catch_up {:?} copy+swap {:?}", t1 - t0, t1.elapsed());
+        }
         Ok(refused)
     }
 

@@ -398,10 +398,7 @@ impl Differ {
             .then(|| select_list_reordered(&e.definition, &a.definition))
             .flatten();
         if let Some((expected, actual)) = reordered {
-            self.push(
-                object.to_owned(),
-                Change::ColumnOrder { expected, actual },
-            );
+            self.push(object.to_owned(), Change::ColumnOrder { expected, actual });
             let a = View {
                 definition: e.definition.clone(),
                 ..a.clone()
@@ -1051,7 +1048,10 @@ mod tests {
         let expected = with("\nBEGIN\n    NEW.at := now();\n    RETURN NEW;\nEND;\n");
         assert!(said(&expected, &with("BEGIN NEW.at := now(); RETURN NEW; END;")).is_empty());
         assert_eq!(
-            said(&expected, &with("BEGIN NEW.at := now(); RETURN 'NEW  '; END;")),
+            said(
+                &expected,
+                &with("BEGIN NEW.at := now(); RETURN 'NEW  '; END;")
+            ),
             [
                 "function `touch()`: body was BEGIN NEW.at := now(); RETURN NEW; END;, is BEGIN NEW.at \
                  := now(); RETURN 'NEW '; END;"

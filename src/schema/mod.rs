@@ -13,8 +13,8 @@
 
 mod diff;
 mod postgres;
-mod sqlite;
 mod sql_text;
+mod sqlite;
 
 use std::collections::BTreeMap;
 use std::fmt;
