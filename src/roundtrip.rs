@@ -468,9 +468,7 @@ impl Workspace<'_> {
                 }
             }
         };
-        let t0 = Instant::now();
         let refused = shadow.catch_up(state, good, self.table).await;
-        let t1 = Instant::now();
         // Keep the shadow whatever happens next, so that it is closed and dropped with the rest.
         let copied = shadow.copy(self.scratches).await;
         self.shadow = Some(shadow);
@@ -480,12 +478,8 @@ impl Workspace<'_> {
         let old_conn = std::mem::replace(&mut self.conn, conn);
         let old = std::mem::replace(&mut self.main, copy);
         old_conn.close().await;
-        self.scratches.discard(&old).await;
+        self.scratches.discard(&old);
         self.scratches.set_main(&self.main);
-        #[allow(clippy::print_stderr)]
-        if std::env::var_os("BRAINMIG_RT_TIMING").is_some() {
-            eprintln!("TIMING catch_up {:?} copy+swap {:?}", t1 - t0, t1.elapsed());
-        }
         Ok(refused)
     }
 

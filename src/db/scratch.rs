@@ -65,45 +65,56 @@ impl Scratch {
         }
     }
 
-    /// A new scratch database holding what `self` holds, schema and rows: on PostgreSQL
-    /// `CREATE DATABASE ... TEMPLATE` (nobody may be connected to `self` meanwhile), on SQLite a
-    /// copy of the file (close its connection first, so nothing is left in a journal).
-    pub async fn copy(&self) -> Result<Scratch, DbError> {
+    /// A new name beside `self` (same server, or same folder), not created yet.
+    fn sibling(&self) -> Result<Scratch, DbError> {
         let name = format!("{PREFIX}{:x}_{}", unix_now(), random_suffix());
-        let failed = |reason: String| DbError::Query {
-            doing: "copying the scratch database".into(),
-            reason,
-        };
-        match self {
-            Scratch::Sqlite { path } => {
-                let copy = std::env::temp_dir().join(format!("{name}.sqlite3"));
-                std::fs::copy(path, &copy).map_err(|e| {
-                    failed(format!("{} to {}: {e}", path.display(), copy.display()))
-                })?;
-                Ok(Scratch::Sqlite { path: copy })
+        Ok(match self {
+            Scratch::Sqlite { .. } => Scratch::Sqlite {
+                path: std::env::temp_dir().join(format!("{name}.sqlite3")),
+            },
+            Scratch::Postgres { url, admin_url, .. } => {
+                let mut sibling = url::Url::parse(url).map_err(|e| copy_failed(e.to_string()))?;
+                sibling.set_path(&name);
+                Scratch::Postgres {
+                    name,
+                    url: sibling.to_string(),
+                    admin_url: admin_url.clone(),
+                }
             }
-            Scratch::Postgres {
-                name: template,
-                url,
-                admin_url,
-            } => {
+        })
+    }
+
+    /// Creates `self` holding what `template` holds, schema and rows: on PostgreSQL
+    /// `CREATE DATABASE ... TEMPLATE` (nobody may be connected to `template` meanwhile), on
+    /// SQLite a copy of the file (close its connection first, so nothing is left in a journal).
+    async fn create_as_copy_of(&self, template: &Scratch) -> Result<(), DbError> {
+        match (self, template) {
+            (Scratch::Sqlite { path: copy }, Scratch::Sqlite { path }) => {
+                std::fs::copy(path, copy).map_err(|e| {
+                    copy_failed(format!("{} to {}: {e}", path.display(), copy.display()))
+                })?;
+                Ok(())
+            }
+            (
+                Scratch::Postgres {
+                    name, admin_url, ..
+                },
+                Scratch::Postgres { name: from, .. },
+            ) => {
                 let configured = DatabaseUrl::Postgres(admin_url.clone());
                 let mut admin = connect(admin_url, &configured).await?;
                 let created = sqlx::raw_sql(AssertSqlSafe(format!(
-                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{from}\""
                 )))
                 .execute(&mut admin)
                 .await;
                 let _ = admin.close().await;
-                created.map_err(|e| failed(crate::db::describe(&e, "").0.message))?;
-                let mut copy_url = url::Url::parse(url).map_err(|e| failed(e.to_string()))?;
-                copy_url.set_path(&name);
-                Ok(Scratch::Postgres {
-                    name,
-                    url: copy_url.to_string(),
-                    admin_url: admin_url.clone(),
-                })
+                created.map_err(|e| copy_failed(crate::db::describe(&e, "").0.message))?;
+                Ok(())
             }
+            _ => Err(copy_failed(
+                "a copy is made on the template's own server".into(),
+            )),
         }
     }
 
@@ -160,6 +171,8 @@ impl Scratch {
 pub struct ScratchSet {
     live: Mutex<Vec<Scratch>>,
     main: Mutex<Option<Scratch>>,
+    /// Drops running in the background (a drop of a large database takes a while).
+    dropping: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl ScratchSet {
@@ -175,17 +188,24 @@ impl ScratchSet {
         Ok(scratch)
     }
 
-    /// [`Scratch::copy`], remembered.
+    /// A new scratch database holding what `of` holds, schema and rows (nobody may be connected
+    /// to `of` meanwhile). Remembered before it is made, so an interrupted copy is dropped too.
     pub async fn copy(&self, of: &Scratch) -> Result<Scratch, DbError> {
-        let scratch = of.copy().await?;
+        let scratch = of.sibling()?;
         self.remember(&scratch);
+        scratch.create_as_copy_of(of).await?;
         Ok(scratch)
     }
 
-    /// Drops `scratch` now (close its connections first) and forgets it.
-    pub async fn discard(&self, scratch: &Scratch) {
+    /// Drops `scratch` in the background (close its connections first); [`ScratchSet::finish`]
+    /// waits for the drop to end.
+    pub fn discard(&self, scratch: &Scratch) {
         self.lock_live().retain(|s| s != scratch);
-        scratch.clone().drop_now().await;
+        let handle = tokio::spawn(scratch.clone().drop_now());
+        self.dropping
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(handle);
     }
 
     /// Marks the database whose state is the command's result: the one `--keep` keeps.
@@ -197,6 +217,11 @@ impl ScratchSet {
     pub async fn finish(&self, keep: bool) -> Option<Scratch> {
         let main = self.main.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let kept = main.filter(|_| keep);
+        let dropping =
+            std::mem::take(&mut *self.dropping.lock().unwrap_or_else(|e| e.into_inner()));
+        for handle in dropping {
+            let _ = handle.await;
+        }
         let live = std::mem::take(&mut *self.lock_live());
         for scratch in live {
             if Some(&scratch) != kept.as_ref() {
@@ -212,6 +237,13 @@ impl ScratchSet {
 
     fn lock_live(&self) -> std::sync::MutexGuard<'_, Vec<Scratch>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn copy_failed(reason: String) -> DbError {
+    DbError::Query {
+        doing: "copying the scratch database".into(),
+        reason,
     }
 }
 
