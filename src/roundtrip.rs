@@ -55,6 +55,8 @@ pub struct RevisionResult {
     /// The scratch state was rebuilt after this revision, because its round trip left the
     /// database where plain upgrades would not have.
     pub rebuilt: bool,
+    /// Of `duration_ms`, the time the rebuild took.
+    pub rebuild_ms: u128,
 }
 
 /// The whole run.
@@ -171,6 +173,7 @@ pub async fn run(
         main,
         conn,
         shadow: None,
+        spare: None,
     };
     let result = test_all(
         &mut ws, source, &state, &order, &untested, options, progress,
@@ -222,6 +225,7 @@ async fn test_all(
             problems: Vec::new(),
             column_order: Vec::new(),
             rebuilt: false,
+            rebuild_ms: 0,
         };
         if let Some(reason) = blocked.get(&i) {
             result.problems.push(reason.clone());
@@ -246,7 +250,10 @@ async fn test_all(
             current = ws.settle(outcome.end, state, &good).await?;
             if current.is_none() {
                 result.rebuilt = true;
-                for (j, e) in ws.rebuild(state, &mut good).await? {
+                let rebuilding = Instant::now();
+                let refused = ws.rebuild(state, &mut good).await?;
+                result.rebuild_ms = rebuilding.elapsed().as_millis();
+                for (j, e) in refused {
                     let id = &state.graph.node(j).id;
                     let problem = format!(
                         "upgrading {id} failed on the rebuilt scratch state (plain upgrades from base): {e}"
@@ -409,11 +416,13 @@ struct Workspace<'a> {
     main: Scratch,
     conn: Connection,
     shadow: Option<Shadow>,
+    /// A copy of the shadow made in the background, and how many good revisions it holds.
+    spare: Option<(Scratch, usize)>,
 }
 
 struct Shadow {
     scratch: Scratch,
-    /// `None` only while it is being copied.
+    /// Closed while it is being copied, and between rebuilds.
     conn: Option<Connection>,
     /// How many of the good revisions it has applied.
     applied: usize,
@@ -450,6 +459,10 @@ impl Workspace<'_> {
 
     /// Replaces `main` with a copy of `shadow` brought to `good` by plain upgrades. A revision
     /// that fails there is taken out of `good` with its descendants, and returned with its error.
+    ///
+    /// The copy is made ahead, in the background, right after the previous rebuild (the shadow
+    /// is idle while revisions are tested); a rebuild then only brings that spare and the shadow
+    /// up to date, side by side. The first rebuild, or one whose spare is unusable, copies now.
     async fn rebuild(
         &mut self,
         state: &State,
@@ -468,13 +481,90 @@ impl Workspace<'_> {
                 }
             }
         };
-        let refused = shadow.catch_up(state, good, self.table).await;
-        // Keep the shadow whatever happens next, so that it is closed and dropped with the rest.
-        let copied = shadow.copy(self.scratches).await;
+        let spare = match self.spare.take() {
+            Some((spare, holds)) => {
+                let made = self.scratches.copied(&spare).await;
+                match made {
+                    Ok(()) => Connection::open(&spare.url())
+                        .await
+                        .ok()
+                        .map(|conn| (spare, conn, holds)),
+                    Err(_) => None,
+                }
+            }
+            None => None,
+        };
+        let result = self.renew(&mut shadow, spare, state, good).await;
+        // Keep the shadow whatever happened, so that it is closed and dropped with the rest.
+        if let Some(conn) = shadow.conn.take() {
+            conn.close().await;
+        }
+        let ready = result.and_then(|refused| {
+            let spare = self.scratches.copy_in_background(&shadow.scratch)?;
+            self.spare = Some((spare, shadow.applied));
+            Ok(refused)
+        });
         self.shadow = Some(shadow);
-        let refused = refused?;
-        let copy = copied?;
-        let conn = Connection::open(&copy.url()).await?;
+        ready
+    }
+
+    /// Brings the shadow (and the spare, if any) to `good` and makes a copy of it `main`.
+    async fn renew(
+        &mut self,
+        shadow: &mut Shadow,
+        spare: Option<(Scratch, Connection, usize)>,
+        state: &State,
+        good: &mut Vec<usize>,
+    ) -> Result<Vec<(usize, String)>, Error> {
+        let table = self.table;
+        let shadow_conn = match shadow.conn.as_mut() {
+            Some(conn) => conn,
+            None => shadow
+                .conn
+                .insert(Connection::open(&shadow.scratch.url()).await?),
+        };
+        let (refused, copy) = match spare {
+            Some((spare, mut spare_conn, holds)) if holds == shadow.applied => {
+                let (on_shadow, on_spare) = tokio::join!(
+                    catch_up(shadow_conn, state, good, holds, table),
+                    catch_up(&mut spare_conn, state, good, holds, table),
+                );
+                let refused = on_shadow?;
+                let ids = |r: &[(usize, String)]| r.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+                if on_spare.is_ok_and(|s| ids(&s) == ids(&refused)) {
+                    (refused, Some((spare, spare_conn)))
+                } else {
+                    spare_conn.close().await;
+                    self.scratches.discard(&spare);
+                    (refused, None)
+                }
+            }
+            other => {
+                if let Some((spare, spare_conn, _)) = other {
+                    spare_conn.close().await;
+                    self.scratches.discard(&spare);
+                }
+                let refused = catch_up(shadow_conn, state, good, shadow.applied, table).await?;
+                (refused, None)
+            }
+        };
+        let gone: BTreeSet<usize> = refused
+            .iter()
+            .flat_map(|&(i, _)| state.graph.descendants(&[i]).into_iter().chain([i]))
+            .collect();
+        good.retain(|i| !gone.contains(i));
+        shadow.applied = good.len();
+        let (copy, conn) = match copy {
+            Some(ready) => ready,
+            None => {
+                if let Some(conn) = shadow.conn.take() {
+                    conn.close().await;
+                }
+                let copy = self.scratches.copy(&shadow.scratch).await?;
+                let conn = Connection::open(&copy.url()).await?;
+                (copy, conn)
+            }
+        };
         let old_conn = std::mem::replace(&mut self.conn, conn);
         let old = std::mem::replace(&mut self.main, copy);
         old_conn.close().await;
@@ -494,42 +584,28 @@ impl Workspace<'_> {
     }
 }
 
-impl Shadow {
-    /// Plain upgrades up to the end of `good`.
-    async fn catch_up(
-        &mut self,
-        state: &State,
-        good: &mut Vec<usize>,
-        table: &str,
-    ) -> Result<Vec<(usize, String)>, Error> {
-        let mut refused = Vec::new();
-        let Some(conn) = self.conn.as_mut() else {
-            return Ok(refused);
-        };
-        while let Some(&i) = good.get(self.applied) {
-            let up = state.step(i, Direction::Up)?;
-            match apply(conn, table, std::slice::from_ref(&up)).await {
-                Ok(()) => self.applied += 1,
-                Err(e) => {
-                    // It rolled back: the shadow is still at the revisions before it.
-                    let gone = state.graph.descendants(&[i]);
-                    good.retain(|j| *j != i && !gone.contains(j));
-                    refused.push((i, e.to_string()));
-                }
-            }
+/// Plain upgrades of `good[from..]` in `conn`. A revision that fails (it rolls back) is returned
+/// with its error, and its descendants are skipped.
+async fn catch_up(
+    conn: &mut Connection,
+    state: &State,
+    good: &[usize],
+    from: usize,
+    table: &str,
+) -> Result<Vec<(usize, String)>, Error> {
+    let mut refused = Vec::new();
+    let mut gone = BTreeSet::new();
+    for &i in good.get(from..).unwrap_or_default() {
+        if gone.contains(&i) {
+            continue;
         }
-        Ok(refused)
-    }
-
-    /// A copy of the shadow; its connection is closed meanwhile, as the copy needs.
-    async fn copy(&mut self, scratches: &ScratchSet) -> Result<Scratch, Error> {
-        if let Some(conn) = self.conn.take() {
-            conn.close().await;
+        let up = state.step(i, Direction::Up)?;
+        if let Err(e) = apply(conn, table, std::slice::from_ref(&up)).await {
+            gone.extend(state.graph.descendants(&[i]));
+            refused.push((i, e.to_string()));
         }
-        let copy = scratches.copy(&self.scratch).await;
-        self.conn = Some(Connection::open(&self.scratch.url()).await?);
-        Ok(copy?)
     }
+    Ok(refused)
 }
 
 /// Downgrades everything and compares with the empty database.
@@ -583,6 +659,7 @@ fn base_result(status: Status, problems: Vec<String>, started: Instant) -> Revis
         problems,
         column_order: Vec::new(),
         rebuilt: false,
+        rebuild_ms: 0,
     }
 }
 

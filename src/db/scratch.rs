@@ -103,6 +103,21 @@ impl Scratch {
             ) => {
                 let configured = DatabaseUrl::Postgres(admin_url.clone());
                 let mut admin = connect(admin_url, &configured).await?;
+                // The server refuses a template with sessions and, if one is still exiting, polls
+                // in steps of 100 ms; waiting here in shorter steps saves most of one.
+                for _ in 0..400 {
+                    let sessions: i64 = sqlx::query_scalar(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                    )
+                    .bind(from)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap_or(0);
+                    if sessions == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
                 let created = sqlx::raw_sql(AssertSqlSafe(format!(
                     "CREATE DATABASE \"{name}\" TEMPLATE \"{from}\""
                 )))
@@ -165,6 +180,9 @@ impl Scratch {
     }
 }
 
+/// A copy being made in the background.
+type Copying = tokio::task::JoinHandle<Result<(), DbError>>;
+
 /// Every scratch database a command made and has not dropped yet, so that all of them go at the
 /// end whatever happened (an error, Ctrl-C), and `--keep` keeps the one that matters.
 #[derive(Debug, Default)]
@@ -173,6 +191,8 @@ pub struct ScratchSet {
     main: Mutex<Option<Scratch>>,
     /// Drops running in the background (a drop of a large database takes a while).
     dropping: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Copies being made in the background, by the copy's name.
+    copying: Mutex<Vec<(Scratch, Copying)>>,
 }
 
 impl ScratchSet {
@@ -197,6 +217,35 @@ impl ScratchSet {
         Ok(scratch)
     }
 
+    /// Starts making a copy of `of` in the background (nobody may connect to `of` until
+    /// [`ScratchSet::copied`] says it is done) and returns its name.
+    pub fn copy_in_background(&self, of: &Scratch) -> Result<Scratch, DbError> {
+        let scratch = of.sibling()?;
+        self.remember(&scratch);
+        let (target, template) = (scratch.clone(), of.clone());
+        let handle = tokio::spawn(async move { target.create_as_copy_of(&template).await });
+        self.copying
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((scratch.clone(), handle));
+        Ok(scratch)
+    }
+
+    /// Waits for the background copy that makes `scratch`.
+    pub async fn copied(&self, scratch: &Scratch) -> Result<(), DbError> {
+        let handle = {
+            let mut copying = self.copying.lock().unwrap_or_else(|e| e.into_inner());
+            let at = copying.iter().position(|(s, _)| s == scratch);
+            at.map(|at| copying.remove(at).1)
+        };
+        match handle {
+            Some(handle) => handle
+                .await
+                .unwrap_or_else(|e| Err(copy_failed(e.to_string()))),
+            None => Ok(()),
+        }
+    }
+
     /// Drops `scratch` in the background (close its connections first); [`ScratchSet::finish`]
     /// waits for the drop to end.
     pub fn discard(&self, scratch: &Scratch) {
@@ -217,6 +266,11 @@ impl ScratchSet {
     pub async fn finish(&self, keep: bool) -> Option<Scratch> {
         let main = self.main.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let kept = main.filter(|_| keep);
+        // A copy still being made would escape a drop issued now.
+        let copying = std::mem::take(&mut *self.copying.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, handle) in copying {
+            let _ = handle.await;
+        }
         let dropping =
             std::mem::take(&mut *self.dropping.lock().unwrap_or_else(|e| e.into_inner()));
         for handle in dropping {

@@ -698,3 +698,61 @@ fn a_view_over_star_that_follows_its_table_s_new_column_order_passes() {
     let (strict, _) = roundtrip(&project, &db, &["--strict"]);
     assert_eq!(strict.code, 3, "{}", strict.stdout);
 }
+
+#[test]
+fn ctrl_c_after_a_rebuild_drops_every_scratch_database_of_the_run() {
+    let db = TestDb::postgres();
+    let project = TestProject::empty();
+    // 0001's down forgets its table: the second up fails and the state is rebuilt on a copy.
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);",
+        Some("SELECT 1;"),
+    );
+    project.revision(
+        "0002",
+        &["0001"],
+        "CREATE TABLE b (x INTEGER);\nSELECT pg_sleep(30.25);",
+        Some("DROP TABLE b;"),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
+        .args([
+            "test-roundtrip",
+            "-v",
+            "--color",
+            "never",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &db.url(),
+        ])
+        .current_dir(&project.root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let copy = loop {
+        let found = db.strings(
+            "SELECT datname::text FROM pg_stat_activity WHERE datname LIKE 'brainmig\\_rt\\_%' \
+             AND state = 'active' AND query LIKE '%pg_sleep(30.25)%'",
+        );
+        if let Some(name) = found.into_iter().next() {
+            break name;
+        }
+        assert!(Instant::now() < deadline, "0002 never started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let first = scratch_name(&stderr);
+    assert_ne!(first, copy, "0002 runs on the rebuilt copy");
+    assert!(!database_exists(&db, &first), "{first} left behind");
+    assert!(!database_exists(&db, &copy), "{copy} left behind");
+}
