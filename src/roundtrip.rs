@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::config::DatabaseUrl;
-use crate::db::Connection;
 use crate::db::scratch::{Scratch, ScratchSet};
+use crate::db::{Connection, Dialect};
 use crate::error::Error;
 use crate::executor::{self, Progress};
 use crate::graph::Target;
@@ -472,7 +472,7 @@ impl Workspace<'_> {
             Some(shadow) => shadow,
             None => {
                 let scratch = self.scratches.create(self.configured).await?;
-                let mut conn = Connection::open(&scratch.url()).await?;
+                let mut conn = open_for_catch_up(&scratch).await?;
                 conn.ensure_version_table(self.table).await?;
                 Shadow {
                     scratch,
@@ -485,7 +485,7 @@ impl Workspace<'_> {
             Some((spare, holds)) => {
                 let made = self.scratches.copied(&spare).await;
                 match made {
-                    Ok(()) => Connection::open(&spare.url())
+                    Ok(()) => open_for_catch_up(&spare)
                         .await
                         .ok()
                         .map(|conn| (spare, conn, holds)),
@@ -521,7 +521,7 @@ impl Workspace<'_> {
             Some(conn) => conn,
             None => shadow
                 .conn
-                .insert(Connection::open(&shadow.scratch.url()).await?),
+                .insert(open_for_catch_up(&shadow.scratch).await?),
         };
         let (refused, copy) = match spare {
             Some((spare, mut spare_conn, holds)) if holds == shadow.applied => {
@@ -582,6 +582,19 @@ impl Workspace<'_> {
             conn.close().await;
         }
     }
+}
+
+/// A connection for plain upgrades in a scratch database: commits need not wait for the disk
+/// there (nothing in it must survive a crash), which makes a catch-up several times faster.
+async fn open_for_catch_up(scratch: &Scratch) -> Result<Connection, Error> {
+    let mut conn = Connection::open(&scratch.url()).await?;
+    let relax = match conn.dialect() {
+        Dialect::Postgres => "SET synchronous_commit = off",
+        Dialect::Sqlite => "PRAGMA synchronous = OFF",
+    };
+    // Only a speed-up: if the server refuses, the upgrades run as they would anyway.
+    let _ = conn.execute(relax).await;
+    Ok(conn)
 }
 
 /// Plain upgrades of `good[from..]` in `conn`. A revision that fails (it rolls back) is returned
