@@ -31,7 +31,7 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ["realistic", "overhead", "roundtrip", "scale", "snapshot"]
+WORKLOADS = ["realistic", "overhead", "roundtrip", "scale", "snapshot", "roundtrip-broken"]
 VERSION_TABLE = "bench_version"  # the psql baseline's bookkeeping table
 
 
@@ -647,6 +647,10 @@ def evaluate_targets(res, peers_present):
     r_b, r_s = m("roundtrip", 100, "test-roundtrip", "brainmig"), m("roundtrip", 100, "test-roundtrip", "pg_dump script")
     if r_b and r_s:
         add("test-roundtrip, 100 revisions: ≥ 5× faster than the pg_dump script", f"{r_s / r_b:.1f}× faster", r_s / r_b >= 5)
+    ok = m("roundtrip-broken", 300, "test-roundtrip", "correct downs")
+    bad = m("roundtrip-broken", 300, "test-roundtrip", "20 broken downs")
+    if ok and bad:
+        add("test-roundtrip, 300 revisions, 20 broken downs: ≤ 1.3× the same history with correct downs", f"{bad / ok:.2f}×", bad <= 1.3 * ok)
     h10 = m("scale", 10000, "history", "brainmig")
     if h10:
         rss = res.rows[("scale", 10000, "history", "brainmig")]["peak_rss_kib"] / 1024
@@ -732,6 +736,54 @@ def bench_roundtrip(sizes, brainmig, dbs, res, work, repeat):
                 try:
                     s = fn(url)
                     res.add("roundtrip", n, "test-roundtrip", tool, s.ms, s.rss_kib, baseline=tool == "pg_dump script")
+                finally:
+                    dbs.drop(name)
+
+
+def broken_down(i, kind):
+    """A realistic revision whose down section is wrong in one of the ways a rebuild must absorb."""
+    up, down, msg = realistic_revision(i)
+    t = f"t{i:06d}"
+    if kind == 0:  # fails and rolls back: no rebuild needed
+        return up, f"DROP TABLE {t}_typo;\n", msg
+    if kind == 1:  # forgets the table (drops only its index): the second up fails
+        return up, f"DROP INDEX {t}_name_idx;\n", msg
+    # Drops the table and a column of the previous one, which the second up does not bring back.
+    return up, down + f"ALTER TABLE t{i - 1:06d} DROP COLUMN score;\n", msg
+
+
+def roundtrip_verdicts(sample, n, broken):
+    """Checks that every revision got a verdict: exit 3 with `broken` failures, else 0."""
+    if sample.rc != (3 if broken else 0):
+        raise Failure(f"test-roundtrip exited {sample.rc}, expected {3 if broken else 0}\n{sample.err[-1500:]}")
+    counts = json.loads(sample.out)["counts"]
+    if counts["failed"] != broken or counts["passed"] != n - broken or counts["not_run"]:
+        raise Failure(f"test-roundtrip counts {counts}, expected {n - broken} passed and {broken} failed")
+
+
+def bench_roundtrip_broken(sizes, brainmig, dbs, res, work, repeat):
+    """`test-roundtrip` over N revisions, 20 of them (N/15 below 300) with wrong down sections,
+    against the same history with every down section right: a failure must not slow the rest."""
+    for n in sizes:
+        broken_at = sorted({n * (k + 1) // (min(20, max(1, n // 15)) + 1) for k in range(min(20, max(1, n // 15)))})
+        good = {i: realistic_revision(i) for i in range(1, n + 1)}
+        bad = dict(good)
+        for k, i in enumerate(broken_at):
+            bad[i] = broken_down(i, k % 3)
+        dirs = {}
+        for label, revs in (("correct downs", good), (f"{len(broken_at)} broken downs", bad)):
+            d = work / f"roundtrip-broken-{n}" / label.replace(" ", "-")
+            Brainmig(brainmig.binary).prepare(d, revs, linear(n))
+            dirs[label] = (d / "brainmig", 0 if label == "correct downs" else len(broken_at))
+        for rep in range(repeat):
+            for label in rotated(list(dirs), rep):
+                mdir, broken = dirs[label]
+                log(f"bench: roundtrip-broken N={n} rep {rep + 1}/{repeat}: {label}")
+                name, url = dbs.create()
+                try:
+                    s = run([str(brainmig.binary), "test-roundtrip", "--format", "json", "--migrations-dir", str(mdir), "--database-url", url])
+                    roundtrip_verdicts(s, n, broken)
+                    res.add("roundtrip-broken", n, "test-roundtrip", label, s.ms, s.rss_kib, baseline=broken == 0)
                 finally:
                     dbs.drop(name)
 
@@ -826,10 +878,10 @@ def main():
     repeat = args.repeat or (1 if args.quick else 5)
     only = args.only or WORKLOADS
     if args.quick:
-        sizes = {"realistic": [20], "overhead": [50], "roundtrip": [5], "scale": [100, 500], "snapshot": 50}
+        sizes = {"realistic": [20], "overhead": [50], "roundtrip": [5], "scale": [100, 500], "snapshot": 50, "roundtrip-broken": [30]}
         current_samples = 1
     else:
-        sizes = {"realistic": [100, 1000], "overhead": [1000], "roundtrip": [100], "scale": [1000, 10000, 50000], "snapshot": 300}
+        sizes = {"realistic": [100, 1000], "overhead": [1000], "roundtrip": [100], "scale": [1000, 10000, 50000], "snapshot": 300, "roundtrip-broken": [300]}
         current_samples = 3
     for spec in args.sizes or []:
         wl, _, ns = spec.partition("=")
@@ -885,6 +937,8 @@ def main():
                         bench_migrations(wl, sizes[wl], tools, cargo_tool, dbs, res, work, repeat, current_samples)
                     elif wl == "roundtrip":
                         bench_roundtrip(sizes[wl], Brainmig(binary), dbs, res, work, repeat)
+                    elif wl == "roundtrip-broken":
+                        bench_roundtrip_broken(sizes[wl], Brainmig(binary), dbs, res, work, repeat)
                     elif wl == "scale":
                         bench_scale(sizes[wl], Brainmig(binary), res, work, repeat)
                     elif wl == "snapshot":

@@ -3,6 +3,7 @@
 //! next run if a killed process left one behind. The configured database itself is never touched.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection as _};
@@ -14,7 +15,7 @@ use crate::error::{ConnectFailure, DbError};
 pub const PREFIX: &str = "brainmig_rt_";
 
 /// A scratch database that exists until [`Scratch::drop_now`] (or is kept with `--keep`).
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scratch {
     /// A PostgreSQL database on the configured server.
     Postgres {
@@ -64,6 +65,74 @@ impl Scratch {
         }
     }
 
+    /// A new name beside `self` (same server, or same folder), not created yet.
+    fn sibling(&self) -> Result<Scratch, DbError> {
+        let name = format!("{PREFIX}{:x}_{}", unix_now(), random_suffix());
+        Ok(match self {
+            Scratch::Sqlite { .. } => Scratch::Sqlite {
+                path: std::env::temp_dir().join(format!("{name}.sqlite3")),
+            },
+            Scratch::Postgres { url, admin_url, .. } => {
+                let mut sibling = url::Url::parse(url).map_err(|e| copy_failed(e.to_string()))?;
+                sibling.set_path(&name);
+                Scratch::Postgres {
+                    name,
+                    url: sibling.to_string(),
+                    admin_url: admin_url.clone(),
+                }
+            }
+        })
+    }
+
+    /// Creates `self` holding what `template` holds, schema and rows: on PostgreSQL
+    /// `CREATE DATABASE ... TEMPLATE` (nobody may be connected to `template` meanwhile), on
+    /// SQLite a copy of the file (close its connection first, so nothing is left in a journal).
+    async fn create_as_copy_of(&self, template: &Scratch) -> Result<(), DbError> {
+        match (self, template) {
+            (Scratch::Sqlite { path: copy }, Scratch::Sqlite { path }) => {
+                std::fs::copy(path, copy).map_err(|e| {
+                    copy_failed(format!("{} to {}: {e}", path.display(), copy.display()))
+                })?;
+                Ok(())
+            }
+            (
+                Scratch::Postgres {
+                    name, admin_url, ..
+                },
+                Scratch::Postgres { name: from, .. },
+            ) => {
+                let configured = DatabaseUrl::Postgres(admin_url.clone());
+                let mut admin = connect(admin_url, &configured).await?;
+                // The server refuses a template with sessions and, if one is still exiting, polls
+                // in steps of 100 ms; waiting here in shorter steps saves most of one.
+                for _ in 0..400 {
+                    let sessions: i64 = sqlx::query_scalar(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                    )
+                    .bind(from)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap_or(0);
+                    if sessions == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                let created = sqlx::raw_sql(AssertSqlSafe(format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{from}\""
+                )))
+                .execute(&mut admin)
+                .await;
+                let _ = admin.close().await;
+                created.map_err(|e| copy_failed(crate::db::describe(&e, "").0.message))?;
+                Ok(())
+            }
+            _ => Err(copy_failed(
+                "a copy is made on the template's own server".into(),
+            )),
+        }
+    }
+
     /// The URL to migrate in.
     pub fn url(&self) -> DatabaseUrl {
         match self {
@@ -108,6 +177,127 @@ impl Scratch {
                 }
             }
         }
+    }
+}
+
+/// A copy being made in the background.
+type Copying = tokio::task::JoinHandle<Result<(), DbError>>;
+
+/// Every scratch database a command made and has not dropped yet, so that all of them go at the
+/// end whatever happened (an error, Ctrl-C), and `--keep` keeps the one that matters.
+#[derive(Debug, Default)]
+pub struct ScratchSet {
+    live: Mutex<Vec<Scratch>>,
+    main: Mutex<Option<Scratch>>,
+    /// Drops running in the background (a drop of a large database takes a while).
+    dropping: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Copies being made in the background, by the copy's name.
+    copying: Mutex<Vec<(Scratch, Copying)>>,
+}
+
+impl ScratchSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`Scratch::create`], remembered.
+    pub async fn create(&self, configured: &DatabaseUrl) -> Result<Scratch, DbError> {
+        let scratch = Scratch::create(configured).await?;
+        self.remember(&scratch);
+        Ok(scratch)
+    }
+
+    /// A new scratch database holding what `of` holds, schema and rows (nobody may be connected
+    /// to `of` meanwhile). Remembered before it is made, so an interrupted copy is dropped too.
+    pub async fn copy(&self, of: &Scratch) -> Result<Scratch, DbError> {
+        let scratch = of.sibling()?;
+        self.remember(&scratch);
+        scratch.create_as_copy_of(of).await?;
+        Ok(scratch)
+    }
+
+    /// Starts making a copy of `of` in the background (nobody may connect to `of` until
+    /// [`ScratchSet::copied`] says it is done) and returns its name.
+    pub fn copy_in_background(&self, of: &Scratch) -> Result<Scratch, DbError> {
+        let scratch = of.sibling()?;
+        self.remember(&scratch);
+        let (target, template) = (scratch.clone(), of.clone());
+        let handle = tokio::spawn(async move { target.create_as_copy_of(&template).await });
+        self.copying
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((scratch.clone(), handle));
+        Ok(scratch)
+    }
+
+    /// Waits for the background copy that makes `scratch`.
+    pub async fn copied(&self, scratch: &Scratch) -> Result<(), DbError> {
+        let handle = {
+            let mut copying = self.copying.lock().unwrap_or_else(|e| e.into_inner());
+            let at = copying.iter().position(|(s, _)| s == scratch);
+            at.map(|at| copying.remove(at).1)
+        };
+        match handle {
+            Some(handle) => handle
+                .await
+                .unwrap_or_else(|e| Err(copy_failed(e.to_string()))),
+            None => Ok(()),
+        }
+    }
+
+    /// Drops `scratch` in the background (close its connections first); [`ScratchSet::finish`]
+    /// waits for the drop to end.
+    pub fn discard(&self, scratch: &Scratch) {
+        self.lock_live().retain(|s| s != scratch);
+        let handle = tokio::spawn(scratch.clone().drop_now());
+        self.dropping
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(handle);
+    }
+
+    /// Marks the database whose state is the command's result: the one `--keep` keeps.
+    pub fn set_main(&self, scratch: &Scratch) {
+        *self.main.lock().unwrap_or_else(|e| e.into_inner()) = Some(scratch.clone());
+    }
+
+    /// Drops every database still alive, except the main one if `keep`; returns the one kept.
+    pub async fn finish(&self, keep: bool) -> Option<Scratch> {
+        let main = self.main.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let kept = main.filter(|_| keep);
+        // A copy still being made would escape a drop issued now.
+        let copying = std::mem::take(&mut *self.copying.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, handle) in copying {
+            let _ = handle.await;
+        }
+        let dropping =
+            std::mem::take(&mut *self.dropping.lock().unwrap_or_else(|e| e.into_inner()));
+        for handle in dropping {
+            let _ = handle.await;
+        }
+        let live = std::mem::take(&mut *self.lock_live());
+        for scratch in live {
+            if Some(&scratch) != kept.as_ref() {
+                scratch.drop_now().await;
+            }
+        }
+        kept
+    }
+
+    fn remember(&self, scratch: &Scratch) {
+        self.lock_live().push(scratch.clone());
+    }
+
+    fn lock_live(&self) -> std::sync::MutexGuard<'_, Vec<Scratch>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn copy_failed(reason: String) -> DbError {
+    DbError::Query {
+        doing: "copying the scratch database".into(),
+        reason,
     }
 }
 

@@ -49,6 +49,7 @@ fn status_word(status: Status) -> String {
     match status {
         Status::Passed => style(word("Passed")).green().bold(),
         Status::Failed => style(word("FAILED")).red().bold(),
+        Status::ColumnOrder => style(word("Reordered")).yellow().bold(),
         Status::NotRun => style(word("Skipped")).yellow().bold(),
     }
     .for_stderr()
@@ -86,6 +87,7 @@ impl<'a> RoundtripView<'a> {
             let word = match r.status {
                 Status::Passed => style("pass  ").green(),
                 Status::Failed => style("FAIL  ").red().bold(),
+                Status::ColumnOrder => style("order ").yellow(),
                 Status::NotRun => style("skip  ").yellow(),
             };
             out.push_str(&format!(
@@ -97,21 +99,22 @@ impl<'a> RoundtripView<'a> {
             for problem in &r.problems {
                 out.push_str(&format!("    - {problem}\n"));
             }
+            for moved in &r.column_order {
+                out.push_str(&format!("    - column order only: {moved}\n"));
+            }
+            if r.rebuilt {
+                out.push_str("    - the scratch state was rebuilt after it by plain upgrades\n");
+            }
         }
         out
     }
 
-    /// `4 passed, 1 failed, 0 not run; downgrade to base passed`.
+    /// `4 passed, 1 column order only, 1 failed, 0 not run; downgrade to base passed; scratch
+    /// state rebuilt 1 time(s)`.
     pub fn summary(&self) -> String {
-        let count = |s: Status| {
-            self.report
-                .revisions
-                .iter()
-                .filter(|r| r.status == s)
-                .count()
-        };
+        let counts = &self.report.counts;
         let base = match self.report.base.status {
-            Status::Passed => "passed",
+            Status::Passed | Status::ColumnOrder => "passed",
             Status::Failed => "FAILED",
             Status::NotRun => "not run",
         };
@@ -120,10 +123,9 @@ impl<'a> RoundtripView<'a> {
             n => format!(" ({n} earlier revision(s) applied without checks)"),
         };
         format!(
-            "{} passed, {} failed, {} not run; downgrade to base {base}{skipped}",
-            count(Status::Passed),
-            count(Status::Failed),
-            count(Status::NotRun)
+            "{} passed, {} column order only, {} failed, {} not run; downgrade to base {base}; \
+             scratch state rebuilt {} time(s){skipped}",
+            counts.passed, counts.column_order, counts.failed, counts.not_run, counts.rebuilt
         )
     }
 }

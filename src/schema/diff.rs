@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use super::sql_text::{same_but_blanks, select_list_reordered};
 use super::{
     Column, Constraint, DefaultPrivileges, Extension, Function, Grants, Index, Namespace, Policy,
     Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
@@ -39,9 +40,10 @@ pub enum Change {
         /// Its value in the state found.
         actual: String,
     },
-    /// The same columns in another order.
+    /// The same columns in another order: a table's, or the select list of a view that differs
+    /// in nothing else (a view over `t.*` follows `t`'s order) while some table's order changed.
     ColumnOrder {
-        /// The column names as expected.
+        /// The column names (a view's select-list items) as expected.
         expected: Vec<String>,
         /// The column names as found.
         actual: Vec<String>,
@@ -135,7 +137,7 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &expected.functions,
         &actual.functions,
         |name, f| format!("{} `{name}`", f.kind),
-        |d, _, object, e, a| d.fields(object, function_fields(e), function_fields(a)),
+        Differ::functions,
     );
     // Privileges of objects on both sides; an object on one side only takes its own along.
     let none = Grants::new();
@@ -191,6 +193,8 @@ type Field = (&'static str, Option<String>);
 #[derive(Default)]
 struct Differ {
     out: Vec<Difference>,
+    /// Some table's columns are in another order (views over it may follow).
+    reordered_tables: bool,
 }
 
 impl Differ {
@@ -316,6 +320,7 @@ impl Differ {
     fn column_order(&mut self, object: &str, expected: &[String], actual: &[String]) {
         let same_set = expected.iter().collect::<BTreeSet<_>>() == actual.iter().collect();
         if same_set && expected != actual {
+            self.reordered_tables = true;
             self.push(
                 object.to_owned(),
                 Change::ColumnOrder {
@@ -359,12 +364,49 @@ impl Differ {
             expected,
             actual,
             |name, _| format!("trigger `{name}` on {owner}"),
-            |d, _, object, e, a| d.fields(object, trigger_fields(e), trigger_fields(a)),
+            |d, _, object, e, a| {
+                // A body that differs only in layout is the same trigger.
+                let a = if same_but_blanks(&e.definition, &a.definition) {
+                    &Trigger {
+                        definition: e.definition.clone(),
+                        ..a.clone()
+                    }
+                } else {
+                    a
+                };
+                d.fields(object, trigger_fields(e), trigger_fields(a));
+            },
         );
     }
 
+    fn functions(&mut self, _: &QualifiedName, object: &str, e: &Function, a: &Function) {
+        // A body that differs only in layout is the same function.
+        let a = if same_but_blanks(&e.body, &a.body) {
+            &Function {
+                body: e.body.clone(),
+                ..a.clone()
+            }
+        } else {
+            a
+        };
+        self.fields(object, function_fields(e), function_fields(a));
+    }
+
     fn views(&mut self, name: &QualifiedName, object: &str, e: &View, a: &View) {
-        self.fields(object, view_fields(e), view_fields(a));
+        let reordered = self
+            .reordered_tables
+            .then(|| select_list_reordered(&e.definition, &a.definition))
+            .flatten();
+        if let Some((expected, actual)) = reordered {
+            self.push(object.to_owned(), Change::ColumnOrder { expected, actual });
+            let a = View {
+                definition: e.definition.clone(),
+                ..a.clone()
+            };
+            self.fields(object, view_fields(e), view_fields(&a));
+        } else {
+            self.fields(object, view_fields(e), view_fields(a));
+        }
         let columns: BTreeSet<&String> = e
             .column_comments
             .keys()
@@ -988,6 +1030,70 @@ mod tests {
                  FROM  notes;\""
             ]
         );
+    }
+
+    #[test]
+    fn a_function_body_that_differs_only_in_layout_is_equal() {
+        let function = |body: &str| Function {
+            kind: "function".into(),
+            language: "plpgsql".into(),
+            body: body.into(),
+            ..Function::default()
+        };
+        let with = |body: &str| {
+            let mut s = Schema::default();
+            s.functions.insert(name("touch()"), function(body));
+            s
+        };
+        let expected = with("\nBEGIN\n    NEW.at := now();\n    RETURN NEW;\nEND;\n");
+        assert!(said(&expected, &with("BEGIN NEW.at := now(); RETURN NEW; END;")).is_empty());
+        assert_eq!(
+            said(
+                &expected,
+                &with("BEGIN NEW.at := now(); RETURN 'NEW  '; END;")
+            ),
+            [
+                "function `touch()`: body was BEGIN NEW.at := now(); RETURN NEW; END;, is BEGIN NEW.at \
+                 := now(); RETURN 'NEW '; END;"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_view_over_a_reordered_table_is_a_column_order_difference() {
+        let with = |columns: &[&str], definition: &str| {
+            let mut s = with_table("t", table(columns));
+            s.views.insert(
+                name("v"),
+                View {
+                    definition: definition.into(),
+                    ..View::default()
+                },
+            );
+            s
+        };
+        let expected = with(&["a", "b"], " SELECT t.a,\n    t.b\n   FROM t;");
+        let actual = with(&["b", "a"], " SELECT t.b,\n    t.a\n   FROM t;");
+        let found = diff(&expected, &actual);
+        assert!(
+            found
+                .iter()
+                .all(|d| matches!(d.change, Change::ColumnOrder { .. })),
+            "{found:?}"
+        );
+        assert_eq!(
+            said(&expected, &actual),
+            [
+                "table `t`: column order was (a, b), is (b, a)",
+                "view `v`: column order was (t.a, t.b), is (t.b, t.a)"
+            ]
+        );
+        // Without a reordered table, a view whose select list moved is a changed definition.
+        let same_table = with(&["a", "b"], " SELECT t.b,\n    t.a\n   FROM t;");
+        assert!(matches!(
+            diff(&expected, &same_table)[0].change,
+            Change::Changed { .. }
+        ));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 mod diff;
 pub mod file;
 mod postgres;
+mod sql_text;
 mod sqlite;
 
 use std::collections::BTreeMap;

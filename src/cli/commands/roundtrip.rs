@@ -1,8 +1,8 @@
 //! `test-roundtrip`: run every revision up, down and up again in a scratch database.
 
 use crate::cli::Context;
-use crate::db::Connection;
-use crate::db::scratch::Scratch;
+use crate::config::DatabaseUrl;
+use crate::db::scratch::{Scratch, ScratchSet};
 use crate::error::Error;
 use crate::output::{Format, RoundtripView};
 use crate::roundtrip;
@@ -15,6 +15,9 @@ pub struct RoundtripArgs {
     /// Keep the scratch database afterwards and print its name.
     #[arg(long)]
     keep: bool,
+    /// Fail a revision whose only difference is the order of a table's columns.
+    #[arg(long)]
+    strict: bool,
 }
 
 pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
@@ -23,18 +26,22 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     let state = crate::state::State::build(source.clone(), Vec::new())?;
     state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
     let url = ctx.database_url()?;
-    let scratch = Scratch::create(&url).await?;
+    let scratches = ScratchSet::new();
+    let scratch = scratches.create(&url).await?;
+    scratches.set_main(&scratch);
     ctx.shell.detail("Scratch", scratch.describe());
+    let options = roundtrip::Options {
+        from: args.from.as_deref(),
+        strict: args.strict,
+    };
     let result = tokio::select! {
-        result = run_in(ctx, &scratch, &source, args.from.as_deref()) => result,
+        result = run_in(ctx, &scratches, &url, scratch, &source, options) => result,
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     };
-    // Dropping the run's future closed its connections; the drop below forces out any leftover.
-    if args.keep {
+    // Dropping the run's future closed its connections; the drops below force out any leftover.
+    if let Some(kept) = scratches.finish(args.keep).await {
         ctx.shell
-            .status("Kept", format_args!("scratch {}", scratch.describe()));
-    } else {
-        scratch.drop_now().await;
+            .status("Kept", format_args!("scratch {}", kept.describe()));
     }
     let report = result?;
     let view = RoundtripView::new(&report);
@@ -53,15 +60,22 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
 
 async fn run_in(
     ctx: &Context,
-    scratch: &Scratch,
+    scratches: &ScratchSet,
+    url: &DatabaseUrl,
+    scratch: Scratch,
     source: &crate::source::MigrationSource,
-    from: Option<&str>,
+    options: roundtrip::Options<'_>,
 ) -> Result<roundtrip::Report, Error> {
-    let mut conn = Connection::open(&scratch.url()).await?;
     let table = &ctx.config.version_table.value;
-    conn.ensure_version_table(table).await?;
     let mut progress = ctx.shell.roundtrip_progress();
-    let report = roundtrip::run(&mut conn, source, table, from, &mut progress).await;
-    conn.close().await;
-    report
+    roundtrip::run(
+        scratches,
+        url,
+        scratch,
+        source,
+        table,
+        options,
+        &mut progress,
+    )
+    .await
 }
