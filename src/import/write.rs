@@ -41,7 +41,9 @@ impl fmt::Display for Note {
                 f,
                 "cannot be converted ({reason}); its up section is a placeholder that `up` refuses until you write the SQL"
             ),
-            Note::EmptyUp => f.write_str("its up SQL has no statements"),
+            Note::EmptyUp => f.write_str(
+                "its up SQL has no statements; `up` records it as applied without running SQL",
+            ),
             Note::OwnTransactionControl(section) => write!(
                 f,
                 "its {section} SQL runs its own BEGIN/COMMIT, so the section is marked `transaction:false`"
@@ -176,7 +178,12 @@ fn plan_one(
         }
     }
     let row = match parsed {
-        Ok(file) => crate::state::version_row(&file),
+        Ok(file) => {
+            if up.is_some() && file.up.statements.is_empty() && parents.len() < 2 {
+                notes.push(Note::EmptyUp);
+            }
+            crate::state::version_row(&file)
+        }
         Err(e) => {
             match e.kind {
                 ParseErrorKind::EmptyUp if up.is_some() => notes.push(Note::EmptyUp),

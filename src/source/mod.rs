@@ -13,7 +13,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use lexer::{LexError, Token, TokenKind, line_of, sqlite_tokens};
-pub use parse::{HEADER_KEYS, Parsed, file_name_revision, parse, parse_lenient};
+pub use parse::{
+    HEADER_KEYS, Parsed, UP_PLACEHOLDER, file_name_revision, has_placeholder, parse, parse_lenient,
+};
 pub use revision::{BrokenFile, InvalidRevisionId, RevisionFile, RevisionId, Section};
 pub use statements::{Statement, checksum, split};
 

@@ -675,8 +675,9 @@ fn an_empty_up_sql_is_written_as_it_is_and_named() {
         ),
         "{text}"
     );
-    // What brainmig does with such a revision is decided elsewhere (issue #13, "Empty up
-    // sections"); today it refuses to load it, and says which file.
+    // It loads and applies like any other revision, with a warning naming it (issue #13,
+    // "Empty up sections"); only the template's placeholder line makes an empty section
+    // unfinished.
     let db = TestDb::postgres();
     let up = project
         .brainmig([
@@ -686,11 +687,17 @@ fn an_empty_up_sql_is_written_as_it_is_and_named() {
             "--database-url",
             &db.url(),
         ])
-        .fails_with(1);
+        .success();
     assert!(
-        up.stderr.contains("20240301000000_placeholder.sql") && up.stderr.contains("no statements"),
+        up.stderr.contains("warning: revision `20240301000000`")
+            && up.stderr.contains("its up section has no statements"),
         "{}",
         up.stderr
+    );
+    assert!(
+        db.applied().iter().any(|r| r == "20240301000000"),
+        "{:?}",
+        db.applied()
     );
 }
 
