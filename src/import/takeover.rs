@@ -154,9 +154,30 @@ pub fn match_records(
             dir: dir.to_owned(),
         });
     }
+    if tool == Tool::Alembic {
+        // `alembic_version` holds only the heads: everything below them ran too.
+        applied = with_ancestors(files, applied);
+    }
     applied.sort_unstable();
     applied.dedup();
     Ok(applied)
+}
+
+/// `heads` (indices into `files`) and every revision they descend from.
+fn with_ancestors(files: &[PlannedFile], heads: Vec<usize>) -> Vec<usize> {
+    let mut seen = vec![false; files.len()];
+    let mut stack = heads;
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for parent in &files[i].row.parents {
+            if let Some(p) = files.iter().position(|f| &f.id == parent) {
+                stack.push(p);
+            }
+        }
+    }
+    (0..files.len()).filter(|&i| seen[i]).collect()
 }
 
 /// The first 12 hex digits, as brainmig shows checksums.
@@ -212,6 +233,7 @@ mod tests {
                 down: None,
                 checksum: Some(vec![1, 2, 3]),
                 parents: None,
+                message: None,
             })
             .collect();
         let reading = Reading {

@@ -387,6 +387,7 @@ mod tests {
             }),
             checksum: None,
             parents: None,
+            message: None,
         }
     }
 

@@ -15,7 +15,8 @@ pub struct ImportArgs {
     /// The tool whose migrations to import.
     #[arg(value_enum, value_name = "TOOL")]
     tool: Tool,
-    /// The tool's migrations folder (default: `migrations/`; for dbmate `db/migrations/`).
+    /// The tool's migrations folder (default: `migrations/`; for dbmate `db/migrations/`; for
+    /// Alembic the folder with `alembic.ini`, or the script location itself).
     #[arg(long, value_name = "DIR")]
     from: Option<PathBuf>,
     /// Print the files it would write and the revisions it would record; change nothing.
