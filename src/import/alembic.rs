@@ -54,9 +54,7 @@ fn locate(dir: &Path) -> Result<(Option<PathBuf>, PathBuf), ImportError> {
     }
     if dir.join("env.py").is_file() {
         let above = dir.parent().map(|p| p.join("alembic.ini"));
-        let ini = above.filter(|ini| {
-            script_location(ini).is_ok_and(|l| same_dir(&l, dir))
-        });
+        let ini = above.filter(|ini| script_location(ini).is_ok_and(|l| same_dir(&l, dir)));
         return Ok((ini, dir.to_owned()));
     }
     Err(ImportError::NoMigrations {
@@ -98,7 +96,10 @@ fn script_location(ini: &Path) -> Result<PathBuf, ImportError> {
         }
     }
     Err(ImportError::AlembicFailed {
-        what: format!("`{}` has no `script_location` in its `[alembic]` section", ini.display()),
+        what: format!(
+            "`{}` has no `script_location` in its `[alembic]` section",
+            ini.display()
+        ),
         output: String::new(),
     })
 }
@@ -138,14 +139,21 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
         detail: "no `alembic` executable on PATH".into(),
     })?;
     let python = python_of(&alembic);
-    let ini_arg = ini.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let ini_arg = ini
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     // env.py and alembic.ini may name paths relative to the project: run where alembic would.
     let cwd = ini
         .as_ref()
         .and_then(|i| i.parent())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| location.parent().unwrap_or(Path::new(".")).to_owned());
-    let cwd = if cwd.as_os_str().is_empty() { PathBuf::from(".") } else { cwd };
+    let cwd = if cwd.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cwd
+    };
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
     let ini_arg = if ini_arg.is_empty() {
         ini_arg
@@ -246,7 +254,9 @@ fn migration(r: Revision) -> Migration {
 /// `COMMIT;` it wraps each step in, its `-- Running upgrade ...` comment, and the statements on
 /// its own version table. Anything else is kept as Alembic wrote it.
 fn without_bookkeeping(sql: &str, version_table: Option<&str>) -> Sql {
-    let table = version_table.unwrap_or("alembic_version").to_ascii_lowercase();
+    let table = version_table
+        .unwrap_or("alembic_version")
+        .to_ascii_lowercase();
     let Ok(statements) = source::split(sql) else {
         // brainmig cannot split it; keep it whole and let loading report why.
         return Sql {

@@ -37,6 +37,8 @@ pub async fn read_old_table(
             "SELECT CAST(version AS TEXT) AS version, checksum, \
              CAST(CASE WHEN success THEN 1 ELSE 0 END AS BIGINT) AS success FROM {table}"
         ),
+        // Alembic keeps one row per head, in `version_num`.
+        Tool::Alembic => format!("SELECT CAST(version_num AS TEXT) AS version FROM {table}"),
         _ => format!("SELECT CAST(version AS TEXT) AS version FROM {table}"),
     };
     let decode_sqlx = tool == Tool::Sqlx;

@@ -173,7 +173,8 @@ pub const UP_PLACEHOLDER: &str = "-- Write the SQL that applies this change here
 
 /// True when a section still holds the template's placeholder line.
 pub fn has_placeholder(sql: &str) -> bool {
-    sql.lines().any(|l| l.trim_start().starts_with(UP_PLACEHOLDER))
+    sql.lines()
+        .any(|l| l.trim_start().starts_with(UP_PLACEHOLDER))
 }
 
 /// The revision a file name claims: the part before the first `_`, or the whole stem.

@@ -117,7 +117,7 @@ fn psql(db: &TestDb, script: &str) {
 }
 
 /// The schema as pg_dump prints it, without the version tables of brainmig and the tools.
-fn schema(db: &TestDb) -> String {
+pub(crate) fn schema(db: &TestDb) -> String {
     let mut args = vec!["--schema-only", "--no-owner", "--no-privileges"];
     for table in [
         "brainmig_version",
@@ -125,6 +125,7 @@ fn schema(db: &TestDb) -> String {
         "_sqlx_migrations",
         "schema_migrations",
         "refinery_schema_history",
+        "alembic_version",
     ] {
         args.extend(["--exclude-table", table]);
     }

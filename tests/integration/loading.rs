@@ -845,14 +845,27 @@ fn an_unfinished_revision_is_warned_about_everywhere_and_refused_only_by_the_up_
 fn an_up_section_emptied_on_purpose_applies_with_a_warning_and_reverts() {
     let project = TestProject::linear(1);
     project.on_sqlite(&["up"]).success();
-    project.on_sqlite(&["new", "-m", "kept for numbering"]).success();
+    project
+        .on_sqlite(&["new", "-m", "kept for numbering"])
+        .success();
     let rel = "migrations/0002_kept_for_numbering.sql";
     let text = project.read(rel);
-    assert!(text.contains("-- Write the SQL that applies this change here."), "{text}");
+    assert!(
+        text.contains("-- Write the SQL that applies this change here."),
+        "{text}"
+    );
     // While the placeholder is there, the revision is unfinished.
     let out = project.on_sqlite(&["up"]).fails_with(1);
-    assert!(out.stderr.contains("section has no statements"), "{}", out.stderr);
-    assert!(out.stderr.contains("delete the placeholder line"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("section has no statements"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("delete the placeholder line"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(
         sqlite_state(&project),
         (strings(&["t1"]), strings(&["0001"]))

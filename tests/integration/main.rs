@@ -11,6 +11,7 @@ mod config;
 mod faults;
 mod first_hour;
 mod import;
+mod import_alembic;
 mod loading;
 mod revisions;
 mod roundtrip;
