@@ -51,8 +51,10 @@ def render(sc, upgrade):
             as_sql=True,
             starting_rev=start,
             destination_rev=sc.revision,
+            output_buffer=out,
         ):
-            with contextlib.redirect_stdout(out):
+            # What env.py or the revision print is not SQL: keep it off the output and stdout.
+            with contextlib.redirect_stdout(sys.stderr):
                 script.run_env()
     except BaseException as e:  # noqa: BLE001 - any failure is reported for this revision
         return {"error": "%s: %s" % (type(e).__name__, e)}

@@ -141,6 +141,10 @@ fn alembic_import_then_up_builds_what_alembic_upgrade_heads_builds() {
         tags.contains("INSERT INTO tags (name) VALUES ('fiction'), ('poetry');"),
         "{tags}"
     );
+    assert!(
+        !tags.contains("tags created"),
+        "what the revision prints is not SQL:\n{tags}"
+    );
 
     // Until someone completes it, `up` refuses the unconverted revision and runs nothing.
     let imported = TestDb::postgres();
