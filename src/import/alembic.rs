@@ -42,6 +42,8 @@ struct Rendered {
     sql: Option<String>,
     version_table: Option<String>,
     error: Option<String>,
+    /// Set when offline mode failed (with its error) and the SQL was recorded online instead.
+    online: Option<String>,
 }
 
 /// Where the project keeps its Alembic configuration: `dir/alembic.ini`, or `dir` itself being
@@ -131,8 +133,10 @@ fn python_of(alembic: &Path) -> Vec<String> {
     }
 }
 
-/// Reads an Alembic project by running Alembic.
-pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
+/// Reads an Alembic project by running Alembic. With `scratch_server` (a PostgreSQL URL), the
+/// revisions offline mode cannot render are run online on a scratch database created and dropped
+/// on that server, and what they sent is recorded.
+pub(super) fn read(dir: &Path, scratch_server: Option<&str>) -> Result<Reading, ImportError> {
     let (ini, location) = locate(dir)?;
     let alembic = find_alembic().ok_or(ImportError::AlembicMissing {
         install: INSTALL,
@@ -167,6 +171,7 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
         .arg(ini_arg)
         .arg(abs(&location))
         .arg(FALLBACK_URL)
+        .env("BRAINMIG_SCRATCH_SERVER", scratch_server.unwrap_or(""))
         .current_dir(&cwd)
         .output()
         .map_err(|e| ImportError::AlembicMissing {
@@ -216,7 +221,21 @@ pub(super) fn revision_id(alembic: &str) -> String {
 
 fn migration(r: Revision) -> Migration {
     let up = match (&r.upgrade.sql, &r.upgrade.error) {
-        (Some(sql), _) => Up::Sql(without_bookkeeping(sql, r.upgrade.version_table.as_deref())),
+        (Some(sql), _) => {
+            let mut up = without_bookkeeping(sql, r.upgrade.version_table.as_deref());
+            if let Some(offline_error) = &r.upgrade.online {
+                // Say where this SQL comes from: what upgrade() sent on a fresh database at its
+                // parents' state, which a revision that looks at the data may not send elsewhere.
+                up.text = format!(
+                    "-- Recorded by running upgrade() on a scratch database at its parents' state, because\n\
+                     -- offline mode could not render it ({}).\n\
+                     -- Check it: a revision that looks at the database may do otherwise on yours.\n{}",
+                    offline_error.lines().next().unwrap_or(""),
+                    up.text
+                );
+            }
+            Up::Sql(up)
+        }
         (None, error) => Up::Unconverted {
             reason: format!(
                 "Alembic cannot render its upgrade() offline: {}",

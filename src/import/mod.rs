@@ -93,6 +93,16 @@ impl Tool {
 
     /// Reads the tool's migrations folder.
     pub fn read(self, dir: &Path) -> Result<Reading, ImportError> {
+        self.read_with_scratch(dir, None)
+    }
+
+    /// [`Tool::read`]; for Alembic, `scratch_server` (a PostgreSQL URL) is where the revisions
+    /// offline mode cannot render may run online, in a scratch database created and dropped there.
+    pub fn read_with_scratch(
+        self,
+        dir: &Path,
+        scratch_server: Option<&str>,
+    ) -> Result<Reading, ImportError> {
         if !dir.is_dir() {
             return Err(ImportError::MissingDir {
                 tool: self,
@@ -104,7 +114,7 @@ impl Tool {
             Tool::Sqlx => sqlx::read(dir),
             Tool::Dbmate => dbmate::read(dir),
             Tool::Refinery => refinery::read(dir),
-            Tool::Alembic => alembic::read(dir),
+            Tool::Alembic => alembic::read(dir, scratch_server),
         }?;
         if reading.migrations.is_empty() {
             return Err(ImportError::NoMigrations {

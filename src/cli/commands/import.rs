@@ -33,7 +33,17 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
             .unwrap_or_else(|| ctx.config.base_dir.join(tool.default_dir())),
     );
     let into = ctx.config.migrations.value.clone();
-    let reading = tool.read(&from)?;
+    // A PostgreSQL server the import may create a scratch database on (Alembic revisions that
+    // offline mode cannot render run there).
+    let scratch_server = match ctx.config.database_url() {
+        Ok((crate::config::DatabaseUrl::Postgres(url), origin))
+            if origin != UrlOrigin::EmbeddedDefault =>
+        {
+            Some(url)
+        }
+        _ => None,
+    };
+    let reading = tool.read_with_scratch(&from, scratch_server.as_deref())?;
     import::check_target(tool, &from, &into)?;
     let files = write::plan(&reading, &into)?;
     let conflicting = write::conflicting(&files);
