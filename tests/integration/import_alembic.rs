@@ -206,7 +206,14 @@ fn alembic_take_over_records_the_heads_ancestors_and_up_applies_the_rest_once() 
     ));
     assert!(downs[0].contains("DROP TABLE books;"), "{downs:?}");
 
-    complete_by_hand(&project);
+    // With a database configured, the revision offline mode cannot render was run online on a
+    // scratch database: nothing to complete by hand.
+    let inspects = project.read(&file_of(&project, INSPECTS));
+    assert!(
+        inspects.contains("-- Recorded by running upgrade() on a scratch database")
+            && inspects.contains("CREATE TABLE ratings"),
+        "{inspects}"
+    );
     let out = up(&project, &db).success();
     for id in [MERGE, NO_OP, INSPECTS] {
         assert!(out.stderr.contains(id), "{id}: {}", out.stderr);
@@ -251,4 +258,56 @@ fn alembic_missing_is_named_with_what_to_install_and_changes_nothing() {
     );
     assert!(!Path::new(&project.path("brainmig")).exists());
     assert!(db.tables().is_empty(), "{:?}", db.tables());
+}
+
+#[test]
+fn alembic_revisions_offline_mode_cannot_render_are_recorded_on_a_scratch_database() {
+    let project = TestProject::from_fixture("import/alembic");
+    let db = TestDb::postgres();
+    let out = import(&project, &["--database-url", &db.url()]).success();
+    assert!(
+        !out.stderr.contains("cannot be converted"),
+        "{}",
+        out.stderr
+    );
+    let inspects = project.read(&file_of(&project, INSPECTS));
+    assert!(
+        inspects.contains("offline mode could not render it (NoInspectionAvailable")
+            && inspects.contains("REFERENCES books (id)"),
+        "{inspects}"
+    );
+    // The scratch database is gone, and the database taken over ran nothing.
+    assert_eq!(db.tables(), ["brainmig_version"]);
+    up(&project, &db).success();
+    let by_alembic = TestDb::postgres();
+    alembic(&project, &by_alembic, &["upgrade", "heads"]);
+    assert_eq!(schema(&db), schema(&by_alembic));
+}
+
+#[test]
+fn an_env_py_that_connects_elsewhere_is_never_run_online_there() {
+    let project = TestProject::from_fixture("import/alembic");
+    let db = TestDb::postgres();
+    let elsewhere = TestDb::postgres();
+    // The fixture's env.py takes its URL from the environment, whatever brainmig configures.
+    let url = elsewhere
+        .url()
+        .replacen("postgres://", "postgresql+psycopg2://", 1);
+    let out = import(&project, &["--database-url", &db.url()])
+        .env("LIBRARY_DATABASE_URL", &url)
+        .success();
+    assert!(
+        out.stderr
+            .contains("running it online on a scratch database failed too")
+            && out.stderr.contains("not to brainmig's scratch database"),
+        "{}",
+        out.stderr
+    );
+    assert!(elsewhere.tables().is_empty(), "{:?}", elsewhere.tables());
+    // Listed, and written so that `up` refuses it until completed.
+    let inspects = project.read(&file_of(&project, INSPECTS));
+    assert!(
+        inspects.contains("-- Write the SQL that applies this change here."),
+        "{inspects}"
+    );
 }
