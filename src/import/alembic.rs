@@ -248,15 +248,17 @@ fn migration(r: Revision) -> Migration {
         .sql
         .as_deref()
         .map(|sql| without_bookkeeping(sql, r.downgrade.version_table.as_deref()));
-    let name = r
-        .path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .map(|stem| stem.strip_prefix(&r.revision).unwrap_or(stem))
-        .map(|rest| rest.trim_start_matches('_').to_owned())
-        .filter(|rest| !rest.is_empty())
-        .unwrap_or_else(|| r.message.clone());
     let message = r.message.lines().next().unwrap_or("").trim().to_owned();
+    // The file name's slug comes from the message: Alembic's `file_template` may put dates and
+    // the id anywhere in its own names.
+    let name = if message.is_empty() {
+        r.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().replace(&r.revision, ""))
+            .unwrap_or_default()
+    } else {
+        message.clone()
+    };
     Migration {
         version: revision_id(&r.revision),
         name,

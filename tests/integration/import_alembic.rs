@@ -106,7 +106,7 @@ fn alembic_import_then_up_builds_what_alembic_upgrade_heads_builds() {
     );
     assert!(
         out.stderr.contains(&format!(
-            "`brainmig/{NO_OP}_backfill_nothing.sql`): its up SQL has no statements"
+            "`brainmig/{NO_OP}_backfill_full_names_nothing_to_do_on_a_fresh_database.sql`): its up SQL has no statements"
         )),
         "{}",
         out.stderr
