@@ -292,6 +292,9 @@ fn render(
         None => {
             text.push_str("-- migrate:up\n");
             if let Up::Unconverted { reason } = &m.up {
+                // One comment line: a reason spanning lines (a database error quoting its SQL)
+                // would otherwise put that text in the section as statements.
+                let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 text.push_str(&format!("-- NOT CONVERTED: {reason}.\n"));
             } else {
                 text.push_str("-- NOT CONVERTED: complete this revision by hand.\n");
@@ -498,6 +501,23 @@ mod tests {
         let files = plan(&reading(vec![m]), Path::new("out")).expect("plans");
         assert!(files[0].text.contains(PLACEHOLDER));
         assert!(matches!(files[0].notes[..], [Note::Unconverted(_)]));
+    }
+
+    #[test]
+    fn a_reason_spanning_lines_stays_a_comment_and_the_file_stays_unfinished() {
+        let mut m = migration("3", "", None);
+        m.up = Up::Unconverted {
+            reason: "relation \"users\" does not exist\n\n[SQL: ALTER TABLE users ADD x int]"
+                .into(),
+        };
+        let files = plan(&reading(vec![m]), Path::new("out")).expect("plans");
+        let parsed = source::parse(&files[0].path, files[0].text.as_bytes());
+        assert_eq!(
+            parsed.expect_err("unfinished").kind,
+            ParseErrorKind::EmptyUp,
+            "{}",
+            files[0].text
+        );
     }
 
     #[test]
