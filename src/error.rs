@@ -376,7 +376,7 @@ impl LoadError {
                     .iter()
                     .any(|p| matches!(p, Problem::Parse(e) if e.kind == ParseErrorKind::EmptyUp)) =>
             {
-                Some("write the SQL of the change under `-- migrate:up` (and how to undo it under `-- migrate:down`)".into())
+                Some("write the SQL of the change under `-- migrate:up` (and how to undo it under `-- migrate:down`); to apply it without SQL on purpose, delete the placeholder line".into())
             }
             _ => None,
         }
@@ -665,7 +665,7 @@ impl PlanError {
             PlanError::BrokenFiles { errors, stop_before, .. } => {
                 let fix = match errors.first().map(|e| &e.kind) {
                     Some(ParseErrorKind::EmptyUp | ParseErrorKind::MissingUp) => {
-                        "write the SQL of the change under `-- migrate:up` (and how to undo it under `-- migrate:down`)"
+                        "write the SQL of the change under `-- migrate:up` (and how to undo it under `-- migrate:down`); to apply it without SQL on purpose, delete the placeholder line"
                     }
                     Some(ParseErrorKind::TransactionControl(_)) => {
                         "remove the transaction control statement (brainmig opens the transaction), or mark the section `transaction:false`"

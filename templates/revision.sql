@@ -4,7 +4,7 @@
 -- created: {{created}}
 
 -- migrate:up{{up_options}}
--- Write the SQL that applies this change here.
+-- Write the SQL that applies this change here. Then delete this line: while it stays, `up` refuses the revision if the section has no SQL.
 
 
 -- migrate:down{{down_options}}

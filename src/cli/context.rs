@@ -72,6 +72,24 @@ impl Context {
         }
     }
 
+    /// Warns about each revision of an `up` plan whose up section has no statements (a no-op
+    /// kept for numbering, an import): it is recorded as applied without running SQL. Merges are
+    /// empty by nature and not named.
+    pub fn warn_empty_up(&self, state: &State, plan: &[usize]) {
+        for &i in plan {
+            let Some(file) = state.files[i].as_ref() else {
+                continue;
+            };
+            if file.up.statements.is_empty() && file.parents.len() < 2 {
+                self.shell.warn(format_args!(
+                    "revision `{}` ({}): its up section has no statements; it is recorded as applied without running SQL",
+                    file.id,
+                    file.path.display()
+                ));
+            }
+        }
+    }
+
     /// The database URL (named with `-v`). The embedded default is announced only when its file
     /// is created (see [`Context::connect_locked`]) and by `current`, not on every command.
     pub fn database_url(&self) -> Result<DatabaseUrl, Error> {

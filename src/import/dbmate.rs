@@ -66,6 +66,7 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
             down,
             checksum: None,
             parents: None,
+            message: None,
         });
     }
     Ok(Reading {

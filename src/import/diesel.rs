@@ -66,6 +66,7 @@ fn read_migration(path: &Path, folder: &str) -> Result<Migration, ImportError> {
         down,
         checksum: None,
         parents: None,
+        message: None,
     })
 }
 

@@ -11,6 +11,7 @@
 //! - [`takeover`] reads the old tool's version table and records the same revisions as applied
 //!   in brainmig's, in one transaction, running no migration SQL.
 
+mod alembic;
 mod dbmate;
 mod diesel;
 mod refinery;
@@ -34,6 +35,8 @@ pub enum Tool {
     Dbmate,
     /// Files `migrations/V<version>__<name>.sql` (and `.rs`), in subfolders too.
     Refinery,
+    /// The project's `alembic.ini` and its `script_location`; SQL rendered by Alembic itself.
+    Alembic,
 }
 
 impl Tool {
@@ -44,6 +47,7 @@ impl Tool {
             Tool::Sqlx => "sqlx",
             Tool::Dbmate => "dbmate",
             Tool::Refinery => "refinery",
+            Tool::Alembic => "alembic",
         }
     }
 
@@ -51,6 +55,8 @@ impl Tool {
     pub fn default_dir(self) -> &'static str {
         match self {
             Tool::Dbmate => "db/migrations",
+            // The project folder, where `alembic.ini` names the script location.
+            Tool::Alembic => ".",
             Tool::Diesel | Tool::Sqlx | Tool::Refinery => "migrations",
         }
     }
@@ -62,13 +68,14 @@ impl Tool {
             Tool::Sqlx => "_sqlx_migrations",
             Tool::Dbmate => "schema_migrations",
             Tool::Refinery => "refinery_schema_history",
+            Tool::Alembic => "alembic_version",
         }
     }
 
     /// True when the tool's migrations are `.sql` files directly in its folder, which brainmig
     /// would try to load as revisions: the two cannot share a folder.
     fn sql_files_in_folder(self) -> bool {
-        !matches!(self, Tool::Diesel)
+        !matches!(self, Tool::Diesel | Tool::Alembic)
     }
 
     /// Whether two versions are the same migration for this tool: sqlx and refinery compare
@@ -80,11 +87,22 @@ impl Tool {
                 _ => a == b,
             },
             Tool::Diesel | Tool::Dbmate => a == b,
+            Tool::Alembic => alembic::revision_id(a) == alembic::revision_id(b),
         }
     }
 
     /// Reads the tool's migrations folder.
     pub fn read(self, dir: &Path) -> Result<Reading, ImportError> {
+        self.read_with_scratch(dir, None)
+    }
+
+    /// [`Tool::read`]; for Alembic, `scratch_server` (a PostgreSQL URL) is where the revisions
+    /// offline mode cannot render may run online, in a scratch database created and dropped there.
+    pub fn read_with_scratch(
+        self,
+        dir: &Path,
+        scratch_server: Option<&str>,
+    ) -> Result<Reading, ImportError> {
         if !dir.is_dir() {
             return Err(ImportError::MissingDir {
                 tool: self,
@@ -96,6 +114,7 @@ impl Tool {
             Tool::Sqlx => sqlx::read(dir),
             Tool::Dbmate => dbmate::read(dir),
             Tool::Refinery => refinery::read(dir),
+            Tool::Alembic => alembic::read(dir, scratch_server),
         }?;
         if reading.migrations.is_empty() {
             return Err(ImportError::NoMigrations {
@@ -156,12 +175,19 @@ pub struct Migration {
     /// The parents' versions when the tool names them (Alembic's `down_revision`, merges
     /// included); `None` for the previous migration in reading order, as for every tool here.
     pub parents: Option<Vec<String>>,
+    /// The message when the tool keeps one apart from the name (Alembic's docstring); `None`
+    /// to derive it from the name.
+    pub message: Option<String>,
 }
 
 impl Migration {
-    /// The revision message: the name with `_` as spaces, as sqlx shows its descriptions.
+    /// The revision message: the tool's own, else the name with `_` as spaces, as sqlx shows
+    /// its descriptions.
     pub fn message(&self) -> String {
-        self.name.replace('_', " ").trim().to_owned()
+        match &self.message {
+            Some(message) => message.trim().to_owned(),
+            None => self.name.replace('_', " ").trim().to_owned(),
+        }
     }
 }
 
@@ -371,6 +397,22 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    /// Alembic (or a Python that can import it) is not installed.
+    #[error("Alembic is needed to import Alembic revisions: {detail}")]
+    AlembicMissing {
+        /// The command that installs it.
+        install: &'static str,
+        /// What was missing.
+        detail: String,
+    },
+    /// Running Alembic failed.
+    #[error("{what}{}", if output.is_empty() { String::new() } else { format!(":\n{output}") })]
+    AlembicFailed {
+        /// What failed.
+        what: String,
+        /// The end of what Alembic printed.
+        output: String,
+    },
     /// The old version table records migrations the folder does not have.
     #[error("`{table}` records {} that `{}` does not have", versions.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "), dir.display())]
     UnknownRecorded {
@@ -464,6 +506,12 @@ impl ImportError {
             ),
             ImportError::AlreadyManaged { .. } => Some(
                 "this database was taken over already (or migrated by brainmig); to write only the files, run the import without a database URL".into(),
+            ),
+            ImportError::AlembicMissing { install, .. } => Some(format!(
+                "install it in the Python environment the project uses (`{install}`, plus the database driver env.py needs, e.g. `pip install psycopg2-binary`) and make sure `alembic` is on PATH; nothing was written"
+            )),
+            ImportError::AlembicFailed { .. } => Some(
+                "run `alembic history` in the project to see the same problem; brainmig runs the project's own env.py in offline mode (`alembic upgrade --sql`); nothing was written".into(),
             ),
             ImportError::DuplicateVersion { .. } => {
                 Some("the tool refuses this too: rename one of them".into())

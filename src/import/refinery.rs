@@ -92,6 +92,7 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
             down: None,
             checksum: None,
             parents: None,
+            message: None,
         });
     }
     migrations.sort_by_key(|m| m.version.parse::<i32>().unwrap_or_default());

@@ -124,6 +124,7 @@ pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
             name: parts.description,
             checksum: Some(Sha384::digest(&up_bytes).to_vec()),
             parents: None,
+            message: None,
             up: Up::Sql(sql_of(&up_path, &up_bytes)?),
             source: up_path,
             down,

@@ -37,6 +37,8 @@ pub async fn read_old_table(
             "SELECT CAST(version AS TEXT) AS version, checksum, \
              CAST(CASE WHEN success THEN 1 ELSE 0 END AS BIGINT) AS success FROM {table}"
         ),
+        // Alembic keeps one row per head, in `version_num`.
+        Tool::Alembic => format!("SELECT CAST(version_num AS TEXT) AS version FROM {table}"),
         _ => format!("SELECT CAST(version AS TEXT) AS version FROM {table}"),
     };
     let decode_sqlx = tool == Tool::Sqlx;
@@ -154,9 +156,30 @@ pub fn match_records(
             dir: dir.to_owned(),
         });
     }
+    if tool == Tool::Alembic {
+        // `alembic_version` holds only the heads: everything below them ran too.
+        applied = with_ancestors(files, applied);
+    }
     applied.sort_unstable();
     applied.dedup();
     Ok(applied)
+}
+
+/// `heads` (indices into `files`) and every revision they descend from.
+fn with_ancestors(files: &[PlannedFile], heads: Vec<usize>) -> Vec<usize> {
+    let mut seen = vec![false; files.len()];
+    let mut stack = heads;
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for parent in &files[i].row.parents {
+            if let Some(p) = files.iter().position(|f| &f.id == parent) {
+                stack.push(p);
+            }
+        }
+    }
+    (0..files.len()).filter(|&i| seen[i]).collect()
 }
 
 /// The first 12 hex digits, as brainmig shows checksums.
@@ -212,6 +235,7 @@ mod tests {
                 down: None,
                 checksum: Some(vec![1, 2, 3]),
                 parents: None,
+                message: None,
             })
             .collect();
         let reading = Reading {

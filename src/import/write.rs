@@ -41,7 +41,9 @@ impl fmt::Display for Note {
                 f,
                 "cannot be converted ({reason}); its up section is a placeholder that `up` refuses until you write the SQL"
             ),
-            Note::EmptyUp => f.write_str("its up SQL has no statements"),
+            Note::EmptyUp => f.write_str(
+                "its up SQL has no statements; `up` records it as applied without running SQL",
+            ),
             Note::OwnTransactionControl(section) => write!(
                 f,
                 "its {section} SQL runs its own BEGIN/COMMIT, so the section is marked `transaction:false`"
@@ -176,7 +178,12 @@ fn plan_one(
         }
     }
     let row = match parsed {
-        Ok(file) => crate::state::version_row(&file),
+        Ok(file) => {
+            if up.is_some() && file.up.statements.is_empty() && parents.len() < 2 {
+                notes.push(Note::EmptyUp);
+            }
+            crate::state::version_row(&file)
+        }
         Err(e) => {
             match e.kind {
                 ParseErrorKind::EmptyUp if up.is_some() => notes.push(Note::EmptyUp),
@@ -285,6 +292,9 @@ fn render(
         None => {
             text.push_str("-- migrate:up\n");
             if let Up::Unconverted { reason } = &m.up {
+                // One comment line: a reason spanning lines (a database error quoting its SQL)
+                // would otherwise put that text in the section as statements.
+                let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 text.push_str(&format!("-- NOT CONVERTED: {reason}.\n"));
             } else {
                 text.push_str("-- NOT CONVERTED: complete this revision by hand.\n");
@@ -380,6 +390,7 @@ mod tests {
             }),
             checksum: None,
             parents: None,
+            message: None,
         }
     }
 
@@ -490,6 +501,23 @@ mod tests {
         let files = plan(&reading(vec![m]), Path::new("out")).expect("plans");
         assert!(files[0].text.contains(PLACEHOLDER));
         assert!(matches!(files[0].notes[..], [Note::Unconverted(_)]));
+    }
+
+    #[test]
+    fn a_reason_spanning_lines_stays_a_comment_and_the_file_stays_unfinished() {
+        let mut m = migration("3", "", None);
+        m.up = Up::Unconverted {
+            reason: "relation \"users\" does not exist\n\n[SQL: ALTER TABLE users ADD x int]"
+                .into(),
+        };
+        let files = plan(&reading(vec![m]), Path::new("out")).expect("plans");
+        let parsed = source::parse(&files[0].path, files[0].text.as_bytes());
+        assert_eq!(
+            parsed.expect_err("unfinished").kind,
+            ParseErrorKind::EmptyUp,
+            "{}",
+            files[0].text
+        );
     }
 
     #[test]

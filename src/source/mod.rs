@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 pub use id::{InvalidRevisionId, RevisionId};
 pub use lexer::{LexError, Token, TokenKind, line_of, sqlite_tokens, tokens};
-pub use parse::{HEADER_KEYS, Parsed, file_name_revision, parse, parse_lenient};
+pub use parse::{
+    HEADER_KEYS, Parsed, UP_PLACEHOLDER, file_name_revision, has_placeholder, parse, parse_lenient,
+};
 pub use revision::{BrokenFile, RevisionFile, Section};
 pub use statements::{Statement, checksum, split};
 

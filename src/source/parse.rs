@@ -149,8 +149,10 @@ pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
     let Some((up, checksum)) = up else {
         return broken(fail(None, ParseErrorKind::MissingUp));
     };
-    // A merge revision may have nothing to do; any other revision must.
-    if up.statements.is_empty() && header.revises.len() < 2 {
+    // An up section without statements is deliberate (a no-op kept for numbering, a merge, an
+    // import), unless the template's placeholder is still there: then `new` scaffolded it and
+    // nobody filled it in. A merge may keep it: it has nothing to do.
+    if up.statements.is_empty() && header.revises.len() < 2 && has_placeholder(&up.sql) {
         return broken(fail(Some(up.first_line - 1), ParseErrorKind::EmptyUp));
     }
     Ok(Parsed::Usable(RevisionFile {
@@ -163,6 +165,17 @@ pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
         down,
         checksum,
     }))
+}
+
+/// The start of the placeholder line the revision template puts under `-- migrate:up`. Both the
+/// first wording (`... here.`) and the later one (`... here. Delete this line ...`) start so;
+/// users' own templates written by `init` keep whichever they were given.
+pub const UP_PLACEHOLDER: &str = "-- Write the SQL that applies this change here";
+
+/// True when a section still holds the template's placeholder line.
+pub fn has_placeholder(sql: &str) -> bool {
+    sql.lines()
+        .any(|l| l.trim_start().starts_with(UP_PLACEHOLDER))
 }
 
 /// The revision a file name claims: the part before the first `_`, or the whole stem.
@@ -431,7 +444,7 @@ mod tests {
             ("1_a.sql", "-- revision: 1\n", None, K::MissingUp),
             (
                 "1_a.sql",
-                "-- revision: 1\n-- migrate:up\n-- only a comment\n",
+                "-- revision: 1\n-- migrate:up\n-- Write the SQL that applies this change here.\n",
                 Some(2),
                 K::EmptyUp,
             ),
@@ -499,10 +512,31 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_up_section_is_unfinished_only_while_the_placeholder_is_in_it() {
+        let file = |up: &str| {
+            parse(
+                Path::new("2_a.sql"),
+                format!("-- revision: 2\n-- revises: 1\n-- migrate:up\n{up}").as_bytes(),
+            )
+        };
+        let old = "-- Write the SQL that applies this change here.\n";
+        let new = "  -- Write the SQL that applies this change here. Then delete this line.\n";
+        for up in [old, new] {
+            assert_eq!(file(up).expect_err(up).kind, ParseErrorKind::EmptyUp);
+        }
+        for up in ["", "-- nothing to do on a fresh database\n"] {
+            let parsed = file(up).expect(up);
+            assert!(parsed.up.statements.is_empty());
+        }
+        // A statement under the placeholder is a filled-in revision.
+        assert!(file(&format!("{old}select 1;\n")).is_ok());
+    }
+
+    #[test]
     fn a_broken_section_keeps_the_header_and_a_broken_header_does_not() {
         let lenient = |text: &str| parse_lenient(Path::new("2_a.sql"), text.as_bytes());
         let broken_sections = [
-            "-- revision: 2\n-- revises: 1\n-- message: m\n-- migrate:up\n-- to do\n",
+            "-- revision: 2\n-- revises: 1\n-- message: m\n-- migrate:up\n-- Write the SQL that applies this change here.\n",
             "-- revision: 2\n-- revises: 1\n-- migrate:up\nBEGIN;\nselect 1;\n",
             "-- revision: 2\n-- revises: 1\n-- migrate:sideways\nselect 1;\n",
             "-- revision: 2\nselect 1;\n-- revises: 1\n-- migrate:up\nselect 1;\n",

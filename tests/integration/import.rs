@@ -117,7 +117,7 @@ fn psql(db: &TestDb, script: &str) {
 }
 
 /// The schema as pg_dump prints it, without the version tables of brainmig and the tools.
-fn schema(db: &TestDb) -> String {
+pub(crate) fn schema(db: &TestDb) -> String {
     let mut args = vec!["--schema-only", "--no-owner", "--no-privileges"];
     for table in [
         "brainmig_version",
@@ -125,6 +125,7 @@ fn schema(db: &TestDb) -> String {
         "_sqlx_migrations",
         "schema_migrations",
         "refinery_schema_history",
+        "alembic_version",
     ] {
         args.extend(["--exclude-table", table]);
     }
@@ -675,8 +676,9 @@ fn an_empty_up_sql_is_written_as_it_is_and_named() {
         ),
         "{text}"
     );
-    // What brainmig does with such a revision is decided elsewhere (issue #13, "Empty up
-    // sections"); today it refuses to load it, and says which file.
+    // It loads and applies like any other revision, with a warning naming it (issue #13,
+    // "Empty up sections"); only the template's placeholder line makes an empty section
+    // unfinished.
     let db = TestDb::postgres();
     let up = project
         .brainmig([
@@ -686,11 +688,17 @@ fn an_empty_up_sql_is_written_as_it_is_and_named() {
             "--database-url",
             &db.url(),
         ])
-        .fails_with(1);
+        .success();
     assert!(
-        up.stderr.contains("20240301000000_placeholder.sql") && up.stderr.contains("no statements"),
+        up.stderr.contains("warning: revision `20240301000000`")
+            && up.stderr.contains("its up section has no statements"),
         "{}",
         up.stderr
+    );
+    assert!(
+        db.applied().iter().any(|r| r == "20240301000000"),
+        "{:?}",
+        db.applied()
     );
 }
 

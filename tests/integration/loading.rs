@@ -318,7 +318,7 @@ cases! {
     };
 
     empty_up_section => Case {
-        files: &[("0001_notes.sql", b"-- revision: 0001\n\n-- migrate:up\n-- to do\n\n-- migrate:down\nDROP TABLE notes;\n")],
+        files: &[("0001_notes.sql", b"-- revision: 0001\n\n-- migrate:up\n-- Write the SQL that applies this change here.\n\n-- migrate:down\nDROP TABLE notes;\n")],
         stderr: &["migrations/0001_notes.sql:3: the `-- migrate:up` section has no statements"],
         postgres: true,
         ..CASE
@@ -832,6 +832,69 @@ fn an_unfinished_revision_is_warned_about_everywhere_and_refused_only_by_the_up_
     );
     let out = project.on_sqlite(&["down"]).success();
     assert!(out.stderr.contains("Reverted 0002"), "{}", out.stderr);
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001"]))
+    );
+}
+
+/// Issue #13, "Empty up sections": once the template's placeholder line is deleted, an up
+/// section without statements is deliberate: it applies (its row is recorded) with a warning
+/// naming it, and an empty down section reverts it as a no-op.
+#[test]
+fn an_up_section_emptied_on_purpose_applies_with_a_warning_and_reverts() {
+    let project = TestProject::linear(1);
+    project.on_sqlite(&["up"]).success();
+    project
+        .on_sqlite(&["new", "-m", "kept for numbering"])
+        .success();
+    let rel = "migrations/0002_kept_for_numbering.sql";
+    let text = project.read(rel);
+    assert!(
+        text.contains("-- Write the SQL that applies this change here."),
+        "{text}"
+    );
+    // While the placeholder is there, the revision is unfinished.
+    let out = project.on_sqlite(&["up"]).fails_with(1);
+    assert!(
+        out.stderr.contains("section has no statements"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("delete the placeholder line"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001"]))
+    );
+
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-- Write the SQL that applies"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    project.write(rel, &kept);
+    let out = project.on_sqlite(&["up"]).success();
+    assert!(
+        out.stderr.contains(
+            "warning: revision `0002` (migrations/0002_kept_for_numbering.sql): its up section has no statements"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        sqlite_state(&project),
+        (strings(&["t1"]), strings(&["0001", "0002"]))
+    );
+    // Other commands load it without complaint.
+    let out = project.on_sqlite(&["history"]).success();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+
+    // Its down section holds only the template's comment: reverting it runs nothing.
+    project.on_sqlite(&["down"]).success();
     assert_eq!(
         sqlite_state(&project),
         (strings(&["t1"]), strings(&["0001"]))

@@ -13,6 +13,7 @@ mod config;
 mod faults;
 mod first_hour;
 mod import;
+mod import_alembic;
 mod loading;
 mod pinned;
 mod revisions;

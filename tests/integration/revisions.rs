@@ -62,12 +62,21 @@ fn fill(project: &TestProject, rel: &str, up: &str, down: &str) {
         text.contains(UP_PLACEHOLDER) && text.contains(DOWN_PLACEHOLDER),
         "not from the built-in template:\n{text}"
     );
-    project.write(
-        rel,
-        &text
-            .replace(UP_PLACEHOLDER, up)
-            .replace(DOWN_PLACEHOLDER, down),
-    );
+    // The whole placeholder line goes: it also says to delete it.
+    let filled: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with(UP_PLACEHOLDER) {
+                up
+            } else if line.starts_with(DOWN_PLACEHOLDER) {
+                down
+            } else {
+                line
+            }
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    project.write(rel, &filled);
 }
 
 /// Tables of the project's SQLite file `app.db`, sorted.

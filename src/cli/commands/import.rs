@@ -15,7 +15,8 @@ pub struct ImportArgs {
     /// The tool whose migrations to import.
     #[arg(value_enum, value_name = "TOOL")]
     tool: Tool,
-    /// The tool's migrations folder (default: `migrations/`; for dbmate `db/migrations/`).
+    /// The tool's migrations folder (default: `migrations/`; for dbmate `db/migrations/`; for
+    /// Alembic the folder with `alembic.ini`, or the script location itself).
     #[arg(long, value_name = "DIR")]
     from: Option<PathBuf>,
     /// Print the files it would write and the revisions it would record; change nothing.
@@ -32,7 +33,17 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
             .unwrap_or_else(|| ctx.config.base_dir.join(tool.default_dir())),
     );
     let into = ctx.config.migrations.value.clone();
-    let reading = tool.read(&from)?;
+    // A PostgreSQL server the import may create a scratch database on (Alembic revisions that
+    // offline mode cannot render run there).
+    let scratch_server = match ctx.config.database_url() {
+        Ok((crate::config::DatabaseUrl::Postgres(url), origin))
+            if origin != UrlOrigin::EmbeddedDefault =>
+        {
+            Some(url)
+        }
+        _ => None,
+    };
+    let reading = tool.read_with_scratch(&from, scratch_server.as_deref())?;
     import::check_target(tool, &from, &into)?;
     let files = write::plan(&reading, &into)?;
     let conflicting = write::conflicting(&files);

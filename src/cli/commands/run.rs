@@ -117,6 +117,9 @@ async fn plan_and_execute(
     // Broken files the plan does not run are only warned about; `steps` refuses the others.
     ctx.warn_broken(state, &plan);
     let steps = state.steps(&plan, direction)?;
+    if direction == Direction::Up {
+        ctx.warn_empty_up(state, &plan);
+    }
     let mut progress = ctx.shell.progress(steps.len());
     let stop = AtomicBool::new(false);
     let canceller = conn.canceller();
@@ -198,6 +201,9 @@ fn print_script(
     };
     ctx.warn_broken(&state, &plan);
     let steps = state.steps(&plan, direction)?;
+    if direction == Direction::Up {
+        ctx.warn_empty_up(&state, &plan);
+    }
     let script = render_script(dialect, &ctx.config.version_table.value, &steps, direction);
     if ctx.format == Format::Json {
         let ids: Vec<&crate::source::RevisionId> = steps.iter().map(|s| &s.id).collect();
