@@ -130,8 +130,26 @@ fn json_of_commands_that_write_files_is_pinned() {
         "json_merge",
         json(&project, &["merge", "-m", "join", "heads"], 0)
     );
-    // NOTE: `import` is left out: its `--format json` document is `{}`, and with `--dry-run` text
-    // lines come before it on stdout; pin it once it says what it wrote.
+}
+
+#[test]
+fn json_of_import_is_pinned() {
+    let project = TestProject::from_fixture("import/sqlx");
+    let url = project.sqlite_url("app.db");
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "sqlx", "--format", "json"];
+        args.extend(extra);
+        args.extend(["--migrations-dir", "brainmig"]);
+        args.extend(["--database-url", &url]);
+        let out = project.brainmig(&args).fails_with(0);
+        json_shape(&project, &out)
+    };
+    assert_snapshot!("json_import_dry_run", import(&["--dry-run"]));
+    assert!(
+        !project.path("brainmig").exists(),
+        "a dry run writes nothing"
+    );
+    assert_snapshot!("json_import", import(&[]));
 }
 
 #[test]

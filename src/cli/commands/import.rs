@@ -9,6 +9,7 @@ use crate::config::UrlOrigin;
 use crate::db::Connection;
 use crate::error::Error;
 use crate::import::{self, ImportError, PlannedFile, Reading, Tool, takeover, write};
+use crate::output::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -51,6 +52,8 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
         return Err(ImportError::Exists { paths: conflicting }.into());
     }
     note_other_revisions(ctx, &into, &files);
+    // Decided before writing, so the report says which files this run wrote.
+    let kept: Vec<bool> = files.iter().map(write::already_written).collect();
     let (_, origin) = ctx.config.database_url()?;
     if origin == UrlOrigin::EmbeddedDefault {
         report_reading(ctx, &reading, &files);
@@ -58,9 +61,10 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
             "no database configured, so no version table was taken over; to take one over, run the same command with the database the {tool} migrations ran on (files already written are kept)"
         ));
         write_files(ctx, &reading, &into, &files, args.dry_run)?;
+        report_json(ctx, &reading, &files, &kept, None, args.dry_run);
         return Ok(());
     }
-    connect_and_take_over(ctx, &reading, &files, args.dry_run).await
+    connect_and_take_over(ctx, &reading, &files, &kept, args.dry_run).await
 }
 
 /// Connects (a dry run creates no SQLite file and takes no lock), then takes the database over.
@@ -68,6 +72,7 @@ async fn connect_and_take_over(
     ctx: &Context,
     reading: &Reading,
     files: &[PlannedFile],
+    kept: &[bool],
     dry_run: bool,
 ) -> Result<(), Error> {
     let url = ctx.database_url()?;
@@ -80,12 +85,13 @@ async fn connect_and_take_over(
         // A SQLite file that does not exist: nothing to take over, and a dry run creates nothing.
         report_reading(ctx, reading, files);
         write_files(ctx, reading, &ctx.config.migrations.value, files, dry_run)?;
+        report_json(ctx, reading, files, kept, None, dry_run);
         return Ok(());
     };
     if !dry_run {
         lock(ctx, &mut conn).await?;
     }
-    let result = take_over(ctx, &mut conn, reading, files, dry_run).await;
+    let result = take_over(ctx, &mut conn, reading, files, kept, dry_run).await;
     conn.unlock().await;
     conn.close().await;
     result
@@ -113,6 +119,7 @@ async fn take_over(
     conn: &mut Connection,
     reading: &Reading,
     files: &[PlannedFile],
+    kept: &[bool],
     dry_run: bool,
 ) -> Result<(), Error> {
     let table = ctx.config.version_table.value.clone();
@@ -141,12 +148,15 @@ async fn take_over(
     }
     let into = ctx.config.migrations.value.clone();
     if dry_run {
-        for &i in &applied {
-            let f = &files[i];
-            ctx.shell
-                .out(&format!("record {} ({})\n", f.id, f.row.message));
+        if ctx.format == Format::Text {
+            for &i in &applied {
+                let f = &files[i];
+                ctx.shell
+                    .out(&format!("record {} ({})\n", f.id, f.row.message));
+            }
         }
         write_files(ctx, reading, &into, files, true)?;
+        report_json(ctx, reading, files, kept, Some(&applied), true);
         return Ok(());
     }
     let written = write_files(ctx, reading, &into, files, false)?;
@@ -154,6 +164,7 @@ async fn take_over(
         write::remove_all(&written);
         return Err(e.into());
     }
+    report_json(ctx, reading, files, kept, Some(&applied), false);
     let at = applied.last().map(|&i| files[i].id.to_string());
     ctx.shell.status(
         "Recorded",
@@ -226,8 +237,10 @@ fn write_files<'a>(
     dry_run: bool,
 ) -> Result<Vec<&'a PlannedFile>, Error> {
     if dry_run {
-        for f in files.iter().filter(|f| !write::already_written(f)) {
-            ctx.shell.out(&format!("write {}\n", write::shown(&f.path)));
+        if ctx.format == Format::Text {
+            for f in files.iter().filter(|f| !write::already_written(f)) {
+                ctx.shell.out(&format!("write {}\n", write::shown(&f.path)));
+            }
         }
         ctx.shell.status(
             "Dry run",
@@ -261,4 +274,41 @@ fn write_files<'a>(
         ),
     );
     Ok(written)
+}
+
+/// `--format json`: the one document of the import, what it wrote (or would write) and what it
+/// recorded as applied (`null` with no database to take over).
+fn report_json(
+    ctx: &Context,
+    reading: &Reading,
+    files: &[PlannedFile],
+    kept: &[bool],
+    recorded: Option<&[usize]>,
+    dry_run: bool,
+) {
+    if ctx.format != Format::Json {
+        return;
+    }
+    let file = |(f, kept): (&PlannedFile, &bool)| {
+        serde_json::json!({
+            "revision": f.id,
+            "file": write::shown(&f.path),
+            "source": write::shown(&f.migration.source),
+            "already_there": kept,
+            "notes": f.notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        })
+    };
+    let skipped = reading
+        .skipped
+        .iter()
+        .map(|s| serde_json::json!({ "path": write::shown(&s.path), "reason": s.reason }));
+    ctx.shell.json(&serde_json::json!({
+        "tool": reading.tool.name(),
+        "from": write::shown(&reading.dir),
+        "into": write::shown(&ctx.config.migrations.value),
+        "dry_run": dry_run,
+        "files": files.iter().zip(kept).map(file).collect::<Vec<_>>(),
+        "skipped": skipped.collect::<Vec<_>>(),
+        "recorded": recorded.map(|r| r.iter().map(|&i| files[i].id.clone()).collect::<Vec<_>>()),
+    }));
 }
