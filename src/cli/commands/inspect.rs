@@ -243,11 +243,10 @@ fn range_of(state: &State, range: &str) -> Result<BTreeSet<usize>, Error> {
         Ok(match text {
             "" => default,
             "current" => state.applied.current(g),
+            // A range may end at several heads: `head` reads as `heads` here.
             other => match other.parse::<Target>()? {
-                Target::Head | Target::Heads => g.heads(),
-                Target::Base => Vec::new(),
-                Target::Revision(r) => vec![g.resolve(&r)?],
-                Target::Relative(_) => return Err(PlanError::BadTarget(other.to_owned()).into()),
+                Target::Head => g.heads(),
+                target => g.resolve(&target)?,
             },
         })
     };
@@ -314,22 +313,7 @@ pub async fn branches(ctx: &Context) -> Result<(), Error> {
 
 pub async fn show(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
     let state = ctx.read_state().await?;
-    let i = match args.revision.parse::<Target>()? {
-        Target::Head => {
-            let heads = state.graph.heads();
-            match heads.as_slice() {
-                [one] => *one,
-                _ => {
-                    return Err(PlanError::MultipleHeads {
-                        heads: state.graph.ids(&heads),
-                    }
-                    .into());
-                }
-            }
-        }
-        Target::Revision(r) => state.graph.resolve(&r)?,
-        _ => return Err(PlanError::BadTarget(args.revision.clone()).into()),
-    };
+    let i = state.graph.resolve_one(&args.revision.parse::<Target>()?)?;
     let heads = state.graph.heads();
     let mut d = describe(&state, i, &heads);
     let (up, down) = match (&state.files[i], &state.records[i]) {

@@ -56,7 +56,7 @@ pub(super) fn parents(state: &State, args: &NewArgs) -> Result<Vec<usize>, Error
     let graph = &state.graph;
     Ok(match &args.head {
         Some(rev) => {
-            let parent = graph.resolve(rev)?;
+            let parent = graph.find_prefix(rev)?;
             if !args.splice && !graph.node(parent).children.is_empty() {
                 return Err(PlanError::NotAHead(graph.node(parent).id.clone()).into());
             }
@@ -83,7 +83,7 @@ pub fn merge(ctx: &Context, args: &MergeArgs) -> Result<(), Error> {
         let found = if rev == "heads" {
             graph.heads()
         } else {
-            vec![graph.resolve(rev)?]
+            vec![graph.find_prefix(rev)?]
         };
         for i in found {
             if !parents.contains(&i) {

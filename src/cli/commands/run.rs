@@ -182,12 +182,7 @@ fn print_script(
     let assumed = match from {
         None | Some("" | "base") => AppliedSet::default(),
         Some(rev) => {
-            let targets = match rev.parse::<Target>()? {
-                Target::Head => plan::upgrade(&state.graph, &AppliedSet::default(), &Target::Head)?,
-                Target::Heads => state.graph.heads(),
-                Target::Revision(r) => vec![state.graph.resolve(&r)?],
-                other => return Err(crate::error::PlanError::BadTarget(other.to_string()).into()),
-            };
+            let targets = state.graph.resolve(&rev.parse::<Target>()?)?;
             AppliedSet::from_applied_order(state.graph.in_order(&state.graph.ancestors(&targets)))
         }
     };

@@ -43,17 +43,7 @@ async fn stamp_locked(
     purge: bool,
 ) -> Result<(), Error> {
     let g = &state.graph;
-    let targets = match target {
-        Target::Base => Vec::new(),
-        Target::Head => plan::upgrade(g, &plan::AppliedSet::default(), &Target::Head)?
-            .last()
-            .copied()
-            .into_iter()
-            .collect(),
-        Target::Heads => g.heads(),
-        Target::Revision(r) => vec![g.resolve(r)?],
-        Target::Relative(_) => return Err(PlanError::BadTarget(target.to_string()).into()),
-    };
+    let targets = g.resolve(target)?;
     let wanted: BTreeSet<usize> = g.ancestors(&targets);
     let applied = &state.applied.revisions;
     let forgotten_missing: Vec<usize> = applied
@@ -164,7 +154,7 @@ async fn rehash_locked(
     state: &State,
     revision: &str,
 ) -> Result<(), Error> {
-    let i = state.graph.resolve(revision)?;
+    let i = state.graph.find_prefix(revision)?;
     let id = state.graph.node(i).id.clone();
     let (Some(file), Some(record)) = (&state.files[i], &state.records[i]) else {
         if let Some(broken) = &state.broken[i] {
