@@ -102,8 +102,11 @@ mod tests {
     use super::*;
     use crate::graph::test_graph;
 
+    /// What resolving gives, as names, or the error's variant name.
+    type Resolved = Result<Vec<String>, String>;
+
     /// A target's revisions as names, or the error's variant name.
-    fn resolved(g: &RevisionGraph, text: &str) -> Result<Vec<String>, String> {
+    fn resolved(g: &RevisionGraph, text: &str) -> Resolved {
         let target: Target = text.parse().map_err(|e| format!("{e:?}"))?;
         g.resolve(&target)
             .map(|v| v.iter().map(|&i| g.node(i).id.to_string()).collect())
@@ -123,7 +126,7 @@ mod tests {
         let empty = test_graph(&[]);
         let ok = |v: &[&str]| Ok(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         let err = |variant: &str| Err::<Vec<String>, _>(variant.to_owned());
-        let cases: &[(&RevisionGraph, &str, Result<Vec<String>, String>)] = &[
+        let cases: &[(&RevisionGraph, &str, Resolved)] = &[
             (&linear, "base", ok(&[])),
             (&linear, "head", ok(&["0010"])),
             (&linear, "heads", ok(&["0010"])),
