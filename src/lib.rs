@@ -13,6 +13,7 @@ pub mod error;
 pub mod executor;
 pub mod graph;
 pub mod import;
+pub mod ops;
 pub mod output;
 pub mod plan;
 pub mod roundtrip;

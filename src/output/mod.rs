@@ -2,6 +2,7 @@
 //! stdout; status, progress, warnings and errors go to stderr.
 
 mod progress;
+mod revisions;
 mod roundtrip;
 
 use std::fmt::Display;
@@ -10,9 +11,24 @@ use std::io::{IsTerminal, Write};
 use console::style;
 
 pub use progress::RunProgress;
+pub use revisions::{
+    BranchPointView, BranchesView, RevisionList, RevisionView, ShowView, warn_about_state,
+};
 pub use roundtrip::{RoundtripBar, RoundtripView};
 
 use crate::error::Error;
+
+/// What a data command reports: serialized as it is for `--format json`, rendered by
+/// [`View::text`] for people, and announced on stderr by [`View::status`] in either format.
+pub trait View: serde::Serialize {
+    /// Text mode's stdout; empty when the command reports on stderr only.
+    fn text(&self) -> String {
+        String::new()
+    }
+
+    /// Status lines on stderr, written in every format before the data.
+    fn status(&self, _shell: &Shell) {}
+}
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -288,6 +304,21 @@ impl Shell {
         if let Ok(mut out) = self.out.lock() {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
+        }
+    }
+
+    /// True under `--format json`.
+    pub fn json_mode(&self) -> bool {
+        self.json_mode
+    }
+
+    /// A command's result: its status lines, then its text or its JSON document.
+    pub fn report(&self, view: &impl View) {
+        view.status(self);
+        if self.json_mode {
+            self.json(&serde_json::to_value(view).unwrap_or_default());
+        } else {
+            self.out(&view.text());
         }
     }
 
