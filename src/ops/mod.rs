@@ -4,4 +4,5 @@
 //! Split by command family, as cargo splits `ops`: each module owns its decisions (pure and unit
 //! tested where they can be) and its effects on files and databases.
 
+pub mod autogen;
 pub mod history;

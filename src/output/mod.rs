@@ -1,6 +1,7 @@
 //! The only code that writes to the terminal. Data (history, JSON, `--sql` scripts) goes to
 //! stdout; status, progress, warnings and errors go to stderr.
 
+mod autogen;
 mod progress;
 mod revisions;
 mod roundtrip;
@@ -10,6 +11,9 @@ use std::io::{IsTerminal, Write};
 
 use console::style;
 
+pub use autogen::{
+    DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
+};
 pub use progress::RunProgress;
 pub use revisions::{
     BranchPointView, BranchesView, RevisionList, RevisionView, ShowView, warn_about_state,
