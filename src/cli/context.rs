@@ -56,20 +56,7 @@ impl Context {
     /// Warns about each broken file except those in `refused` (reported as an error instead):
     /// the commands that do not need a file go on without it.
     pub fn warn_broken(&self, state: &State, refused: &[usize]) {
-        for i in state.broken_files() {
-            let Some(file) = state.broken[i].as_ref().filter(|_| !refused.contains(&i)) else {
-                continue;
-            };
-            let consequence = if state.records[i].is_some() {
-                "it is applied, so `up` and `down` refuse to run until the file is restored"
-            } else {
-                "`up` will refuse to apply it until it is fixed"
-            };
-            self.shell.warn(format_args!(
-                "revision `{}`: {}; {consequence}",
-                file.id, file.error
-            ));
-        }
+        crate::output::warn_broken(&self.shell, state, refused);
     }
 
     /// The database URL (named with `-v`). The embedded default is announced only when its file

@@ -6,3 +6,5 @@
 
 pub mod autogen;
 pub mod history;
+pub mod run;
+pub mod script;

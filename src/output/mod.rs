@@ -5,6 +5,7 @@ mod autogen;
 mod progress;
 mod revisions;
 mod roundtrip;
+mod run;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -17,8 +18,10 @@ pub use autogen::{
 pub use progress::RunProgress;
 pub use revisions::{
     BranchPointView, BranchesView, RevisionList, RevisionView, ShowView, warn_about_state,
+    warn_broken,
 };
 pub use roundtrip::{RoundtripBar, RoundtripView};
+pub use run::{RunView, ScriptView};
 
 use crate::error::Error;
 
