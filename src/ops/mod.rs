@@ -8,3 +8,4 @@ pub mod autogen;
 pub mod history;
 pub mod run;
 pub mod script;
+pub mod stamp;

@@ -6,6 +6,7 @@ mod progress;
 mod revisions;
 mod roundtrip;
 mod run;
+mod stamp;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -22,6 +23,7 @@ pub use revisions::{
 };
 pub use roundtrip::{RoundtripBar, RoundtripView};
 pub use run::{RunView, ScriptView};
+pub use stamp::{RehashView, StampView};
 
 use crate::error::Error;
 
