@@ -6,6 +6,8 @@
 
 pub mod autogen;
 pub mod history;
+pub mod init;
+pub mod new;
 pub mod run;
 pub mod script;
 pub mod stamp;

@@ -6,6 +6,7 @@ mod progress;
 mod revisions;
 mod roundtrip;
 mod run;
+mod scaffold;
 mod stamp;
 
 use std::fmt::Display;
@@ -23,6 +24,7 @@ pub use revisions::{
 };
 pub use roundtrip::{RoundtripBar, RoundtripView};
 pub use run::{RunView, ScriptView};
+pub use scaffold::{ConfigView, InitView, NewView, SettingView};
 pub use stamp::{RehashView, StampView};
 
 use crate::error::Error;
