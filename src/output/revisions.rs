@@ -376,3 +376,88 @@ pub fn warn_broken(shell: &super::Shell, state: &State, refused: &[usize]) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> RevisionView {
+        let id = |s: &str| RevisionId::parse(s).expect("id");
+        RevisionView {
+            revision: id("0004"),
+            parents: vec![id("0002"), id("0003")],
+            message: "join".into(),
+            file: Some("migrations/0004_join.sql".into()),
+            created: Some("2026-11-24 10:31:07 UTC".into()),
+            head: true,
+            base: false,
+            applied: true,
+            applied_at: Some("2026-11-25 08:00:00 UTC".into()),
+            duration_ms: Some(12),
+            checksum: Some("0123456789abcdef0123".into()),
+            checksum_changed: true,
+            file_missing: false,
+            file_broken: None,
+            incomplete: None,
+            has_down: true,
+            branch_point: false,
+        }
+    }
+
+    #[test]
+    fn a_revision_line_marks_applied_parents_and_tags() {
+        console::set_colors_enabled(false);
+        let v = view();
+        assert_eq!(
+            v.line(false),
+            "* 0002, 0003 -> 0004 (head) (merge) (changed since applied), join\n"
+        );
+        let verbose = v.line(true);
+        assert!(verbose.contains("\n      file:     migrations/0004_join.sql\n"));
+        assert!(verbose.contains("\n      applied:  2026-11-25 08:00:00 UTC (12 ms)\n"));
+        assert!(verbose.contains("\n      checksum: "));
+    }
+
+    #[test]
+    fn the_json_of_a_list_is_keyed_by_command_and_keeps_every_field_name() {
+        let list = RevisionList {
+            key: "heads",
+            revisions: vec![view()],
+            empty: "no revisions yet",
+            verbose: false,
+        };
+        let doc = serde_json::to_value(&list).expect("serializes");
+        let fields: Vec<&str> = doc["heads"][0]
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "applied",
+                "applied_at",
+                "base",
+                "checksum",
+                "checksum_changed",
+                "created",
+                "duration_ms",
+                "file",
+                "file_broken",
+                "file_missing",
+                "has_down",
+                "head",
+                "incomplete",
+                "message",
+                "parents",
+                "revision"
+            ]
+        );
+        let empty = RevisionList {
+            revisions: Vec::new(),
+            ..list
+        };
+        assert_eq!(empty.text(), "no revisions yet\n");
+    }
+}

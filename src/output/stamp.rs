@@ -76,3 +76,42 @@ impl View for RehashView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Verbosity;
+
+    #[test]
+    fn stamp_reports_each_change_then_where_the_database_is_recorded() {
+        console::set_colors_enabled_stderr(false);
+        let id = |s: &str| RevisionId::parse(s).expect("id");
+        let view = StampView {
+            stamped: vec![id("0002"), id("0003")],
+            unstamped: vec![id("0009")],
+            purged: false,
+            current: vec![id("0003")],
+        };
+        let (shell, out, err) = Shell::captured(Verbosity::Normal);
+        shell.report(&view);
+        assert_eq!(out.text(), "");
+        assert_eq!(
+            err.text(),
+            "   Unstamped 0009\n     Stamped 0002, 0003\n    Finished the database is recorded at 0003; no migration SQL was run\n"
+        );
+        let base = StampView {
+            stamped: vec![],
+            unstamped: vec![],
+            purged: true,
+            current: vec![],
+        };
+        let (shell, _, err) = Shell::captured(Verbosity::Normal);
+        shell.report(&base);
+        assert!(err.text().contains("recorded at <base>;"));
+        let doc = serde_json::to_value(&base).expect("serializes");
+        assert_eq!(
+            doc,
+            serde_json::json!({ "stamped": [], "unstamped": [], "purged": true, "current": [] })
+        );
+    }
+}
