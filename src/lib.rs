@@ -2,8 +2,9 @@
 //!
 //! The crate is a library with a thin binary (`cargo-brainmig`). The pure parts — parsing
 //! ([`source`]), the revision graph ([`graph`]) and planning ([`plan`]) — do no I/O; [`db`] and
-//! [`executor`] carry a plan out; [`cli`] only turns flags into calls; [`output`] is the only code
-//! that writes to the terminal.
+//! [`executor`] carry a plan out; [`ops`] holds what each command does; [`cli`] only turns flags
+//! into calls to it; [`output`] is the only code that writes to the terminal, through typed
+//! views.
 
 pub mod autogen;
 pub mod cli;
