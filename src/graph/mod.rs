@@ -299,13 +299,17 @@ pub(crate) fn test_graph(spec: &[(&str, &[&str])]) -> RevisionGraph {
     .expect("valid graph")
 }
 
+/// Test helper: the ids of `indices`, as strings to compare with literals.
+#[cfg(test)]
+pub(crate) fn test_names(g: &RevisionGraph, indices: &[usize]) -> Vec<String> {
+    indices.iter().map(|&i| g.node(i).id.to_string()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(g: &RevisionGraph, v: &[usize]) -> Vec<String> {
-        v.iter().map(|&i| g.node(i).id.to_string()).collect()
-    }
+    use test_names as names;
 
     #[test]
     fn heads_bases_and_branch_points_of_a_merged_graph() {

@@ -100,7 +100,7 @@ impl RevisionGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::test_graph;
+    use crate::graph::{test_graph, test_names};
 
     /// What resolving gives, as names, or the error's variant name.
     type Resolved = Result<Vec<String>, String>;
@@ -108,15 +108,13 @@ mod tests {
     /// A target's revisions as names, or the error's variant name.
     fn resolved(g: &RevisionGraph, text: &str) -> Resolved {
         let target: Target = text.parse().map_err(|e| format!("{e:?}"))?;
-        g.resolve(&target)
-            .map(|v| v.iter().map(|&i| g.node(i).id.to_string()).collect())
-            .map_err(|e| {
-                format!("{e:?}")
-                    .split([' ', '('])
-                    .next()
-                    .unwrap_or("")
-                    .to_owned()
-            })
+        g.resolve(&target).map(|v| test_names(g, &v)).map_err(|e| {
+            format!("{e:?}")
+                .split([' ', '('])
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn newest_first(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::test_graph;
+    use crate::graph::{test_graph, test_names};
 
     #[test]
     fn ranges_select_descendants_of_from_that_lead_to_to() {
@@ -79,7 +79,7 @@ mod tests {
         ];
         for (text, expected) in cases {
             let got = newest_first(&g, &at_b, Some(text)).expect(text);
-            let names: Vec<String> = got.iter().map(|&i| g.node(i).id.to_string()).collect();
+            let names = test_names(&g, &got);
             assert_eq!(names, *expected, "{text}");
         }
     }

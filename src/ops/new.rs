@@ -108,11 +108,7 @@ fn template_for(dir: &Path, configured: Option<&Path>) -> Result<(String, PathBu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::test_graph;
-
-    fn names(g: &RevisionGraph, v: &[usize]) -> Vec<String> {
-        v.iter().map(|&i| g.node(i).id.to_string()).collect()
-    }
+    use crate::graph::{test_graph, test_names as names};
 
     #[test]
     fn a_new_revision_revises_the_single_head_or_the_named_one() {

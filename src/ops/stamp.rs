@@ -173,17 +173,13 @@ pub async fn rehash(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::test_graph;
+    use crate::graph::{test_graph, test_names as names};
 
     fn set(g: &RevisionGraph, names: &[&str]) -> BTreeSet<usize> {
         names
             .iter()
             .map(|n| g.find_prefix(n).expect("exists"))
             .collect()
-    }
-
-    fn names(g: &RevisionGraph, v: &[usize]) -> Vec<String> {
-        v.iter().map(|&i| g.node(i).id.to_string()).collect()
     }
 
     #[test]
