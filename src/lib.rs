@@ -2,9 +2,10 @@
 //!
 //! The crate is a library with a thin binary (`cargo-brainmig`). The pure parts — parsing a file
 //! (`source::parse`; [`source`] itself reads the folder), the revision graph ([`graph`]) and
-//! planning ([`plan`]) — do no I/O; [`db`] and [`executor`] carry a plan out; [`cli`] turns flags
-//! into calls; [`output`] writes what the commands print (clap prints its own help and usage
-//! errors). `ARCHITECTURE.md` at the repository root maps the modules.
+//! planning ([`plan`]) — do no I/O; [`db`] and [`executor`] carry a plan out; [`ops`] holds what
+//! each command does; [`cli`] only turns flags into calls to it; [`output`] writes what the
+//! commands print, through typed views (clap prints its own help and usage errors).
+//! `ARCHITECTURE.md` at the repository root maps the modules.
 
 pub mod autogen;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod executor;
 pub mod graph;
 pub mod import;
+pub mod ops;
 pub mod output;
 pub mod plan;
 pub mod roundtrip;

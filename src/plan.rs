@@ -60,18 +60,6 @@ pub fn upgrade(
     target: &Target,
 ) -> Result<Vec<usize>, PlanError> {
     let targets = match target {
-        Target::Head => {
-            let heads = graph.heads();
-            if heads.len() > 1 {
-                return Err(PlanError::MultipleHeads {
-                    heads: graph.ids(&heads),
-                });
-            }
-            heads
-        }
-        Target::Heads => graph.heads(),
-        Target::Base => Vec::new(),
-        Target::Revision(r) => vec![graph.resolve(r)?],
         Target::Relative(n) if *n > 0 => {
             let pending = pending(graph, applied, &graph.heads());
             let requested = usize::try_from(*n).unwrap_or(usize::MAX);
@@ -89,6 +77,7 @@ pub fn upgrade(
                 command: "up",
             });
         }
+        absolute => graph.resolve(absolute)?,
     };
     Ok(pending(graph, applied, &targets))
 }
@@ -108,7 +97,7 @@ pub fn downgrade(
     let revert: BTreeSet<usize> = match target {
         Target::Base => applied.revisions.clone(),
         Target::Revision(r) => {
-            let keep = graph.resolve(r)?;
+            let keep = graph.find_prefix(r)?;
             if !applied.revisions.contains(&keep) {
                 return Err(PlanError::NotApplied(graph.node(keep).id.clone()));
             }
@@ -186,7 +175,7 @@ mod tests {
         AppliedSet::from_applied_order(
             names
                 .iter()
-                .map(|n| g.resolve(n).expect("exists"))
+                .map(|n| g.find_prefix(n).expect("exists"))
                 .collect(),
         )
     }

@@ -157,7 +157,7 @@ pub async fn run(
     let order = plan::upgrade(&state.graph, &AppliedSet::default(), &Target::Heads)?;
     let untested = match options.from {
         Some(rev) => {
-            let start = state.graph.resolve(rev)?;
+            let start = state.graph.find_prefix(rev)?;
             let mut before = state.graph.ancestors(&[start]);
             before.remove(&start);
             before

@@ -174,6 +174,24 @@ pub struct NewRevision {
 }
 
 impl NewRevision {
+    /// The next revision after `graph`, made now, with the id `style` gives it.
+    pub fn next(
+        graph: &RevisionGraph,
+        style: RevisionStyle,
+        parents: Vec<RevisionId>,
+        message: &str,
+        no_transaction: bool,
+    ) -> Self {
+        let now = UtcTime::now();
+        NewRevision {
+            id: next_id(graph, style, now),
+            parents,
+            message: message.trim().to_owned(),
+            created: now,
+            no_transaction,
+        }
+    }
+
     /// `<id>_<slug>.sql`.
     pub fn file_name(&self) -> Result<String, ScaffoldError> {
         Ok(format!("{}_{}.sql", self.id, slug(&self.message)?))

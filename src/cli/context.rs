@@ -56,38 +56,7 @@ impl Context {
     /// Warns about each broken file except those in `refused` (reported as an error instead):
     /// the commands that do not need a file go on without it.
     pub fn warn_broken(&self, state: &State, refused: &[usize]) {
-        for i in state.broken_files() {
-            let Some(file) = state.broken[i].as_ref().filter(|_| !refused.contains(&i)) else {
-                continue;
-            };
-            let consequence = if state.records[i].is_some() {
-                "it is applied, so `up` and `down` refuse to run until the file is restored"
-            } else {
-                "`up` will refuse to apply it until it is fixed"
-            };
-            self.shell.warn(format_args!(
-                "revision `{}`: {}; {consequence}",
-                file.id, file.error
-            ));
-        }
-    }
-
-    /// Warns about each revision of an `up` plan whose up section has no statements (a no-op
-    /// kept for numbering, an import): it is recorded as applied without running SQL. Merges are
-    /// empty by nature and not named.
-    pub fn warn_empty_up(&self, state: &State, plan: &[usize]) {
-        for &i in plan {
-            let Some(file) = state.files[i].as_ref() else {
-                continue;
-            };
-            if file.up.statements.is_empty() && file.parents.len() < 2 {
-                self.shell.warn(format_args!(
-                    "revision `{}` ({}): its up section has no statements; it is recorded as applied without running SQL",
-                    file.id,
-                    file.path.display()
-                ));
-            }
-        }
+        crate::output::warn_broken(&self.shell, state, refused);
     }
 
     /// The database URL (named with `-v`). The embedded default is announced only when its file

@@ -248,8 +248,8 @@ impl RevisionGraph {
         v
     }
 
-    /// Resolves an exact id or a unique prefix of one.
-    pub fn resolve(&self, text: &str) -> Result<usize, PlanError> {
+    /// Finds an exact id or a unique prefix of one.
+    pub fn find_prefix(&self, text: &str) -> Result<usize, PlanError> {
         if let Ok(id) = RevisionId::parse(text)
             && let Some(i) = self.find(&id)
         {
@@ -299,13 +299,17 @@ pub(crate) fn test_graph(spec: &[(&str, &[&str])]) -> RevisionGraph {
     .expect("valid graph")
 }
 
+/// Test helper: the ids of `indices`, as strings to compare with literals.
+#[cfg(test)]
+pub(crate) fn test_names(g: &RevisionGraph, indices: &[usize]) -> Vec<String> {
+    indices.iter().map(|&i| g.node(i).id.to_string()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(g: &RevisionGraph, v: &[usize]) -> Vec<String> {
-        v.iter().map(|&i| g.node(i).id.to_string()).collect()
-    }
+    use test_names as names;
 
     #[test]
     fn heads_bases_and_branch_points_of_a_merged_graph() {
@@ -319,7 +323,7 @@ mod tests {
         assert_eq!(names(&g, &g.heads()), vec!["d"]);
         assert_eq!(names(&g, &g.branch_points()), vec!["a"]);
         assert_eq!(names(&g, g.topological()), vec!["a", "b", "c", "m", "d"]);
-        let b = g.resolve("b").expect("exists");
+        let b = g.find_prefix("b").expect("exists");
         assert_eq!(
             names(&g, &g.in_order(&g.descendants(&[b]))),
             vec!["b", "m", "d"]
@@ -362,16 +366,19 @@ mod tests {
     fn prefixes_resolve_when_unique_and_list_candidates_when_not() {
         let g = test_graph(&[("0001", &[]), ("0002", &["0001"]), ("0010", &["0002"])]);
         assert_eq!(
-            g.node(g.resolve("0002").expect("exact")).id.as_str(),
+            g.node(g.find_prefix("0002").expect("exact")).id.as_str(),
             "0002"
         );
         assert_eq!(
-            g.node(g.resolve("001").expect("unique")).id.as_str(),
+            g.node(g.find_prefix("001").expect("unique")).id.as_str(),
             "0010"
         );
         assert!(
-            matches!(g.resolve("000"), Err(PlanError::Ambiguous { candidates, .. }) if candidates.len() == 2)
+            matches!(g.find_prefix("000"), Err(PlanError::Ambiguous { candidates, .. }) if candidates.len() == 2)
         );
-        assert!(matches!(g.resolve("9"), Err(PlanError::UnknownRevision(_))));
+        assert!(matches!(
+            g.find_prefix("9"),
+            Err(PlanError::UnknownRevision(_))
+        ));
     }
 }

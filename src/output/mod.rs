@@ -1,20 +1,45 @@
 //! The only code that writes to the terminal. Data (history, JSON, `--sql` scripts) goes to
 //! stdout; status, progress, warnings and errors go to stderr.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
+mod autogen;
 mod progress;
+mod revisions;
 mod roundtrip;
+mod run;
+mod scaffold;
+mod stamp;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 
 use console::style;
 
+pub use autogen::{
+    DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
+};
 pub use progress::RunProgress;
+pub use revisions::{
+    BranchPointView, BranchesView, RevisionList, RevisionView, ShowView, warn_about_state,
+    warn_broken, warn_empty_up,
+};
 pub use roundtrip::{RoundtripBar, RoundtripView};
+pub use run::{RunView, ScriptView};
+pub use scaffold::{ConfigView, InitView, NewView, SettingView};
+pub use stamp::{RehashView, StampView};
 
 use crate::error::Error;
+
+/// What a data command reports: serialized as it is for `--format json`, rendered by
+/// [`View::text`] for people, and announced on stderr by [`View::status`] in either format.
+pub trait View: serde::Serialize {
+    /// Text mode's stdout; empty when the command reports on stderr only.
+    fn text(&self) -> String {
+        String::new()
+    }
+
+    /// Status lines on stderr, written in every format before the data.
+    fn status(&self, _shell: &Shell) {}
+}
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -49,8 +74,12 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// Where one of the shell's streams goes: the process's stdout or stderr, or any writer (a
+/// buffer in tests). Shared, since the shell is cloned into the runtime and back.
+type Sink = std::sync::Arc<std::sync::Mutex<Box<dyn Write + Send>>>;
+
 /// Writes everything the user sees.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Shell {
     verbosity: Verbosity,
     stderr_is_tty: bool,
@@ -59,6 +88,51 @@ pub struct Shell {
     /// The command's JSON document, held until the outcome is known so that a failure can be
     /// added to it instead of printing a second document.
     pending_json: std::sync::Arc<std::sync::Mutex<Option<serde_json::Value>>>,
+    /// Data: history, scripts, the JSON document.
+    out: Sink,
+    /// Status, notes, warnings and errors.
+    err: Sink,
+}
+
+impl std::fmt::Debug for Shell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shell")
+            .field("verbosity", &self.verbosity)
+            .field("json_mode", &self.json_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A shared in-memory writer, so a test can read back what a [`Shell`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Capture {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut bytes) => {
+                bytes.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            Err(_) => Err(std::io::Error::other("capture buffer poisoned")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn sink(writer: impl Write + Send + 'static) -> Sink {
+    std::sync::Arc::new(std::sync::Mutex::new(Box::new(writer)))
 }
 
 impl Shell {
@@ -80,6 +154,44 @@ impl Shell {
             stderr_is_tty: std::io::stderr().is_terminal(),
             json_mode: false,
             pending_json: Default::default(),
+            out: sink(std::io::stdout()),
+            err: sink(std::io::stderr()),
+        }
+    }
+
+    /// A shell writing data to `out` and messages to `err` (no colour, no progress bar), for
+    /// tests and for embedding.
+    pub fn to_writers(
+        verbosity: Verbosity,
+        out: impl Write + Send + 'static,
+        err: impl Write + Send + 'static,
+    ) -> Self {
+        Shell {
+            verbosity,
+            stderr_is_tty: false,
+            json_mode: false,
+            pending_json: Default::default(),
+            out: sink(out),
+            err: sink(err),
+        }
+    }
+
+    /// A shell writing into two buffers, returned as (shell, stdout, stderr).
+    pub fn captured(verbosity: Verbosity) -> (Self, Capture, Capture) {
+        let (out, err) = (Capture::default(), Capture::default());
+        (
+            Shell::to_writers(verbosity, out.clone(), err.clone()),
+            out,
+            err,
+        )
+    }
+
+    /// One line on the message stream. A closed stream is not worth failing a migration over.
+    fn err_line(&self, line: std::fmt::Arguments<'_>) {
+        if let Ok(mut err) = self.err.lock() {
+            let _ = err.write_fmt(line);
+            let _ = err.write_all(b"\n");
+            let _ = err.flush();
         }
     }
 
@@ -114,78 +226,111 @@ impl Shell {
     /// `   Upgrading 0001 -> 0002`, cargo-style, on stderr.
     pub fn status(&self, verb: &str, message: impl Display) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!(
+            self.err_line(format_args!(
                 "{} {message}",
                 style(format!("{verb:>12}")).green().bold().for_stderr()
-            );
+            ));
         }
     }
 
     /// A status line shown only with `-v`.
     pub fn detail(&self, verb: &str, message: impl Display) {
         if self.verbosity >= Verbosity::Verbose {
-            eprintln!(
+            self.err_line(format_args!(
                 "{} {message}",
                 style(format!("{verb:>12}")).cyan().for_stderr()
-            );
+            ));
         }
     }
 
     /// `note: ...` on stderr.
     pub fn note(&self, message: impl Display) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{} {message}", style("note:").cyan().bold().for_stderr());
+            self.err_line(format_args!(
+                "{} {message}",
+                style("note:").cyan().bold().for_stderr()
+            ));
         }
     }
 
     /// `warning: ...` on stderr, even with `-q`.
     pub fn warn(&self, message: impl Display) {
-        eprintln!(
+        self.err_line(format_args!(
             "{} {message}",
             style("warning:").yellow().bold().for_stderr()
-        );
+        ));
     }
 
     /// The error, its causes, extra lines and a `help:` hint, on stderr.
     pub fn error(&self, error: &Error) {
-        eprintln!("{} {error}", style("error:").red().bold().for_stderr());
+        self.err_line(format_args!(
+            "{} {error}",
+            style("error:").red().bold().for_stderr()
+        ));
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
-            eprintln!("  {} {cause}", style("caused by:").bold().for_stderr());
+            self.err_line(format_args!(
+                "  {} {cause}",
+                style("caused by:").bold().for_stderr()
+            ));
             source = cause.source();
         }
         if let Error::Run(run) = error {
             for (label, value) in [("detail", &run.db.detail), ("hint", &run.db.hint)] {
                 if let Some(value) = value {
-                    eprintln!(
+                    self.err_line(format_args!(
                         "  {} {value}",
                         style(format!("{label}:")).bold().for_stderr()
-                    );
+                    ));
                 }
             }
             if let Some(code) = &run.db.code {
-                eprintln!("  {} {code}", style("sqlstate:").bold().for_stderr());
+                self.err_line(format_args!(
+                    "  {} {code}",
+                    style("sqlstate:").bold().for_stderr()
+                ));
             }
             if run.completed.is_empty() {
-                eprintln!("  nothing was committed by this run before the failure");
+                self.err_line(format_args!(
+                    "  nothing was committed by this run before the failure"
+                ));
             } else {
                 let ids: Vec<String> = run.completed.iter().map(|i| i.to_string()).collect();
-                eprintln!(
+                self.err_line(format_args!(
                     "  committed by this run before the failure: {}",
                     ids.join(", ")
-                );
+                ));
             }
         }
         if let Some(hint) = error.hint() {
-            eprintln!("{} {hint}", style("help:").cyan().bold().for_stderr());
+            self.err_line(format_args!(
+                "{} {hint}",
+                style("help:").cyan().bold().for_stderr()
+            ));
         }
     }
 
     /// Data on stdout. A closed pipe (`| head`) is not an error.
     pub fn out(&self, text: &str) {
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        if let Ok(mut out) = self.out.lock() {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// True under `--format json`.
+    pub fn json_mode(&self) -> bool {
+        self.json_mode
+    }
+
+    /// A command's result: its status lines, then its text or its JSON document.
+    pub fn report(&self, view: &impl View) {
+        view.status(self);
+        if self.json_mode {
+            self.json(&serde_json::to_value(view).unwrap_or_default());
+        } else {
+            self.out(&view.text());
+        }
     }
 
     /// The command's JSON document; printed by [`Shell::finish`] once the outcome is known.
@@ -261,4 +406,51 @@ pub fn tag_style(text: impl Display) -> String {
 /// A styled token for stdout: warnings inside data, like `(file missing)`.
 pub fn alert_style(text: impl Display) -> String {
     style(text).red().bold().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_captured_shell_keeps_data_and_messages_apart() {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+        let (shell, out, err) = Shell::captured(Verbosity::Normal);
+        shell.status("Applied", "0001 initial");
+        shell.note("nothing else");
+        shell.detail("Database", "hidden without -v");
+        shell.out("0001\n");
+        assert_eq!(out.text(), "0001\n");
+        assert_eq!(
+            err.text(),
+            "     Applied 0001 initial\nnote: nothing else\n"
+        );
+    }
+
+    #[test]
+    fn quiet_keeps_warnings_and_data_only() {
+        console::set_colors_enabled_stderr(false);
+        let (shell, out, err) = Shell::captured(Verbosity::Quiet);
+        shell.status("Applied", "0001");
+        shell.note("hidden");
+        shell.warn("shown");
+        shell.out("data\n");
+        assert_eq!(out.text(), "data\n");
+        assert_eq!(err.text(), "warning: shown\n");
+    }
+
+    #[test]
+    fn json_mode_prints_one_document_with_the_error_added() {
+        let (shell, out, _) = Shell::captured(Verbosity::Normal);
+        let shell = shell.with_json(true);
+        shell.json(&serde_json::json!({ "completed": [] }));
+        shell.finish(Some(&Error::Interrupted));
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).expect("one JSON document");
+        assert_eq!(doc["completed"], serde_json::json!([]));
+        assert_eq!(
+            doc["error"]["exit_code"],
+            serde_json::json!(Error::Interrupted.exit_code())
+        );
+    }
 }

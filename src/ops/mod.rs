@@ -1,0 +1,13 @@
+//! What the commands do, as library calls: the domain work behind `src/cli/commands/`, which
+//! only parse arguments, call in here and report the result through `output`.
+//!
+//! Split by command family, as cargo splits `ops`: each module owns its decisions (pure and unit
+//! tested where they can be) and its effects on files and databases.
+
+pub mod autogen;
+pub mod history;
+pub mod init;
+pub mod new;
+pub mod run;
+pub mod script;
+pub mod stamp;

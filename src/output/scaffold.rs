@@ -1,0 +1,155 @@
+//! How the commands that write files or show settings report: `new`, `merge`, `init`, `config`.
+
+use serde::Serialize;
+
+use std::path::PathBuf;
+
+use super::{Shell, View};
+use crate::config::{Config, Setting};
+use crate::error::Error;
+use crate::source::RevisionId;
+
+/// A revision written by `new` or `merge`.
+#[derive(Debug, Serialize)]
+pub struct NewView {
+    /// Its id.
+    pub revision: RevisionId,
+    /// Its parents.
+    pub parents: Vec<RevisionId>,
+    /// Its message.
+    pub message: String,
+    /// The file written.
+    pub file: String,
+}
+
+impl View for NewView {
+    fn text(&self) -> String {
+        format!("{}\n", self.file)
+    }
+
+    fn status(&self, shell: &Shell) {
+        let (id, message) = (&self.revision, &self.message);
+        shell.status("Created", format_args!("revision {id} ({message})"));
+    }
+}
+
+/// What `init` made, and the config to add.
+#[derive(Debug, Serialize)]
+pub struct InitView {
+    /// The migrations folder.
+    pub migrations: String,
+    /// The template file.
+    pub template: String,
+    /// The files and folders it created or changed.
+    pub created: Vec<String>,
+    /// The Cargo.toml snippet.
+    pub config: String,
+}
+
+impl View for InitView {
+    fn text(&self) -> String {
+        self.config.clone()
+    }
+}
+
+/// One resolved setting and where it came from.
+#[derive(Debug, Serialize)]
+pub struct SettingView {
+    /// Its value (a password masked).
+    pub value: String,
+    /// Where it came from.
+    pub origin: String,
+}
+
+/// `config`: every setting, in the order shown.
+#[derive(Debug)]
+pub struct ConfigView {
+    /// Name, value and origin of each setting.
+    pub rows: Vec<(&'static str, SettingView)>,
+}
+
+impl ConfigView {
+    /// Every resolved setting of `c`, with its origin.
+    pub fn new(c: &Config) -> Result<Self, Error> {
+        let (url, url_origin) = c.database_url()?;
+        let row = |key, value: String, origin: String| (key, SettingView { value, origin });
+        let path = |key, s: &Setting<PathBuf>| {
+            row(key, s.value.display().to_string(), s.origin.to_string())
+        };
+        let discovered = if c.workspace_root.is_some() {
+            "cargo metadata"
+        } else {
+            "no cargo project: --migrations-dir"
+        };
+        let root = c.workspace_root.as_ref();
+        let mut rows = vec![
+            row(
+                "workspace_root",
+                root.map_or("(none)".into(), |p| p.display().to_string()),
+                discovered.into(),
+            ),
+            row(
+                "package",
+                c.package.clone().unwrap_or_else(|| "(none)".into()),
+                discovered.into(),
+            ),
+            path("migrations", &c.migrations),
+            row(
+                "version_table",
+                c.version_table.value.clone(),
+                c.version_table.origin.to_string(),
+            ),
+            row(
+                "url_env",
+                c.url_env.value.clone(),
+                c.url_env.origin.to_string(),
+            ),
+        ];
+        if let Some((file, key)) = &c.app_config {
+            rows.push(path("app_config", file));
+            rows.push(row(
+                "app_config_key",
+                key.value.clone(),
+                key.origin.to_string(),
+            ));
+        }
+        if let Some(schema) = &c.schema {
+            rows.push(path("schema", schema));
+        }
+        rows.push(match &c.template {
+            Some(t) => path("template", t),
+            None => row(
+                "template",
+                "built-in (or revision.sql.tmpl in the migrations folder)".into(),
+                "default".into(),
+            ),
+        });
+        rows.push(row(
+            "revision_style",
+            format!("{:?}", c.revision_style.value).to_lowercase(),
+            c.revision_style.origin.to_string(),
+        ));
+        rows.push(row("database_url", url.redacted(), url_origin.to_string()));
+        Ok(ConfigView { rows })
+    }
+}
+
+impl Serialize for ConfigView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.rows.len()))?;
+        for (key, setting) in &self.rows {
+            map.serialize_entry(key, setting)?;
+        }
+        map.end()
+    }
+}
+
+impl View for ConfigView {
+    fn text(&self) -> String {
+        self.rows
+            .iter()
+            .map(|(k, s)| format!("{k:<15} = {}  # {}\n", s.value, s.origin))
+            .collect()
+    }
+}
