@@ -2,12 +2,14 @@
 //! PostgreSQL), or statement by statement for `transaction:false` sections.
 //!
 //! The executor decides nothing: the plan says what to run, [`crate::db::script`] says how it is
-//! written, and a [`Progress`] shows it.
+//! written, the dialect's [`Delivery`] how it is sent, and a [`Progress`] shows it. It sees the
+//! database only through [`Database`], so its tests below run against a fake.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::db::{Connection, Dialect, DurationSql, StepScript, describe};
+use crate::db::{Database, Delivery, Dialect, DurationSql, StepScript};
+use crate::error::DbError;
 use crate::error::{DbMessage, RunError};
 use crate::plan::Direction;
 use crate::source::{RevisionId, Section};
@@ -38,8 +40,8 @@ pub struct Completed {
 
 /// Runs `steps` in order, stopping at the first failure. Steps completed before it stay done and
 /// are listed in the error.
-pub async fn run(
-    conn: &mut Connection,
+pub async fn run<D: Database>(
+    conn: &mut D,
     table: &str,
     steps: &[PlannedStep],
     progress: &mut dyn Progress,
@@ -48,9 +50,9 @@ pub async fn run(
 }
 
 /// Like [`run`], but stops before the next step once `stop` is set (by Ctrl-C); the step in
-/// flight is cancelled by the caller through [`Connection::canceller`].
-pub async fn run_until_stopped(
-    conn: &mut Connection,
+/// flight is cancelled by the caller through [`Database::canceller`].
+pub async fn run_until_stopped<D: Database>(
+    conn: &mut D,
     table: &str,
     steps: &[PlannedStep],
     progress: &mut dyn Progress,
@@ -130,15 +132,17 @@ impl StepFailure {
     }
 }
 
-async fn run_step(
-    conn: &mut Connection,
+async fn run_step<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
-    match (step.section.transactional, conn.dialect()) {
-        (true, Dialect::Postgres) => run_as_one_query(conn, table, step).await,
-        (true, Dialect::Sqlite) => run_in_local_transaction(conn, table, step).await,
-        (false, _) => run_statement_by_statement(conn, table, step).await,
+    if !step.section.transactional {
+        return run_statement_by_statement(conn, table, step).await;
+    }
+    match conn.dialect().delivery() {
+        Delivery::OneQuery => run_as_one_query(conn, table, step).await,
+        Delivery::LocalTransaction => run_in_local_transaction(conn, table, step).await,
     }
 }
 
@@ -155,13 +159,13 @@ fn script(dialect: Dialect, table: &str, step: &PlannedStep, duration: DurationS
 
 /// PostgreSQL: `BEGIN; <section>; <bookkeeping>; COMMIT;` in one round trip. The server reports
 /// each completed statement, which names the failing one.
-async fn run_as_one_query(
-    conn: &mut Connection,
+async fn run_as_one_query<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
     let script = script(
-        Dialect::Postgres,
+        conn.dialect(),
         table,
         step,
         DurationSql::SinceTransactionStart,
@@ -171,7 +175,7 @@ async fn run_as_one_query(
     let Some(error) = error else { return Ok(()) };
     // The transaction is aborted (or the connection gone); either way nothing of it stays.
     let _ = conn.execute("ROLLBACK").await;
-    let (db, offset) = describe(&error, &sql);
+    let (db, offset) = error.statement_words();
     let offset = offset
         .and_then(|o| o.checked_sub(script.prefix_len()))
         .filter(|&o| o < step.section.sql.len());
@@ -189,8 +193,8 @@ async fn run_as_one_query(
 }
 
 /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
-async fn run_in_local_transaction(
-    conn: &mut Connection,
+async fn run_in_local_transaction<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
@@ -202,14 +206,14 @@ async fn run_in_local_transaction(
     if let Some(error) = error {
         let _ = conn.execute("ROLLBACK").await;
         return Err(StepFailure {
-            db: describe(&error, "").0,
+            db: error.statement_words().0,
             statement: Some(done),
             offset: None,
             statements_done: None,
         });
     }
     let script = script(
-        Dialect::Sqlite,
+        conn.dialect(),
         table,
         step,
         DurationSql::Measured(millis(started.elapsed())),
@@ -225,8 +229,8 @@ async fn run_in_local_transaction(
 /// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
 /// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The version row is written
 /// first and says how far the section got after every statement, so a crash leaves a precise record.
-async fn run_statement_by_statement(
-    conn: &mut Connection,
+async fn run_statement_by_statement<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
@@ -245,7 +249,7 @@ async fn run_statement_by_statement(
             return Err(bookkeeping_failure(&error));
         };
         let statement = &section.statements[k];
-        let (db, offset) = describe(&error, &part.sql);
+        let (db, offset) = error.statement_words();
         return Err(StepFailure {
             db,
             statement: Some(k),
@@ -256,16 +260,16 @@ async fn run_statement_by_statement(
     Ok(())
 }
 
-fn plain_failure(error: &sqlx::Error) -> StepFailure {
+fn plain_failure(error: &DbError) -> StepFailure {
     StepFailure {
-        db: describe(error, "").0,
+        db: error.statement_words().0,
         statement: None,
         offset: None,
         statements_done: None,
     }
 }
 
-fn bookkeeping_failure(error: &sqlx::Error) -> StepFailure {
+fn bookkeeping_failure(error: &DbError) -> StepFailure {
     let mut failure = plain_failure(error);
     failure.db.message = format!(
         "recording the revision in the version table failed: {}",

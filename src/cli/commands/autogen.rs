@@ -311,11 +311,9 @@ async fn build_migrated(
         if let Some(sql) = generated_up
             && let Err(e) = conn.execute(sql).await
         {
-            return Err(crate::error::DbError::Query {
-                doing: "trying the generated up section on the head state".into(),
-                reason: crate::db::describe(&e, sql).0.message,
-            }
-            .into());
+            return Err(e
+                .context("trying the generated up section on the head state")
+                .into());
         }
         Ok(schema::snapshot(conn, &table).await?)
     })
@@ -342,7 +340,7 @@ async fn build_from_file(
     let postgres = matches!(url, DatabaseUrl::Postgres(_));
     in_scratch(ctx, url, async |conn: &mut Connection| {
         if let Err(e) = conn.execute(sql).await {
-            let (message, offset) = crate::db::describe(&e, sql);
+            let (message, offset) = e.statement_words();
             return Err(Error::SchemaFile {
                 path: path.to_owned(),
                 line: offset.map(|o| crate::source::line_of(sql, o)),
@@ -352,11 +350,9 @@ async fn build_from_file(
         // A pg_dump file empties `search_path` (and sets more): the snapshot must see the
         // session as the migrations' scratch database has it, or names come out qualified.
         if postgres && let Err(e) = conn.execute("RESET ALL").await {
-            return Err(crate::error::DbError::Query {
-                doing: "resetting the session after the schema file".into(),
-                reason: e.to_string(),
-            }
-            .into());
+            return Err(e
+                .context("resetting the session after the schema file")
+                .into());
         }
         Ok(schema::snapshot(conn, &table).await?)
     })

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::cli::Context;
 use crate::db::{Connection, DurationSql, VersionRow};
-use crate::error::{DbError, Error, PlanError};
+use crate::error::{Error, PlanError};
 use crate::graph::Target;
 use crate::plan;
 use crate::state::{State, short, version_row};
@@ -105,7 +105,7 @@ async fn stamp_locked(
     sql.push_str("COMMIT;\n");
     if let Err(e) = conn.execute(&sql).await {
         let _ = conn.execute("ROLLBACK").await;
-        return Err(crate::db::query_error("stamping the version table", &e).into());
+        return Err(e.context("stamping the version table").into());
     }
     let names = |v: &[usize]| {
         g.ids(v)
@@ -182,10 +182,9 @@ async fn rehash_locked(
     let sql = conn
         .dialect()
         .update_checksum(&ctx.config.version_table.value, &version_row(file));
-    conn.execute(&sql).await.map_err(|e| DbError::Query {
-        doing: "updating the checksum".into(),
-        reason: crate::db::describe(&e, "").0.message,
-    })?;
+    conn.execute(&sql)
+        .await
+        .map_err(|e| e.context("updating the checksum"))?;
     ctx.shell.json(&serde_json::json!({
         "revision": id,
         "previous_checksum": record.row.checksum,
