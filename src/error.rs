@@ -736,17 +736,21 @@ pub enum DbError {
     },
     /// A statement sent to the database failed (see `src/db/failure.rs`, where driver errors
     /// become this).
-    #[error("{doing}: {}", db.message)]
-    Statement {
-        /// What brainmig was doing, e.g. "reading the version table".
-        doing: String,
-        /// The database's own words.
-        db: DbMessage,
-        /// Byte offset of the error in the SQL text sent, when the database reported a position.
-        offset: Option<usize>,
-        /// The driver's error, kept for callers that inspect it.
-        driver: Option<DriverError>,
-    },
+    #[error("{}: {}", .0.doing, .0.db.message)]
+    Statement(Box<FailedStatement>),
+}
+
+/// What [`DbError::Statement`] knows of a failed statement (boxed: errors stay small).
+#[derive(Debug, Clone)]
+pub struct FailedStatement {
+    /// What brainmig was doing, e.g. "reading the version table".
+    pub doing: String,
+    /// The database's own words.
+    pub db: DbMessage,
+    /// Byte offset of the error in the SQL text sent, when the database reported a position.
+    pub offset: Option<usize>,
+    /// The driver's error, kept for callers that inspect it.
+    pub driver: Option<DriverError>,
 }
 
 /// The driver's error behind a [`DbError::Statement`] (a `sqlx::Error` today), for callers that
@@ -793,7 +797,7 @@ impl DbError {
             DbError::LockTimeout { .. } => Some(
                 "wait for the other run (a deploy?) to finish, or raise `--lock-timeout`".into(),
             ),
-            DbError::Query { .. } | DbError::Statement { .. } => None,
+            DbError::Query { .. } | DbError::Statement(_) => None,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::error::{DbError, DbMessage, DriverError};
+use crate::error::{DbError, DbMessage, DriverError, FailedStatement};
 
 /// A failed statement as the database describes it, plus the byte offset into the query text
 /// that PostgreSQL reports for many errors.
@@ -54,12 +54,12 @@ pub fn query_error(doing: &str, error: &sqlx::Error) -> DbError {
 /// the error in `query`, and the driver's error.
 pub(crate) fn statement_error(doing: &str, error: sqlx::Error, query: &str) -> DbError {
     let (db, offset) = describe(&error, query);
-    DbError::Statement {
+    DbError::Statement(Box::new(FailedStatement {
         doing: doing.to_owned(),
         db,
         offset,
         driver: Some(DriverError(Arc::new(error))),
-    }
+    }))
 }
 
 /// What [`crate::db::Database::execute`] calls its failures until the caller names what it was doing.
@@ -71,14 +71,10 @@ impl DbError {
     #[must_use]
     pub fn context(self, doing: &str) -> DbError {
         match self {
-            DbError::Statement {
-                db, offset, driver, ..
-            } => DbError::Statement {
-                doing: doing.to_owned(),
-                db,
-                offset,
-                driver,
-            },
+            DbError::Statement(mut failed) => {
+                failed.doing = doing.to_owned();
+                DbError::Statement(failed)
+            }
             DbError::Query { reason, .. } => DbError::Query {
                 doing: doing.to_owned(),
                 reason,
@@ -91,7 +87,7 @@ impl DbError {
     /// for other failures, the message alone.
     pub fn statement_words(&self) -> (DbMessage, Option<usize>) {
         match self {
-            DbError::Statement { db, offset, .. } => (db.clone(), *offset),
+            DbError::Statement(failed) => (failed.db.clone(), failed.offset),
             DbError::Query { reason, .. } => (
                 DbMessage {
                     message: reason.clone(),
@@ -112,10 +108,7 @@ impl DbError {
     /// The driver's own error, when this came from one (a `sqlx::Error` today).
     pub fn driver_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match self {
-            DbError::Statement {
-                driver: Some(DriverError(e)),
-                ..
-            } => Some(&**e),
+            DbError::Statement(failed) => failed.driver.as_ref().map(|DriverError(e)| &**e as _),
             _ => None,
         }
     }

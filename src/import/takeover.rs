@@ -88,7 +88,7 @@ fn decode(row: Vec<Option<String>>, tool: Tool) -> Result<OldRecord, ImportError
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -255,5 +255,48 @@ mod tests {
             m(&[rec("1", &[1, 2, 3], false)]),
             Err(ImportError::Dirty { .. })
         ));
+    }
+
+    #[test]
+    fn rows_read_as_text_decode_into_records() {
+        let text = |cells: &[Option<&str>]| cells.iter().map(|c| c.map(str::to_owned)).collect();
+        assert_eq!(
+            decode(
+                text(&[Some("20240101"), Some("0aff"), Some("1")]),
+                Tool::Sqlx
+            )
+            .ok(),
+            Some(rec("20240101", &[0x0a, 0xff], true))
+        );
+        assert_eq!(
+            decode(text(&[Some("7"), None, Some("0")]), Tool::Sqlx).ok(),
+            Some(OldRecord {
+                version: "7".into(),
+                checksum: None,
+                success: false,
+            })
+        );
+        assert_eq!(
+            decode(text(&[Some("00001")]), Tool::Dbmate).ok(),
+            Some(OldRecord {
+                version: "00001".into(),
+                checksum: None,
+                success: true,
+            })
+        );
+        for broken in [
+            text(&[None]),
+            text(&[Some("1"), Some("abc"), Some("1")]),
+            text(&[Some("1"), Some("zz"), Some("1")]),
+            text(&[Some("1"), Some("00"), None]),
+        ] {
+            assert!(
+                matches!(
+                    decode(broken.clone(), Tool::Sqlx),
+                    Err(ImportError::ForeignTable { .. })
+                ),
+                "{broken:?}"
+            );
+        }
     }
 }
