@@ -1,8 +1,9 @@
 //! Reading rows back: the version table's shape check, written once over [`Database`], and the
 //! row decoders the sqlx dialects share (both read through the same `sqlx::Row` interface).
 
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
+use super::failure::{SENDING_SQL, statement_error};
 use super::{AppliedRow, Database, VersionRow, script};
 use crate::error::DbError;
 use crate::source::RevisionId;
@@ -78,21 +79,42 @@ fn stored_parents(text: &str) -> Result<Vec<RevisionId>, sqlx::Error> {
         .collect()
 }
 
-/// Sends `query` and counts the statements completed before the first error.
-pub(super) async fn count_until_error(
-    mut stream: futures_util::stream::BoxStream<'_, Result<(), sqlx::Error>>,
-    query: &str,
-) -> (usize, Option<DbError>) {
+/// Sends `sql` as one query string and counts the statements completed before the first error
+/// (what [`Database::execute_counting`] is for a sqlx connection).
+pub(super) async fn execute_counting<'c, DB>(
+    conn: &'c mut DB::Connection,
+    sql: &str,
+) -> (usize, Option<DbError>)
+where
+    DB: sqlx::Database,
+    &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
     use futures_util::StreamExt;
+    let mut stream = sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute_many(conn);
     let mut done = 0;
     while let Some(item) = stream.next().await {
         match item {
-            Ok(()) => done += 1,
-            Err(e) => {
-                let error = super::failure::statement_error(super::failure::SENDING_SQL, e, query);
-                return (done, Some(error));
-            }
+            Ok(_) => done += 1,
+            Err(e) => return (done, Some(statement_error(SENDING_SQL, e, sql))),
         }
     }
     (done, None)
+}
+
+/// Runs `sql` and decodes every row it returns; a failure says brainmig was `doing` it.
+pub(super) async fn fetch_decoded<'c, DB, T>(
+    conn: &'c mut DB::Connection,
+    sql: &str,
+    doing: &str,
+    decode: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, DbError>
+where
+    DB: sqlx::Database,
+    &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .fetch_all(conn)
+        .await
+        .and_then(|found| found.iter().map(decode).collect())
+        .map_err(|e| statement_error(doing, e, sql))
 }

@@ -11,9 +11,8 @@ pub(crate) mod scratch;
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{AssertSqlSafe, Connection as _};
 
 pub use connect::Canceller;
 pub(crate) use connect::{connect_error, connect_preferring_plain_on_loopback};
@@ -87,11 +86,7 @@ impl Database for PgDatabase {
     }
 
     async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>) {
-        let stream = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .execute_many(&mut self.conn)
-            .map(|r| r.map(drop))
-            .boxed();
-        rows::count_until_error(stream, sql).await
+        rows::execute_counting::<sqlx::Postgres>(&mut self.conn, sql).await
     }
 
     async fn table_columns(&mut self, table: &str) -> Result<Vec<String>, DbError> {
@@ -106,19 +101,18 @@ impl Database for PgDatabase {
 
     async fn version_rows(&mut self, table: &str) -> Result<Vec<AppliedRow>, DbError> {
         let sql = Dialect::Postgres.select_versions(table);
-        sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-            .fetch_all(&mut self.conn)
-            .await
-            .and_then(|found| found.iter().map(rows::decode_version).collect())
-            .map_err(|e| statement_error("reading the version table", e, &sql))
+        let doing = "reading the version table";
+        rows::fetch_decoded::<sqlx::Postgres, _>(&mut self.conn, &sql, doing, |r| {
+            rows::decode_version(r)
+        })
+        .await
     }
 
     async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&mut self.conn)
-            .await
-            .and_then(|found| found.iter().map(rows::decode_text).collect())
-            .map_err(|e| statement_error("reading rows", e, sql))
+        rows::fetch_decoded::<sqlx::Postgres, _>(&mut self.conn, sql, "reading rows", |r| {
+            rows::decode_text(r)
+        })
+        .await
     }
 
     async fn snapshot(&mut self) -> Result<Schema, DbError> {
