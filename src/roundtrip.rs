@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::db::Connection;
+use crate::db::Database;
 use crate::error::Error;
 use crate::executor::{self, Progress};
 use crate::graph::Target;
@@ -86,7 +86,7 @@ impl Progress for Silent {
 
 /// Runs the round trip in `conn`, a scratch database that starts empty.
 pub async fn run(
-    conn: &mut Connection,
+    conn: &mut impl Database,
     source: &MigrationSource,
     table: &str,
     from: Option<&str>,
@@ -173,7 +173,7 @@ struct Outcome {
 
 /// Up, snapshot, down, compare, up again, compare.
 async fn round_trip(
-    conn: &mut Connection,
+    conn: &mut impl Database,
     table: &str,
     state: &State,
     i: usize,
@@ -230,7 +230,7 @@ async fn round_trip(
 
 /// Downgrades everything and compares with the empty database.
 async fn down_to_base(
-    conn: &mut Connection,
+    conn: &mut impl Database,
     source: &MigrationSource,
     table: &str,
     empty: &Schema,
@@ -280,7 +280,7 @@ fn base_result(status: Status, problems: Vec<String>, started: Instant) -> Revis
     }
 }
 
-async fn apply(conn: &mut Connection, table: &str, steps: &[PlannedStep]) -> Result<(), Error> {
+async fn apply(conn: &mut impl Database, table: &str, steps: &[PlannedStep]) -> Result<(), Error> {
     executor::run(conn, table, steps, &mut Silent).await?;
     Ok(())
 }

@@ -25,9 +25,10 @@ pub mod script;
 mod sqlite;
 
 pub use connection::Connection;
-pub use failure::{describe, query_error};
-pub use postgres::Canceller;
+pub(crate) use failure::{describe, query_error};
+pub use postgres::{Canceller, PgDatabase};
 pub use script::{Delivery, Dialect, DurationSql, Part, StepScript, VersionRow};
+pub use sqlite::SqliteDatabase;
 
 use crate::error::DbError;
 use crate::schema::Schema;

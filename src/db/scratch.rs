@@ -1,6 +1,9 @@
 //! Scratch databases for `test-roundtrip` (and later autogenerate): created beside the configured
 //! database with a `brainmig_rt_` prefix and a random suffix, dropped afterwards, and swept by the
 //! next run if a killed process left one behind. The configured database itself is never touched.
+//!
+//! This file names them and decides where they go; creating and dropping one is each dialect's
+//! work, in its folder (`postgres/scratch.rs`; for SQLite, deleting the file and what lies beside it).
 
 use std::path::PathBuf;
 
