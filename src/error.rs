@@ -736,7 +736,30 @@ pub enum DbError {
         /// A column it lacks.
         column: String,
     },
+    /// A statement sent to the database failed (see `src/db/failure.rs`, where driver errors
+    /// become this).
+    #[error("{}: {}", .0.doing, .0.db.message)]
+    Statement(Box<FailedStatement>),
 }
+
+/// What [`DbError::Statement`] knows of a failed statement (boxed: errors stay small).
+#[derive(Debug, Clone)]
+pub struct FailedStatement {
+    /// What brainmig was doing, e.g. "reading the version table".
+    pub doing: String,
+    /// The database's own words.
+    pub db: DbMessage,
+    /// Byte offset of the error in the SQL text sent, when the database reported a position.
+    pub offset: Option<usize>,
+    /// The driver's error, kept for callers that inspect it.
+    pub driver: Option<DriverError>,
+}
+
+/// The driver's error behind a [`DbError::Statement`] (a `sqlx::Error` today), for callers that
+/// want to inspect it (`DbError::driver_error`). It is deliberately not the error's `source()`:
+/// `db` already holds its words, and the report would print them twice.
+#[derive(Debug, Clone)]
+pub struct DriverError(pub std::sync::Arc<dyn std::error::Error + Send + Sync>);
 
 /// Why a connection failed, for a precise hint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -776,7 +799,7 @@ impl DbError {
             DbError::LockTimeout { .. } => Some(
                 "wait for the other run (a deploy?) to finish, or raise `--lock-timeout`".into(),
             ),
-            DbError::Query { .. } => None,
+            DbError::Query { .. } | DbError::Statement(_) => None,
         }
     }
 }

@@ -2,12 +2,14 @@
 //! PostgreSQL), or statement by statement for `transaction:false` sections.
 //!
 //! The executor decides nothing: the plan says what to run, [`crate::db::script`] says how it is
-//! written, and a [`Progress`] shows it.
+//! written, the dialect's [`Delivery`] how it is sent, and a [`Progress`] shows it. It sees the
+//! database only through [`Database`], so its tests below run against a fake.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::db::{Connection, Dialect, DurationSql, StepScript, describe};
+use crate::db::{Database, Delivery, Dialect, DurationSql, StepScript};
+use crate::error::DbError;
 use crate::error::{DbMessage, RunError};
 use crate::plan::Direction;
 use crate::source::{RevisionId, Section};
@@ -38,8 +40,8 @@ pub struct Completed {
 
 /// Runs `steps` in order, stopping at the first failure. Steps completed before it stay done and
 /// are listed in the error.
-pub async fn run(
-    conn: &mut Connection,
+pub async fn run<D: Database>(
+    conn: &mut D,
     table: &str,
     steps: &[PlannedStep],
     progress: &mut dyn Progress,
@@ -48,9 +50,9 @@ pub async fn run(
 }
 
 /// Like [`run`], but stops before the next step once `stop` is set (by Ctrl-C); the step in
-/// flight is cancelled by the caller through [`Connection::canceller`].
-pub async fn run_until_stopped(
-    conn: &mut Connection,
+/// flight is cancelled by the caller through [`Database::canceller`].
+pub async fn run_until_stopped<D: Database>(
+    conn: &mut D,
     table: &str,
     steps: &[PlannedStep],
     progress: &mut dyn Progress,
@@ -130,15 +132,17 @@ impl StepFailure {
     }
 }
 
-async fn run_step(
-    conn: &mut Connection,
+async fn run_step<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
-    match (step.section.transactional, conn.dialect()) {
-        (true, Dialect::Postgres) => run_as_one_query(conn, table, step).await,
-        (true, Dialect::Sqlite) => run_in_local_transaction(conn, table, step).await,
-        (false, _) => run_statement_by_statement(conn, table, step).await,
+    if !step.section.transactional {
+        return run_statement_by_statement(conn, table, step).await;
+    }
+    match conn.dialect().delivery() {
+        Delivery::OneQuery => run_as_one_query(conn, table, step).await,
+        Delivery::LocalTransaction => run_in_local_transaction(conn, table, step).await,
     }
 }
 
@@ -155,13 +159,13 @@ fn script(dialect: Dialect, table: &str, step: &PlannedStep, duration: DurationS
 
 /// PostgreSQL: `BEGIN; <section>; <bookkeeping>; COMMIT;` in one round trip. The server reports
 /// each completed statement, which names the failing one.
-async fn run_as_one_query(
-    conn: &mut Connection,
+async fn run_as_one_query<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
     let script = script(
-        Dialect::Postgres,
+        conn.dialect(),
         table,
         step,
         DurationSql::SinceTransactionStart,
@@ -171,7 +175,7 @@ async fn run_as_one_query(
     let Some(error) = error else { return Ok(()) };
     // The transaction is aborted (or the connection gone); either way nothing of it stays.
     let _ = conn.execute("ROLLBACK").await;
-    let (db, offset) = describe(&error, &sql);
+    let (db, offset) = error.statement_words();
     let offset = offset
         .and_then(|o| o.checked_sub(script.prefix_len()))
         .filter(|&o| o < step.section.sql.len());
@@ -189,8 +193,8 @@ async fn run_as_one_query(
 }
 
 /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
-async fn run_in_local_transaction(
-    conn: &mut Connection,
+async fn run_in_local_transaction<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
@@ -202,14 +206,14 @@ async fn run_in_local_transaction(
     if let Some(error) = error {
         let _ = conn.execute("ROLLBACK").await;
         return Err(StepFailure {
-            db: describe(&error, "").0,
+            db: error.statement_words().0,
             statement: Some(done),
             offset: None,
             statements_done: None,
         });
     }
     let script = script(
-        Dialect::Sqlite,
+        conn.dialect(),
         table,
         step,
         DurationSql::Measured(millis(started.elapsed())),
@@ -225,8 +229,8 @@ async fn run_in_local_transaction(
 /// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
 /// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The version row is written
 /// first and says how far the section got after every statement, so a crash leaves a precise record.
-async fn run_statement_by_statement(
-    conn: &mut Connection,
+async fn run_statement_by_statement<D: Database>(
+    conn: &mut D,
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
@@ -245,7 +249,7 @@ async fn run_statement_by_statement(
             return Err(bookkeeping_failure(&error));
         };
         let statement = &section.statements[k];
-        let (db, offset) = describe(&error, &part.sql);
+        let (db, offset) = error.statement_words();
         return Err(StepFailure {
             db,
             statement: Some(k),
@@ -256,16 +260,16 @@ async fn run_statement_by_statement(
     Ok(())
 }
 
-fn plain_failure(error: &sqlx::Error) -> StepFailure {
+fn plain_failure(error: &DbError) -> StepFailure {
     StepFailure {
-        db: describe(error, "").0,
+        db: error.statement_words().0,
         statement: None,
         offset: None,
         statements_done: None,
     }
 }
 
-fn bookkeeping_failure(error: &sqlx::Error) -> StepFailure {
+fn bookkeeping_failure(error: &DbError) -> StepFailure {
     let mut failure = plain_failure(error);
     failure.db.message = format!(
         "recording the revision in the version table failed: {}",
@@ -276,4 +280,396 @@ fn bookkeeping_failure(error: &sqlx::Error) -> StepFailure {
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The executor against a fake database: what it sends, and how a failure the database
+    //! reports becomes a [`RunError`] naming the revision, file line and what stayed applied.
+
+    use std::path::Path;
+
+    use super::*;
+    use crate::db::{AppliedRow, Canceller, LockHolder, VersionRow, script};
+    use crate::error::FailedStatement;
+    use crate::schema::Schema;
+
+    /// A failure the fake reports for the first query containing `when_sent`.
+    struct ScriptedFailure {
+        when_sent: &'static str,
+        /// Statements the "server" completed before failing.
+        completed: usize,
+        message: &'static str,
+        /// Text of the query the error position points at, as PostgreSQL reports one.
+        position_at: Option<&'static str>,
+    }
+
+    /// Records every query string; fails once as scripted.
+    struct FakeDb {
+        dialect: Dialect,
+        sent: Vec<String>,
+        failure: Option<ScriptedFailure>,
+    }
+
+    impl FakeDb {
+        fn new(dialect: Dialect) -> Self {
+            FakeDb {
+                dialect,
+                sent: Vec::new(),
+                failure: None,
+            }
+        }
+
+        fn failing(mut self, failure: ScriptedFailure) -> Self {
+            self.failure = Some(failure);
+            self
+        }
+    }
+
+    fn not_faked() -> DbError {
+        DbError::Query {
+            doing: "using the fake database".into(),
+            reason: "not part of the fake".into(),
+        }
+    }
+
+    impl Database for FakeDb {
+        fn dialect(&self) -> Dialect {
+            self.dialect
+        }
+
+        async fn lock(
+            &mut self,
+            _table: &str,
+            _timeout: Option<Duration>,
+            _on_wait: impl FnOnce(LockHolder),
+        ) -> Result<(), DbError> {
+            Ok(())
+        }
+
+        async fn unlock(&mut self) {}
+
+        async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>) {
+            self.sent.push(sql.to_owned());
+            let fails = self
+                .failure
+                .as_ref()
+                .is_some_and(|f| sql.contains(f.when_sent));
+            let Some(failure) = self.failure.take_if(|_| fails) else {
+                return (sql.matches(';').count().max(1), None);
+            };
+            let error = DbError::Statement(Box::new(FailedStatement {
+                doing: "running SQL".into(),
+                db: DbMessage {
+                    message: failure.message.into(),
+                    ..DbMessage::default()
+                },
+                offset: failure.position_at.and_then(|text| sql.find(text)),
+                driver: None,
+            }));
+            (failure.completed, Some(error))
+        }
+
+        async fn table_columns(&mut self, _table: &str) -> Result<Vec<String>, DbError> {
+            Ok(script::VERSION_COLUMNS
+                .iter()
+                .map(|c| c.to_string())
+                .collect())
+        }
+
+        async fn version_rows(&mut self, _table: &str) -> Result<Vec<AppliedRow>, DbError> {
+            Ok(Vec::new())
+        }
+
+        async fn text_rows(&mut self, _sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+            Err(not_faked())
+        }
+
+        async fn snapshot(&mut self) -> Result<Schema, DbError> {
+            Err(not_faked())
+        }
+
+        fn canceller(&self) -> Option<Canceller> {
+            None
+        }
+
+        async fn close(self) {}
+    }
+
+    /// Counts the progress events.
+    #[derive(Default)]
+    struct Events {
+        started: usize,
+        finished: usize,
+        done: usize,
+    }
+
+    impl Progress for Events {
+        fn start(&mut self, _: &PlannedStep, _: usize, _: usize) {
+            self.started += 1;
+        }
+        fn finish(&mut self, _: &PlannedStep, _: Duration) {
+            self.finished += 1;
+        }
+        fn done(&mut self) {
+            self.done += 1;
+        }
+    }
+
+    /// Revision `id` whose up section (file line 5 on) is `up`.
+    fn step(id: &str, up: &str, transactional: bool) -> PlannedStep {
+        let marker = if transactional {
+            ""
+        } else {
+            " transaction:false"
+        };
+        let text = format!(
+            "-- revision: {id}\n-- message: revision {id}\n\n-- migrate:up{marker}\n{up}\n-- migrate:down\nSELECT 1;\n"
+        );
+        let path = format!("migrations/{id}_test.sql");
+        let file =
+            crate::source::parse(Path::new(&path), text.as_bytes()).expect("test file parses");
+        PlannedStep {
+            id: file.id.clone(),
+            message: file.message.clone(),
+            path: file.path.clone(),
+            direction: Direction::Up,
+            section: file.up.clone(),
+            row: VersionRow {
+                revision: file.id,
+                parents: Vec::new(),
+                message: file.message,
+                checksum: file.checksum,
+                down_sql: None,
+                down_transactional: true,
+            },
+        }
+    }
+
+    fn three_steps() -> Vec<PlannedStep> {
+        vec![
+            step("0001", "CREATE TABLE a (id int);", true),
+            step(
+                "0002",
+                "CREATE TABLE b (id int);\nCREATE TABLE c (id bogus);",
+                true,
+            ),
+            step("0003", "CREATE TABLE d (id int);", true),
+        ]
+    }
+
+    async fn run_fake(
+        db: &mut FakeDb,
+        steps: &[PlannedStep],
+    ) -> (Result<Vec<Completed>, Box<RunError>>, Events) {
+        let mut events = Events::default();
+        let result = run(db, "brainmig_version", steps, &mut events).await;
+        (result, events)
+    }
+
+    #[tokio::test]
+    async fn postgres_sends_each_transactional_revision_in_one_round_trip() {
+        let mut db = FakeDb::new(Dialect::Postgres);
+        let steps = three_steps();
+        let (result, events) = run_fake(&mut db, &steps).await;
+        let completed = result.expect("the run succeeds");
+        assert_eq!(
+            completed
+                .iter()
+                .map(|c| c.revision.as_str())
+                .collect::<Vec<_>>(),
+            ["0001", "0002", "0003"]
+        );
+        assert_eq!(
+            db.sent.len(),
+            3,
+            "one query string per revision: {:#?}",
+            db.sent
+        );
+        for (sent, step) in db.sent.iter().zip(&steps) {
+            assert!(sent.starts_with("BEGIN;\n"), "{sent}");
+            assert!(sent.ends_with("COMMIT;\n"), "{sent}");
+            assert!(sent.contains(step.section.sql.trim_end()), "{sent}");
+            assert!(sent.contains("INSERT INTO \"brainmig_version\""), "{sent}");
+        }
+        assert_eq!((events.started, events.finished, events.done), (3, 3, 1));
+    }
+
+    #[tokio::test]
+    async fn sqlite_runs_a_revision_as_begin_section_then_bookkeeping_with_commit() {
+        let mut db = FakeDb::new(Dialect::Sqlite);
+        let steps = [step("0001", "CREATE TABLE a (id int);", true)];
+        run_fake(&mut db, &steps).await.0.expect("the run succeeds");
+        assert_eq!(db.sent.len(), 3, "{:#?}", db.sent);
+        assert_eq!(db.sent[0], "BEGIN IMMEDIATE");
+        assert_eq!(db.sent[1], steps[0].section.sql);
+        assert!(db.sent[2].contains("INSERT INTO \"brainmig_version\""));
+        assert!(db.sent[2].ends_with("COMMIT;"), "{}", db.sent[2]);
+    }
+
+    #[tokio::test]
+    async fn a_failure_names_the_line_the_database_pointed_at_and_what_stayed_applied() {
+        let mut db = FakeDb::new(Dialect::Postgres).failing(ScriptedFailure {
+            when_sent: "CREATE TABLE c",
+            completed: 2, // BEGIN and the first statement
+            message: "type \"bogus\" does not exist",
+            position_at: Some("bogus"),
+        });
+        let steps = three_steps();
+        let (result, events) = run_fake(&mut db, &steps).await;
+        let error = result.expect_err("the second revision fails");
+        assert_eq!(error.id.as_str(), "0002");
+        assert_eq!(error.path, Path::new("migrations/0002_test.sql"));
+        assert_eq!(error.line, Some(6), "the second line of the section");
+        assert_eq!(error.db.message, "type \"bogus\" does not exist");
+        assert_eq!(
+            error
+                .completed
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            ["0001"]
+        );
+        assert_eq!(error.statements_done, None);
+        assert!(!error.interrupted);
+        assert_eq!(db.sent.last().map(String::as_str), Some("ROLLBACK"));
+        assert_eq!(db.sent.len(), 3, "nothing runs after the failure");
+        assert_eq!((events.started, events.finished, events.done), (2, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn the_reported_position_is_counted_from_the_section_not_from_the_query_sent() {
+        // The position counts from the start of `BEGIN;\n...`; `bogus` lies within that
+        // prefix's length of the next line, so an uncorrected position names the wrong line.
+        let mut db = FakeDb::new(Dialect::Postgres).failing(ScriptedFailure {
+            when_sent: "bogus",
+            completed: 1,
+            message: "column \"bogus\" does not exist",
+            position_at: Some("bogus"),
+        });
+        let steps = [step("0001", "SELECT bogus;\nSELECT 1;", true)];
+        let error = run_fake(&mut db, &steps).await.0.expect_err("fails");
+        assert_eq!(error.line, Some(5));
+    }
+
+    #[tokio::test]
+    async fn without_a_position_the_count_of_completed_statements_names_the_line() {
+        let mut db = FakeDb::new(Dialect::Sqlite).failing(ScriptedFailure {
+            when_sent: "CREATE TABLE c",
+            completed: 1,
+            message: "no such type",
+            position_at: None,
+        });
+        let steps = [step(
+            "0002",
+            "CREATE TABLE b (id int);\n\nCREATE TABLE c (id x);",
+            true,
+        )];
+        let error = run_fake(&mut db, &steps).await.0.expect_err("fails");
+        assert_eq!(error.line, Some(7));
+        assert_eq!(
+            db.sent,
+            ["BEGIN IMMEDIATE", steps[0].section.sql.as_str(), "ROLLBACK"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_version_row_is_reported_as_bookkeeping_not_as_the_migration() {
+        // BEGIN and the section's one statement completed: the insert of the version row failed.
+        let mut db = FakeDb::new(Dialect::Postgres).failing(ScriptedFailure {
+            when_sent: "INSERT INTO",
+            completed: 2,
+            message: "permission denied for table brainmig_version",
+            position_at: None,
+        });
+        let steps = [step("0001", "CREATE TABLE a (id int);", true)];
+        let error = run_fake(&mut db, &steps).await.0.expect_err("fails");
+        assert_eq!(
+            error.db.message,
+            "recording the revision in the version table failed: permission denied for table brainmig_version"
+        );
+        assert_eq!(error.line, None);
+    }
+
+    #[tokio::test]
+    async fn outside_a_transaction_a_failure_says_how_many_statements_stayed() {
+        let mut db = FakeDb::new(Dialect::Postgres).failing(ScriptedFailure {
+            when_sent: "CREATE INDEX CONCURRENTLY b_id",
+            completed: 0,
+            message: "column \"nope\" does not exist",
+            position_at: Some("nope"),
+        });
+        let steps = [step(
+            "0001",
+            "CREATE INDEX CONCURRENTLY a_id ON a (id);\nCREATE INDEX CONCURRENTLY b_id ON b (nope);",
+            false,
+        )];
+        let error = run_fake(&mut db, &steps).await.0.expect_err("fails");
+        assert_eq!(error.statements_done, Some(1));
+        assert_eq!(error.line, Some(6));
+        assert!(
+            db.sent.iter().all(|sql| !sql.contains("BEGIN")),
+            "no transaction around the statements: {:#?}",
+            db.sent
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stopped_run_reports_the_next_revision_as_interrupted_and_sends_nothing() {
+        let mut db = FakeDb::new(Dialect::Postgres);
+        let steps = three_steps();
+        let mut events = Events::default();
+        let stop = AtomicBool::new(true);
+        let error = run_until_stopped(&mut db, "brainmig_version", &steps, &mut events, &stop)
+            .await
+            .expect_err("stopped");
+        assert!(error.interrupted);
+        assert_eq!(error.id.as_str(), "0001");
+        assert!(error.completed.is_empty());
+        assert_eq!(error.db.message, "not started: the run was interrupted");
+        assert!(db.sent.is_empty());
+        assert_eq!((events.started, events.done), (0, 1));
+    }
+
+    #[test]
+    fn into_run_error_prefers_the_reported_position_over_the_statement_count() {
+        // Section lines 1-3 are file lines 5-7; statement 0 on line 1, statement 1 on line 3.
+        let step = step("0009", "SELECT 1;\n\nSELECT bogus;", true);
+        let bogus = step.section.sql.find("bogus").expect("in the section");
+        let done = [Completed {
+            revision: RevisionId::parse("0008").expect("valid id"),
+            message: "before".into(),
+            direction: Direction::Up,
+            duration_ms: 1,
+        }];
+        let cases = [
+            ((Some(bogus), Some(0)), Some(7)),
+            ((Some(0), None), Some(5)),
+            ((None, Some(1)), Some(7)),
+            ((None, Some(0)), Some(5)),
+            ((None, Some(9)), None),
+            ((None, None), None),
+        ];
+        for ((offset, statement), line) in cases {
+            let failure = StepFailure {
+                db: DbMessage {
+                    message: "boom".into(),
+                    ..DbMessage::default()
+                },
+                statement,
+                offset,
+                statements_done: Some(1),
+            };
+            let error = failure.into_run_error(&step, &done);
+            assert_eq!(
+                error.line, line,
+                "offset {offset:?}, statement {statement:?}"
+            );
+            assert_eq!(error.id.as_str(), "0009");
+            assert_eq!(error.completed, [done[0].revision.clone()]);
+            assert_eq!(error.statements_done, Some(1));
+            assert_eq!(error.db.message, "boom");
+            assert!(!error.interrupted);
+        }
+    }
 }

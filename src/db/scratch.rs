@@ -1,15 +1,16 @@
 //! Scratch databases for `test-roundtrip` (and later autogenerate): created beside the configured
 //! database with a `brainmig_rt_` prefix and a random suffix, dropped afterwards, and swept by the
 //! next run if a killed process left one behind. The configured database itself is never touched.
+//!
+//! This file names them, decides where they go and keeps track of them; creating, copying and
+//! dropping one is each dialect's work, in its folder (`postgres/scratch.rs`; for SQLite, copying
+//! and deleting the file and what lies beside it).
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use sqlx::postgres::PgConnection;
-use sqlx::{AssertSqlSafe, Connection as _};
-
 use crate::config::DatabaseUrl;
-use crate::error::{ConnectFailure, DbError};
+use crate::error::DbError;
 
 /// The prefix of every scratch database brainmig creates; nothing else is ever dropped.
 pub const PREFIX: &str = "brainmig_rt_";
@@ -42,15 +43,7 @@ impl Scratch {
                 path: std::env::temp_dir().join(format!("{name}.sqlite3")),
             }),
             DatabaseUrl::Postgres(raw) => {
-                let mut admin = connect(raw, configured).await?;
-                sweep(&mut admin).await;
-                sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut admin)
-                    .await
-                    .map_err(|e| DbError::ScratchRefused {
-                        reason: crate::db::describe(&e, "").0.message,
-                    })?;
-                let _ = admin.close().await;
+                super::postgres::scratch::create_database(raw, configured, &name).await?;
                 let mut url = url::Url::parse(raw).map_err(|e| DbError::Query {
                     doing: "building the scratch database URL".into(),
                     reason: e.to_string(),
@@ -100,33 +93,9 @@ impl Scratch {
                     name, admin_url, ..
                 },
                 Scratch::Postgres { name: from, .. },
-            ) => {
-                let configured = DatabaseUrl::Postgres(admin_url.clone());
-                let mut admin = connect(admin_url, &configured).await?;
-                // The server refuses a template with sessions and, if one is still exiting, polls
-                // in steps of 100 ms; waiting here in shorter steps saves most of one.
-                for _ in 0..400 {
-                    let sessions: i64 = sqlx::query_scalar(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-                    )
-                    .bind(from)
-                    .fetch_one(&mut admin)
-                    .await
-                    .unwrap_or(0);
-                    if sessions == 0 {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                }
-                let created = sqlx::raw_sql(AssertSqlSafe(format!(
-                    "CREATE DATABASE \"{name}\" TEMPLATE \"{from}\""
-                )))
-                .execute(&mut admin)
-                .await;
-                let _ = admin.close().await;
-                created.map_err(|e| copy_failed(crate::db::describe(&e, "").0.message))?;
-                Ok(())
-            }
+            ) => super::postgres::scratch::copy_database(admin_url, from, name)
+                .await
+                .map_err(copy_failed),
             _ => Err(copy_failed(
                 "a copy is made on the template's own server".into(),
             )),
@@ -154,28 +123,8 @@ impl Scratch {
         match self {
             Scratch::Postgres {
                 name, admin_url, ..
-            } => {
-                let Ok(options) = admin_url.parse::<sqlx::postgres::PgConnectOptions>() else {
-                    return;
-                };
-                if let Ok((_, mut admin)) =
-                    super::postgres::connect_preferring_plain_on_loopback(options, &admin_url).await
-                {
-                    let _ = sqlx::raw_sql(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await;
-                    let _ = admin.close().await;
-                }
-            }
-            Scratch::Sqlite { path } => {
-                for suffix in ["", "-journal", "-wal", "-shm", ".brainmig-lock"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(PathBuf::from(file));
-                }
-            }
+            } => super::postgres::scratch::drop_database(&admin_url, &name).await,
+            Scratch::Sqlite { path } => super::sqlite::delete_database_files(&path),
         }
     }
 }
@@ -301,42 +250,9 @@ fn copy_failed(reason: String) -> DbError {
     }
 }
 
-async fn connect(raw: &str, url: &DatabaseUrl) -> Result<PgConnection, DbError> {
-    let options: sqlx::postgres::PgConnectOptions =
-        raw.parse().map_err(|e: sqlx::Error| DbError::Connect {
-            url: url.redacted(),
-            reason: crate::db::describe(&e, "").0.message,
-            kind: ConnectFailure::Other,
-        })?;
-    super::postgres::connect_preferring_plain_on_loopback(options, raw)
-        .await
-        .map(|(_, conn)| conn)
-        .map_err(|e| super::postgres::connect_error(&url.redacted(), &e))
-}
-
-/// Drops scratch databases nobody is connected to: those a killed run left behind. A live run's
-/// database has its connection, so `DROP DATABASE` (without FORCE) refuses it and it is skipped;
-/// one younger than a minute may be between its creation and its first connection, so it is left.
-async fn sweep(admin: &mut PgConnection) {
-    let leftovers: Vec<String> = sqlx::query_scalar(
-        "SELECT datname::text FROM pg_database d WHERE datname LIKE 'brainmig\\_rt\\_%' \
-         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
-    )
-    .fetch_all(&mut *admin)
-    .await
-    .unwrap_or_default();
-    for name in leftovers {
-        if created_at(&name).is_some_and(|t| unix_now().saturating_sub(t) > 60) {
-            let _ = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\"")))
-                .execute(&mut *admin)
-                .await;
-        }
-    }
-}
-
 /// When a name brainmig generated (`brainmig_rt_<unix seconds, hex>_<16 hex digits>`) was made;
 /// `None` for any other name, which is never dropped.
-fn created_at(name: &str) -> Option<u64> {
+pub(super) fn created_at(name: &str) -> Option<u64> {
     let (time, random) = name.strip_prefix(PREFIX)?.split_once('_')?;
     let hex = |s: &str| {
         !s.is_empty()
@@ -349,7 +265,7 @@ fn created_at(name: &str) -> Option<u64> {
     u64::from_str_radix(time, 16).ok()
 }
 
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

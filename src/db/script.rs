@@ -65,7 +65,26 @@ pub enum DurationSql {
     Measured(i64),
 }
 
+/// How a section that runs in a transaction reaches the database, with its version row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// `BEGIN; <section>; <bookkeeping>; COMMIT;` as one query string: one round trip per
+    /// revision, the duration measured by the server (PostgreSQL).
+    OneQuery,
+    /// Begin, the section, then bookkeeping and commit, each sent on its own, the duration
+    /// measured here (SQLite, where a round trip costs nothing).
+    LocalTransaction,
+}
+
 impl Dialect {
+    /// How this dialect's transactional steps are sent.
+    pub fn delivery(self) -> Delivery {
+        match self {
+            Dialect::Postgres => Delivery::OneQuery,
+            Dialect::Sqlite => Delivery::LocalTransaction,
+        }
+    }
+
     /// Double-quotes each part of a validated, possibly schema-qualified table name.
     pub fn quote_table(self, name: &str) -> String {
         name.split('.')

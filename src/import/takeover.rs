@@ -3,10 +3,8 @@
 //! one transaction. No migration SQL runs and the old table is only read, so the team can go
 //! back to the old tool at any time.
 
-use sqlx::{AssertSqlSafe, Row};
-
 use super::{ImportError, PlannedFile, Tool};
-use crate::db::{Connection, DurationSql};
+use crate::db::{Connection, Database, Dialect, DurationSql};
 use crate::error::DbError;
 
 /// One row of the old tool's version table.
@@ -26,87 +24,87 @@ pub async fn read_old_table(
     tool: Tool,
 ) -> Result<Option<Vec<OldRecord>>, ImportError> {
     let table = tool.version_table();
-    if !table_exists(conn, table)
+    let columns = conn
+        .table_columns(table)
         .await
-        .map_err(|e| foreign(tool, &e))?
-    {
+        .map_err(|e| foreign(tool, &e))?;
+    if columns.is_empty() {
         return Ok(None);
     }
+    // Every column is read as text, so one reader serves every dialect.
     let sql = match tool {
         Tool::Sqlx => format!(
-            "SELECT CAST(version AS TEXT) AS version, checksum, \
-             CAST(CASE WHEN success THEN 1 ELSE 0 END AS BIGINT) AS success FROM {table}"
+            "SELECT CAST(version AS TEXT) AS version, {} AS checksum, \
+             CAST(CASE WHEN success THEN 1 ELSE 0 END AS TEXT) AS success FROM {table}",
+            hex_of("checksum", conn.dialect())
         ),
         // Alembic keeps one row per head, in `version_num`.
         Tool::Alembic => format!("SELECT CAST(version_num AS TEXT) AS version FROM {table}"),
         _ => format!("SELECT CAST(version AS TEXT) AS version FROM {table}"),
     };
-    let decode_sqlx = tool == Tool::Sqlx;
-    let query = || sqlx::raw_sql(AssertSqlSafe(sql.clone()));
-    let rows = match conn.as_postgres() {
-        Some(pg) => query()
-            .fetch_all(pg)
-            .await
-            .and_then(|rows| rows.iter().map(|r| decode(r, decode_sqlx)).collect()),
-        None => match conn.as_sqlite() {
-            Some(lite) => query()
-                .fetch_all(lite)
-                .await
-                .and_then(|rows| rows.iter().map(|r| decode(r, decode_sqlx)).collect()),
-            None => Ok(Vec::new()),
-        },
-    };
-    rows.map(Some).map_err(|e| foreign(tool, &e))
+    let rows = conn.text_rows(&sql).await.map_err(|e| foreign(tool, &e))?;
+    rows.into_iter()
+        .map(|row| decode(row, tool))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
-fn decode<'r, R>(r: &'r R, sqlx_columns: bool) -> Result<OldRecord, sqlx::Error>
-where
-    R: Row,
-    &'static str: sqlx::ColumnIndex<R>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let version: String = r.try_get("version")?;
-    if !sqlx_columns {
+/// Lowercase hex of a binary column, NULL staying NULL.
+fn hex_of(column: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Postgres => format!("encode({column}, 'hex')"),
+        // SQLite's `hex(NULL)` is '' rather than NULL.
+        Dialect::Sqlite => {
+            format!("CASE WHEN {column} IS NULL THEN NULL ELSE lower(hex({column})) END")
+        }
+    }
+}
+
+/// One row of the query above: version, then for sqlx the checksum (hex) and success (`0`/`1`).
+fn decode(row: Vec<Option<String>>, tool: Tool) -> Result<OldRecord, ImportError> {
+    let mut cells = row.into_iter();
+    let mut next = || cells.next().flatten();
+    let unreadable = |what: &str| ImportError::ForeignTable {
+        tool,
+        table: tool.version_table(),
+        reason: format!("a row has no readable {what}"),
+    };
+    let version = next().ok_or_else(|| unreadable("version"))?;
+    if tool != Tool::Sqlx {
         return Ok(OldRecord {
             version,
             checksum: None,
             success: true,
         });
     }
+    let checksum = match next() {
+        Some(hex) => Some(from_hex(&hex).ok_or_else(|| unreadable("checksum"))?),
+        None => None,
+    };
+    let success = next().ok_or_else(|| unreadable("success flag"))? != "0";
     Ok(OldRecord {
         version,
-        checksum: r.try_get("checksum")?,
-        success: r.try_get::<i64, _>("success")? != 0,
+        checksum,
+        success,
     })
 }
 
-fn foreign(tool: Tool, e: &sqlx::Error) -> ImportError {
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn foreign(tool: Tool, e: &DbError) -> ImportError {
     ImportError::ForeignTable {
         tool,
         table: tool.version_table(),
-        reason: crate::db::describe(e, "").0.message,
+        reason: e.statement_words().0.message,
     }
-}
-
-async fn table_exists(conn: &mut Connection, table: &str) -> Result<bool, sqlx::Error> {
-    if let Some(pg) = conn.as_postgres() {
-        return sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
-            .bind(table)
-            .fetch_one(pg)
-            .await;
-    }
-    let Some(lite) = conn.as_sqlite() else {
-        return Ok(false);
-    };
-    sqlx::query_scalar::<_, i64>(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-    )
-    .bind(table)
-    .fetch_one(lite)
-    .await
-    .map(|n| n > 0)
 }
 
 /// The planned files the old table records as applied (indices, in file order); fails, naming
@@ -207,10 +205,7 @@ pub async fn record(
     sql.push_str("COMMIT;\n");
     if let Err(e) = conn.execute(&sql).await {
         let _ = conn.execute("ROLLBACK").await;
-        return Err(crate::db::query_error(
-            "recording the imported revisions",
-            &e,
-        ));
+        return Err(e.context("recording the imported revisions"));
     }
     Ok(())
 }
@@ -284,5 +279,48 @@ mod tests {
             m(&[rec("1", &[1, 2, 3], false)]),
             Err(ImportError::Dirty { .. })
         ));
+    }
+
+    #[test]
+    fn rows_read_as_text_decode_into_records() {
+        let text = |cells: &[Option<&str>]| cells.iter().map(|c| c.map(str::to_owned)).collect();
+        assert_eq!(
+            decode(
+                text(&[Some("20240101"), Some("0aff"), Some("1")]),
+                Tool::Sqlx
+            )
+            .ok(),
+            Some(rec("20240101", &[0x0a, 0xff], true))
+        );
+        assert_eq!(
+            decode(text(&[Some("7"), None, Some("0")]), Tool::Sqlx).ok(),
+            Some(OldRecord {
+                version: "7".into(),
+                checksum: None,
+                success: false,
+            })
+        );
+        assert_eq!(
+            decode(text(&[Some("00001")]), Tool::Dbmate).ok(),
+            Some(OldRecord {
+                version: "00001".into(),
+                checksum: None,
+                success: true,
+            })
+        );
+        for broken in [
+            text(&[None]),
+            text(&[Some("1"), Some("abc"), Some("1")]),
+            text(&[Some("1"), Some("zz"), Some("1")]),
+            text(&[Some("1"), Some("00"), None]),
+        ] {
+            assert!(
+                matches!(
+                    decode(broken.clone(), Tool::Sqlx),
+                    Err(ImportError::ForeignTable { .. })
+                ),
+                "{broken:?}"
+            );
+        }
     }
 }

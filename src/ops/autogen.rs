@@ -9,7 +9,7 @@ use crate::autogen::{self, Migration};
 use crate::config::DatabaseUrl;
 use crate::db::scratch::Scratch;
 use crate::db::{Connection, Dialect};
-use crate::error::{ConfigError, DbError, Error, LoadError, PlanError};
+use crate::error::{ConfigError, Error, LoadError, PlanError};
 use crate::executor::{self, Progress};
 use crate::output::Shell;
 use crate::plan::Direction;
@@ -252,11 +252,9 @@ impl Scratchpad<'_> {
             if let Some(sql) = generated_up
                 && let Err(e) = conn.execute(sql).await
             {
-                return Err(DbError::Query {
-                    doing: "trying the generated up section on the head state".into(),
-                    reason: crate::db::describe(&e, sql).0.message,
-                }
-                .into());
+                return Err(e
+                    .context("trying the generated up section on the head state")
+                    .into());
             }
             Ok(schema::snapshot(conn, table).await?)
         })
@@ -280,7 +278,7 @@ impl Scratchpad<'_> {
         let table = self.table;
         self.in_scratch(async |conn: &mut Connection| {
             if let Err(e) = conn.execute(sql).await {
-                let (message, offset) = crate::db::describe(&e, sql);
+                let (message, offset) = e.statement_words();
                 return Err(Error::SchemaFile {
                     path: path.clone(),
                     line: offset.map(|o| crate::source::line_of(sql, o)),
@@ -290,11 +288,9 @@ impl Scratchpad<'_> {
             // A pg_dump file empties `search_path` (and sets more): the snapshot must see the
             // session as the migrations' scratch database has it, or names come out qualified.
             if postgres && let Err(e) = conn.execute("RESET ALL").await {
-                return Err(DbError::Query {
-                    doing: "resetting the session after the schema file".into(),
-                    reason: e.to_string(),
-                }
-                .into());
+                return Err(e
+                    .context("resetting the session after the schema file")
+                    .into());
             }
             Ok(schema::snapshot(conn, table).await?)
         })

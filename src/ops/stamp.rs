@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::db::{Connection, Dialect, DurationSql, VersionRow};
-use crate::error::{DbError, Error, PlanError};
+use crate::error::{Error, PlanError};
 use crate::graph::RevisionGraph;
 use crate::plan::{AppliedSet, Direction};
 use crate::state::{State, version_row};
@@ -94,7 +94,7 @@ pub async fn stamp(
     let sql = sql(state, &plan, conn.dialect(), table)?;
     if let Err(e) = conn.execute(&sql).await {
         let _ = conn.execute("ROLLBACK").await;
-        return Err(crate::db::query_error("stamping the version table", &e).into());
+        return Err(e.context("stamping the version table").into());
     }
     Ok(plan)
 }
@@ -159,10 +159,9 @@ pub async fn rehash(
         return Err(PlanError::RehashNotApplied(id).into());
     };
     let sql = conn.dialect().update_checksum(table, &version_row(file));
-    conn.execute(&sql).await.map_err(|e| DbError::Query {
-        doing: "updating the checksum".into(),
-        reason: crate::db::describe(&e, "").0.message,
-    })?;
+    conn.execute(&sql)
+        .await
+        .map_err(|e| e.context("updating the checksum"))?;
     Ok(Rehashed {
         revision: id,
         previous: record.row.checksum.clone(),

@@ -21,7 +21,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use self::diff::{Change, Difference, diff};
-use crate::db::Connection;
+/// The catalog readers, called by each dialect's [`Database::snapshot`].
+pub(crate) use self::{
+    postgres::snapshot as read_postgres_catalog, sqlite::snapshot as read_sqlite_catalog,
+};
+use crate::db::Database;
 use crate::error::DbError;
 
 /// A snapshot of a database's schema.
@@ -135,15 +139,9 @@ impl serde::Serialize for Privileged {
 /// On PostgreSQL the catalog is read in one query inside a short read-only transaction with a
 /// fixed `search_path`, so what a migration did to the session's `search_path` does not change
 /// how names are rendered.
-pub async fn snapshot(conn: &mut Connection, ignore_table: &str) -> Result<Schema, DbError> {
+pub async fn snapshot(conn: &mut impl Database, ignore_table: &str) -> Result<Schema, DbError> {
     let ignored = IgnoredTable::parse(ignore_table, conn.dialect());
-    let mut schema = if let Some(pg) = conn.as_postgres() {
-        postgres::snapshot(pg).await?
-    } else if let Some(lite) = conn.as_sqlite() {
-        sqlite::snapshot(lite).await?
-    } else {
-        unreachable!("a connection is either PostgreSQL or SQLite")
-    };
+    let mut schema = conn.snapshot().await?;
     schema.forget(&ignored);
     Ok(schema)
 }
