@@ -277,7 +277,9 @@ fn ctrl_c_drops_the_scratch_database() {
     project.revision(
         "0001",
         &[],
-        "CREATE TABLE a (x INTEGER);\nSELECT pg_sleep(30);",
+        // A sleep of its own length, so that the query below finds this test's scratch database
+        // and not that of another round trip sleeping at the same time.
+        "CREATE TABLE a (x INTEGER);\nSELECT pg_sleep(30.5);",
         Some("DROP TABLE a;"),
     );
     let child = Command::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
@@ -299,7 +301,7 @@ fn ctrl_c_drops_the_scratch_database() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let scratch = loop {
         let found = db.strings(
-            "SELECT datname::text FROM pg_stat_activity WHERE datname LIKE 'brainmig\\_rt\\_%' AND state = 'active' AND query LIKE '%pg_sleep%'",
+            "SELECT datname::text FROM pg_stat_activity WHERE datname LIKE 'brainmig\\_rt\\_%' AND state = 'active' AND query LIKE '%pg_sleep(30.5)%'",
         );
         if let Some(name) = found.into_iter().next() {
             break name;
