@@ -2,12 +2,11 @@
 //! written in each tool's own layout; imported, `up` must build what a psql replay of the tool's
 //! SQL builds, and a take-over must leave `up` only what the tool had not applied.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use sha2::{Digest, Sha384};
 
-use crate::support::{TestDb, TestProject};
+use crate::support::{TestDb, TestProject, psql};
 
 /// One tool's fixture: where its files are and what it applies, in order.
 struct Case {
@@ -84,37 +83,6 @@ const REFINERY: Case = Case {
     ],
     ids: &["1", "2", "3", "4"],
 };
-
-fn psql(db: &TestDb, script: &str) {
-    let mut child = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            &db.url(),
-            "-f",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("psql is installed");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The schema as pg_dump prints it, without the version tables of brainmig and the tools.
 pub(crate) fn schema(db: &TestDb) -> String {

@@ -1,41 +1,9 @@
 //! Tests for `up --sql` and `down --sql`: the printed script, piped into psql, must leave the
 //! schema and version rows that `up` and `down` leave.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::support::{TestDb, TestProject};
-
-fn psql(db: &TestDb, script: &str) {
-    let mut child = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            &db.url(),
-            "-f",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("psql is installed");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::support::{TestDb, TestProject, psql};
 
 fn schema(db: &TestDb) -> String {
     let out = Command::new("pg_dump")
