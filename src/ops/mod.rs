@@ -6,6 +6,7 @@
 
 pub mod autogen;
 pub mod history;
+pub mod import;
 pub mod init;
 pub mod new;
 pub mod run;
