@@ -6,8 +6,9 @@ use super::{
     Changes, Phases, Statement, literal, mentions, order_by_mentions, qualified, quote_ident,
 };
 use crate::schema::{
-    Column, Constraint, DefaultPrivileges, Function, Grants, Index, Policy, Privileged,
-    QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, ConstraintKind, DefaultPrivileges, Function, FunctionKind, Grants,
+    Identity, Index, Policy, Privileged, QualifiedName, Schema, Sequence, Table, TableKind,
+    Trigger, TriggerState, Type, TypeKind, View,
 };
 
 // Phases, in the order their statements run.
@@ -102,8 +103,7 @@ fn rekeyed_tables(old: &Schema, new: &Schema) -> BTreeSet<String> {
                 return false;
             };
             o.constraints.iter().any(|(cname, c)| {
-                c.kind != "foreign key"
-                    && c.kind != "check constraint"
+                !matches!(c.kind, ConstraintKind::ForeignKey | ConstraintKind::Check)
                     && t.constraints.get(cname) != Some(c)
             })
         })
@@ -140,13 +140,13 @@ fn function_signature(key: &QualifiedName) -> String {
 
 /// Only SQL and PL/pgSQL functions and aggregates are created by a generated migration.
 fn generated_function(f: &Function) -> bool {
-    (matches!(f.language.as_str(), "sql" | "plpgsql") || f.kind == "aggregate")
-        && f.kind != "window function"
+    (matches!(f.language.as_str(), "sql" | "plpgsql") || f.kind == FunctionKind::Aggregate)
+        && f.kind != FunctionKind::WindowFunction
 }
 
 /// Partitioned, partition, inheriting and foreign tables are not created by a generated migration.
 fn generated_table(t: &Table) -> bool {
-    t.kind == "table"
+    t.kind == TableKind::Table
         && t.partition_key.is_none()
         && t.partition_of.is_none()
         && t.parents.is_empty()
@@ -199,10 +199,18 @@ fn grant_statements(on: &str, before: &Grants, after: &Grants) -> Vec<String> {
 }
 
 fn function_word(f: &Function) -> &'static str {
-    match f.kind.as_str() {
-        "procedure" => "PROCEDURE",
-        "aggregate" => "AGGREGATE",
-        _ => "FUNCTION",
+    match f.kind {
+        FunctionKind::Procedure => "PROCEDURE",
+        FunctionKind::Aggregate => "AGGREGATE",
+        FunctionKind::Function | FunctionKind::WindowFunction => "FUNCTION",
+    }
+}
+
+/// The keyword of `GENERATED .. AS IDENTITY`.
+fn generated_word(identity: Identity) -> &'static str {
+    match identity {
+        Identity::Always => "ALWAYS",
+        Identity::ByDefault => "BY DEFAULT",
     }
 }
 
@@ -718,7 +726,7 @@ impl Gen<'_> {
                 Some(o) => {
                     let same_shape =
                         o.kind == f.kind && o.arguments == f.arguments && o.result == f.result;
-                    if same_shape && f.kind != "aggregate" {
+                    if same_shape && f.kind != FunctionKind::Aggregate {
                         if o.body != f.body
                             || o.attributes != f.attributes
                             || o.language != f.language
@@ -877,17 +885,16 @@ impl Gen<'_> {
             sql.push_str(" NOT NULL");
         }
         if let Some(identity) = &c.identity {
-            sql.push_str(&format!(" {}", self.identity_clause(table, name, identity)));
+            sql.push_str(&format!(
+                " {}",
+                self.identity_clause(table, name, *identity)
+            ));
         }
         sql
     }
 
-    fn identity_clause(&self, table: &QualifiedName, column: &str, identity: &str) -> String {
-        let kind = if identity == "always" {
-            "ALWAYS"
-        } else {
-            "BY DEFAULT"
-        };
+    fn identity_clause(&self, table: &QualifiedName, column: &str, identity: Identity) -> String {
+        let kind = generated_word(identity);
         let seq = self.new.sequences.iter().find(|(_, s)| {
             s.owned_by
                 .as_ref()
@@ -911,7 +918,7 @@ impl Gen<'_> {
             .filter_map(|c| t.columns.get(c).map(|col| self.column_sql(name, c, col)))
             .collect();
         for (cname, c) in &t.constraints {
-            if c.kind != "foreign key" && !not_valid(c) {
+            if c.kind != ConstraintKind::ForeignKey && !not_valid(c) {
                 lines.push(format!(
                     "CONSTRAINT {} {}",
                     quote_ident(cname),
@@ -931,8 +938,8 @@ impl Gen<'_> {
         for (cname, c) in &t.constraints {
             // `NOT VALID` inside CREATE TABLE is ignored (the constraint is marked valid), so
             // such a constraint is added on its own, as the schema file does.
-            if c.kind == "foreign key" || not_valid(c) {
-                let phase = if c.kind == "foreign key" {
+            if c.kind == ConstraintKind::ForeignKey || not_valid(c) {
+                let phase = if c.kind == ConstraintKind::ForeignKey {
                     FOREIGN_KEYS
                 } else {
                     CONSTRAINTS
@@ -1022,7 +1029,7 @@ impl Gen<'_> {
             .collect();
         let mut sql = format!(
             "CREATE POLICY {pq} ON {q} AS {} FOR {} TO {}",
-            p.mode.to_uppercase(),
+            p.mode.as_str().to_uppercase(),
             p.command,
             roles.join(", ")
         );
@@ -1181,7 +1188,7 @@ impl Gen<'_> {
             a.definition == b.definition
                 && a.kind == b.kind
                 && !enums.iter().any(|e| mentions(&a.definition, &e.name))
-                && !(b.kind == "foreign key"
+                && !(b.kind == ConstraintKind::ForeignKey
                     && referenced_table(&b.definition).is_some_and(|r| self.rekeyed.contains(r)))
         };
         // A `NOT VALID` constraint that becomes valid is validated in place, not dropped.
@@ -1203,7 +1210,7 @@ impl Gen<'_> {
                 .get(cname)
                 .is_none_or(|n| !same(c, n) && !validated(c, n));
             if changed {
-                let phase = if c.kind == "foreign key" {
+                let phase = if c.kind == ConstraintKind::ForeignKey {
                     DROP_FOREIGN_KEYS
                 } else {
                     DROP_CONSTRAINTS
@@ -1218,7 +1225,7 @@ impl Gen<'_> {
             let what = format!("CONSTRAINT {} ON {q}", quote_ident(cname));
             if let Some(oc) = o.constraints.get(cname).filter(|oc| validated(oc, c)) {
                 self.out.push(
-                    if c.kind == "foreign key" {
+                    if c.kind == ConstraintKind::ForeignKey {
                         FOREIGN_KEYS
                     } else {
                         CONSTRAINTS
@@ -1241,17 +1248,17 @@ impl Gen<'_> {
                         quote_ident(cname),
                         c.definition
                     );
-                    let (phase, review) = match c.kind.as_str() {
+                    let (phase, review) = match c.kind {
                         // Existing rows are not read: only a short lock, no review needed.
-                        "foreign key" if not_valid(c) => (FOREIGN_KEYS, None),
+                        ConstraintKind::ForeignKey if not_valid(c) => (FOREIGN_KEYS, None),
                         _ if not_valid(c) => (CONSTRAINTS, None),
-                        "foreign key" => (
+                        ConstraintKind::ForeignKey => (
                             FOREIGN_KEYS,
                             Some(format!(
                                 "validates every row of `{name}` while holding a lock that blocks writes"
                             )),
                         ),
-                        "check constraint" => (
+                        ConstraintKind::Check => (
                             CONSTRAINTS,
                             Some(format!(
                                 "scans `{name}` while holding an exclusive lock; fails if a row violates it"
@@ -1352,15 +1359,11 @@ impl Gen<'_> {
         }
         match (&o.identity, &c.identity) {
             (None, Some(i)) => {
-                let clause = self.identity_clause(table, name, i);
+                let clause = self.identity_clause(table, name, *i);
                 self.out.sql(ALTER_COLUMNS, alter(format!("ADD {clause}")));
             }
             (Some(a), Some(b)) if a != b => {
-                let kind = if b == "always" {
-                    "ALWAYS"
-                } else {
-                    "BY DEFAULT"
-                };
+                let kind = generated_word(*b);
                 self.out
                     .sql(ALTER_COLUMNS, alter(format!("SET GENERATED {kind}")));
             }
@@ -1646,13 +1649,13 @@ impl Gen<'_> {
                 }
                 let old_state = old_trigger
                     .filter(|_| !created)
-                    .map_or("enabled", |o| o.enabled.as_str());
+                    .map_or(TriggerState::Enabled, |o| o.enabled);
                 if old_state != t.enabled {
-                    let word = match t.enabled.as_str() {
-                        "disabled" => "DISABLE TRIGGER",
-                        "replica" => "ENABLE REPLICA TRIGGER",
-                        "always" => "ENABLE ALWAYS TRIGGER",
-                        _ => "ENABLE TRIGGER",
+                    let word = match t.enabled {
+                        TriggerState::Disabled => "DISABLE TRIGGER",
+                        TriggerState::Replica => "ENABLE REPLICA TRIGGER",
+                        TriggerState::Always => "ENABLE ALWAYS TRIGGER",
+                        TriggerState::Enabled => "ENABLE TRIGGER",
                     };
                     self.out.sql(
                         TRIGGERS,
@@ -1973,7 +1976,7 @@ fn create_function(key: &QualifiedName, f: &Function, replace: bool) -> String {
     let (name, args) = function_parts(key);
     let q = qualified(&name);
     let or_replace = if replace { "OR REPLACE " } else { "" };
-    if f.kind == "aggregate" {
+    if f.kind == FunctionKind::Aggregate {
         return format!("CREATE {or_replace}AGGREGATE {q}({args}) ({})", f.body);
     }
     let word = function_word(f);
@@ -1982,7 +1985,7 @@ fn create_function(key: &QualifiedName, f: &Function, replace: bool) -> String {
         sql.push_str(&format!("\n RETURNS {result}"));
     }
     sql.push_str(&format!("\n LANGUAGE {}", f.language));
-    let attributes = if f.kind == "procedure" {
+    let attributes = if f.kind == FunctionKind::Procedure {
         // Procedures take no volatility, cost or parallel markings.
         let mut kept = Vec::new();
         if f.attributes.contains("SECURITY DEFINER") {

@@ -1,7 +1,9 @@
 //! Unit tests of the generator on hand-built snapshots.
 
 use super::*;
-use crate::schema::{Column, Constraint, Index, Table, Type, TypeKind, View};
+use crate::schema::{
+    Column, Constraint, ConstraintKind, FunctionKind, Index, Table, TableKind, Type, TypeKind, View,
+};
 
 fn name(n: &str) -> QualifiedName {
     QualifiedName::new("public", n)
@@ -17,7 +19,7 @@ fn column(data_type: &str, not_null: bool) -> Column {
 
 fn table(columns: &[(&str, &str)]) -> Table {
     Table {
-        kind: "table".into(),
+        kind: TableKind::Table,
         columns: columns
             .iter()
             .map(|(n, t)| (n.to_string(), column(t, false)))
@@ -61,7 +63,7 @@ fn a_new_table_with_a_foreign_key_and_an_index_in_dependency_order() {
     notes.constraints.insert(
         "notes_user_id_fkey".into(),
         Constraint {
-            kind: "foreign key".into(),
+            kind: ConstraintKind::ForeignKey,
             definition: "FOREIGN KEY (user_id) REFERENCES users(id)".into(),
             comment: None,
         },
@@ -69,7 +71,7 @@ fn a_new_table_with_a_foreign_key_and_an_index_in_dependency_order() {
     notes.constraints.insert(
         "notes_pkey".into(),
         Constraint {
-            kind: "primary key".into(),
+            kind: ConstraintKind::PrimaryKey,
             definition: "PRIMARY KEY (id)".into(),
             comment: None,
         },
@@ -213,7 +215,7 @@ fn views_are_created_after_the_views_they_read() {
 fn what_cannot_be_generated_is_listed() {
     let mut desired = Schema::default();
     let mut t = table(&[("at", "timestamp")]);
-    t.kind = "partitioned table".into();
+    t.kind = TableKind::PartitionedTable;
     t.partition_key = Some("RANGE (at)".into());
     desired.tables.insert(name("events"), t);
     let m = generate(&Schema::default(), &desired, Dialect::Postgres);
@@ -340,7 +342,7 @@ fn a_new_enum_label_read_by_a_sql_function_rebuilds_the_enum_and_replaces_the_fu
         comment: None,
     };
     let counter = |body: &str| crate::schema::Function {
-        kind: "function".into(),
+        kind: FunctionKind::Function,
         result: Some("bigint".into()),
         language: "sql".into(),
         body: body.into(),
@@ -387,7 +389,7 @@ fn a_not_valid_check_is_added_apart_from_its_new_table_without_a_scan_review() {
     t.constraints.insert(
         "amount_nonzero".into(),
         Constraint {
-            kind: "check constraint".into(),
+            kind: ConstraintKind::Check,
             definition: "CHECK (amount <> 0) NOT VALID".into(),
             comment: None,
         },

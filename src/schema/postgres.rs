@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    Column, Constraint, DefaultPrivileges, Extension, Function, Grants, Index, Namespace, Policy,
-    Privileged, QualifiedName, Schema, Sequence, SequenceOwner, Table, Trigger, Type, TypeKind,
-    View,
+    Column, Constraint, ConstraintKind, DefaultPrivileges, Extension, Function, FunctionKind,
+    Grants, Identity, Index, Namespace, Policy, PolicyCommand, PolicyMode, Privileged,
+    QualifiedName, Schema, Sequence, SequenceOwner, Table, TableKind, Trigger, TriggerState, Type,
+    TypeKind, View,
 };
 use crate::db::query_error;
 use crate::error::DbError;
@@ -299,7 +300,7 @@ impl Catalog {
         for t in self.triggers {
             let trigger = Trigger {
                 definition: t.definition,
-                enabled: trigger_state(&t.enabled).to_owned(),
+                enabled: trigger_state(&t.enabled),
                 comment: t.comment,
             };
             let owner = QualifiedName::new(t.schema, t.owner);
@@ -375,7 +376,7 @@ fn add_columns(schema: &mut Schema, mut columns: Vec<ColumnRow>) {
                 data_type: c.data_type,
                 not_null: c.not_null,
                 default: c.default,
-                identity: c.identity,
+                identity: c.identity.as_deref().map(identity),
                 generated: c.generated,
                 collation: c.collation,
                 comment: c.comment,
@@ -441,12 +442,12 @@ fn table(t: TableRow) -> (QualifiedName, Table) {
         None => (None, parents),
     };
     let kind = match t.kind.as_str() {
-        "p" => "partitioned table",
-        "f" => "foreign table",
-        _ => "table",
+        "p" => TableKind::PartitionedTable,
+        "f" => TableKind::ForeignTable,
+        _ => TableKind::Table,
     };
     let table = Table {
-        kind: kind.to_owned(),
+        kind,
         partition_key: t.partition_key,
         partition_of,
         parents,
@@ -462,15 +463,15 @@ fn table(t: TableRow) -> (QualifiedName, Table) {
 
 fn constraint(c: ConstraintRow) -> Constraint {
     let kind = match c.kind.as_str() {
-        "p" => "primary key",
-        "u" => "unique constraint",
-        "f" => "foreign key",
-        "x" => "exclusion constraint",
-        "t" => "constraint trigger",
-        _ => "check constraint",
+        "p" => ConstraintKind::PrimaryKey,
+        "u" => ConstraintKind::Unique,
+        "f" => ConstraintKind::ForeignKey,
+        "x" => ConstraintKind::Exclusion,
+        "t" => ConstraintKind::Trigger,
+        _ => ConstraintKind::Check,
     };
     Constraint {
-        kind: kind.to_owned(),
+        kind,
         definition: c.definition,
         comment: c.comment,
     }
@@ -492,31 +493,40 @@ fn index(i: IndexRow) -> (QualifiedName, Index) {
     (QualifiedName::new(i.schema, i.name), index)
 }
 
-fn trigger_state(code: &str) -> &'static str {
+/// The query spells identity as the model does; anything but `always` is `by default`.
+fn identity(word: &str) -> Identity {
+    if word == Identity::Always.as_str() {
+        Identity::Always
+    } else {
+        Identity::ByDefault
+    }
+}
+
+fn trigger_state(code: &str) -> TriggerState {
     match code {
-        "D" => "disabled",
-        "R" => "replica",
-        "A" => "always",
-        _ => "enabled",
+        "D" => TriggerState::Disabled,
+        "R" => TriggerState::Replica,
+        "A" => TriggerState::Always,
+        _ => TriggerState::Enabled,
     }
 }
 
 fn policy(p: PolicyRow) -> Policy {
     let command = match p.command.as_str() {
-        "r" => "SELECT",
-        "a" => "INSERT",
-        "w" => "UPDATE",
-        "d" => "DELETE",
-        _ => "ALL",
+        "r" => PolicyCommand::Select,
+        "a" => PolicyCommand::Insert,
+        "w" => PolicyCommand::Update,
+        "d" => PolicyCommand::Delete,
+        _ => PolicyCommand::All,
     };
     let mode = if p.permissive {
-        "permissive"
+        PolicyMode::Permissive
     } else {
-        "restrictive"
+        PolicyMode::Restrictive
     };
     Policy {
-        command: command.to_owned(),
-        mode: mode.to_owned(),
+        command,
+        mode,
         roles: p.roles.unwrap_or_default(),
         using: p.using,
         with_check: p.with_check,
@@ -560,13 +570,13 @@ fn sequence(s: SequenceRow) -> (QualifiedName, Sequence) {
 
 fn function(f: FunctionRow) -> (QualifiedName, Function) {
     let kind = match f.kind.as_str() {
-        "p" => "procedure",
-        "a" => "aggregate",
-        "w" => "window function",
-        _ => "function",
+        "p" => FunctionKind::Procedure,
+        "a" => FunctionKind::Aggregate,
+        "w" => FunctionKind::WindowFunction,
+        _ => FunctionKind::Function,
     };
     let function = Function {
-        kind: kind.to_owned(),
+        kind,
         arguments: f.arguments,
         result: f.result,
         language: f.language,
