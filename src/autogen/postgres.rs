@@ -11,46 +11,49 @@ use crate::schema::{
     Trigger, TriggerState, Type, TypeKind, View,
 };
 
-// Phases, in the order their statements run.
-const DROP_TRIGGERS: u8 = 0;
-/// SQL functions whose bodies read a table or view that goes away.
-const EARLY_DROP_FUNCTIONS: u8 = 1;
-const DROP_VIEWS: u8 = 2;
-const DROP_FOREIGN_KEYS: u8 = 4;
-const DROP_CONSTRAINTS: u8 = 6;
-/// Sequences kept while the table or column owning them goes: released before it drops them.
-const RELEASE_SEQUENCES: u8 = 7;
-const DROP_TABLES: u8 = 8;
-const DROP_COLUMNS: u8 = 10;
-const DROP_FOR_RECREATE: u8 = 12;
-const SCHEMAS: u8 = 14;
-const EXTENSIONS: u8 = 16;
-const TYPES: u8 = 18;
-const DOMAINS: u8 = 20;
-const COMPOSITES: u8 = 21;
-const SEQUENCES: u8 = 22;
-const FUNCTIONS: u8 = 24;
-const TABLES: u8 = 26;
-const ALTER_COLUMNS: u8 = 28;
-/// SQL functions whose bodies read a table whose columns change type (or name a rebuilt enum):
-/// PostgreSQL checks a SQL body against the columns as they are when the function is created.
-const RETYPED_FUNCTIONS: u8 = 29;
-const OWNED_BY: u8 = 30;
-const CONSTRAINTS: u8 = 32;
-const FOREIGN_KEYS: u8 = 34;
-const VIEWS: u8 = 36;
-const VIEW_INDEXES: u8 = 38;
-const LATE_FUNCTIONS: u8 = 40;
-const TRIGGERS: u8 = 42;
-const COMMENTS: u8 = 44;
-const GRANTS: u8 = 45;
-const DROP_FUNCTIONS: u8 = 46;
-const DROP_SEQUENCES: u8 = 48;
-const DROP_COMPOSITES: u8 = 47;
-const DROP_DOMAINS: u8 = 49;
-const DROP_TYPES: u8 = 50;
-const DROP_EXTENSIONS: u8 = 52;
-const DROP_SCHEMAS: u8 = 54;
+/// Phases, in the order their statements run (the declaration order is the order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    DropTriggers,
+    /// SQL functions whose bodies read a table or view that goes away.
+    EarlyDropFunctions,
+    DropViews,
+    DropForeignKeys,
+    DropConstraints,
+    /// Sequences kept while the table or column owning them goes: released before it drops them.
+    ReleaseSequences,
+    DropTables,
+    DropColumns,
+    DropForRecreate,
+    Schemas,
+    Extensions,
+    Types,
+    Domains,
+    Composites,
+    Sequences,
+    Functions,
+    Tables,
+    AlterColumns,
+    /// SQL functions whose bodies read a table whose columns change type (or name a rebuilt enum):
+    /// PostgreSQL checks a SQL body against the columns as they are when the function is created.
+    RetypedFunctions,
+    OwnedBy,
+    Constraints,
+    ForeignKeys,
+    Views,
+    ViewIndexes,
+    LateFunctions,
+    Triggers,
+    Comments,
+    Grants,
+    DropFunctions,
+    DropComposites,
+    DropSequences,
+    DropDomains,
+    DropTypes,
+    DropExtensions,
+    DropSchemas,
+}
 
 /// The suffix of an enum type renamed out of the way while it is rebuilt.
 const OLD_SUFFIX: &str = "__brainmig_old";
@@ -81,7 +84,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
 struct Gen<'a> {
     old: &'a Schema,
     new: &'a Schema,
-    out: Phases,
+    out: Phases<Phase>,
     /// Enum types dropped and created again (a label removed or moved).
     rebuilt_enums: BTreeSet<QualifiedName>,
     /// Functions dropped and created again (their signature or result changed).
@@ -113,14 +116,19 @@ fn rekeyed_tables(old: &Schema, new: &Schema) -> BTreeSet<String> {
 
 /// `COMMENT ON <what> IS ...` when the comment is new or changed (`old` is `None` for an object
 /// that is created by this migration).
-fn comment(out: &mut Phases, what: &str, old: Option<&Option<String>>, new: &Option<String>) {
+fn comment(
+    out: &mut Phases<Phase>,
+    what: &str,
+    old: Option<&Option<String>>,
+    new: &Option<String>,
+) {
     let changed = match old {
         None => new.is_some(),
         Some(old) => old != new,
     };
     if changed {
         let value = new.as_deref().map_or_else(|| "NULL".to_owned(), literal);
-        out.sql(COMMENTS, format!("COMMENT ON {what} IS {value}"));
+        out.sql(Phase::Comments, format!("COMMENT ON {what} IS {value}"));
     }
 }
 
@@ -246,7 +254,7 @@ impl Gen<'_> {
             let q = quote_ident(name);
             match old.schemas.get(name) {
                 None => {
-                    self.out.sql(SCHEMAS, format!("CREATE SCHEMA {q}"));
+                    self.out.sql(Phase::Schemas, format!("CREATE SCHEMA {q}"));
                     comment(&mut self.out, &format!("SCHEMA {q}"), None, &ns.comment);
                 }
                 Some(o) => comment(
@@ -259,7 +267,7 @@ impl Gen<'_> {
         }
         for name in old.schemas.keys().filter(|n| !new.schemas.contains_key(*n)) {
             self.out.push(
-                DROP_SCHEMAS,
+                Phase::DropSchemas,
                 Statement::review(
                     format!("DROP SCHEMA {}", quote_ident(name)),
                     format!("drops schema `{name}`"),
@@ -270,7 +278,7 @@ impl Gen<'_> {
             let q = quote_ident(name);
             match old.extensions.get(name) {
                 None => self.out.sql(
-                    EXTENSIONS,
+                    Phase::Extensions,
                     format!(
                         "CREATE EXTENSION {q} WITH SCHEMA {}",
                         quote_ident(&ext.schema)
@@ -279,13 +287,13 @@ impl Gen<'_> {
                 Some(o) => {
                     if o.version != ext.version {
                         self.out.sql(
-                            EXTENSIONS,
+                            Phase::Extensions,
                             format!("ALTER EXTENSION {q} UPDATE TO {}", literal(&ext.version)),
                         );
                     }
                     if o.schema != ext.schema {
                         self.out.sql(
-                            EXTENSIONS,
+                            Phase::Extensions,
                             format!(
                                 "ALTER EXTENSION {q} SET SCHEMA {}",
                                 quote_ident(&ext.schema)
@@ -307,7 +315,7 @@ impl Gen<'_> {
             .filter(|n| !new.extensions.contains_key(*n))
         {
             self.out.push(
-                DROP_EXTENSIONS,
+                Phase::DropExtensions,
                 Statement::review(
                     format!("DROP EXTENSION {}", quote_ident(name)),
                     format!("drops extension `{name}` and the objects it created"),
@@ -328,9 +336,9 @@ impl Gen<'_> {
             if !new.types.contains_key(name) {
                 // What is built from other types goes first.
                 let (word, phase) = match t.kind {
-                    TypeKind::Domain { .. } => ("DOMAIN", DROP_DOMAINS),
-                    TypeKind::Composite { .. } => ("TYPE", DROP_COMPOSITES),
-                    _ => ("TYPE", DROP_TYPES),
+                    TypeKind::Domain { .. } => ("DOMAIN", Phase::DropDomains),
+                    TypeKind::Composite { .. } => ("TYPE", Phase::DropComposites),
+                    _ => ("TYPE", Phase::DropTypes),
                 };
                 self.out
                     .sql(phase, format!("DROP {word} {}", qualified(name)));
@@ -344,16 +352,16 @@ impl Gen<'_> {
             TypeKind::Enum { labels } => {
                 let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
                 self.out.sql(
-                    TYPES,
+                    Phase::Types,
                     format!("CREATE TYPE {q} AS ENUM ({})", labels.join(", ")),
                 );
             }
             TypeKind::Composite { attributes } => self.out.sql(
-                COMPOSITES,
+                Phase::Composites,
                 format!("CREATE TYPE {q} AS ({})", attributes.join(", ")),
             ),
             TypeKind::Range { subtype } => self.out.sql(
-                TYPES,
+                Phase::Types,
                 format!("CREATE TYPE {q} AS RANGE (SUBTYPE = {subtype})"),
             ),
             TypeKind::Domain {
@@ -380,7 +388,7 @@ impl Gen<'_> {
                         c.definition
                     ));
                 }
-                self.out.sql(DOMAINS, sql);
+                self.out.sql(Phase::Domains, sql);
                 for (cname, c) in constraints {
                     comment(
                         &mut self.out,
@@ -452,7 +460,7 @@ impl Gen<'_> {
                         Some(d) => format!("ALTER DOMAIN {q} SET DEFAULT {d}"),
                         None => format!("ALTER DOMAIN {q} DROP DEFAULT"),
                     };
-                    self.out.sql(DOMAINS, sql);
+                    self.out.sql(Phase::Domains, sql);
                 }
                 if on != nn {
                     let sql = if *nn {
@@ -460,12 +468,12 @@ impl Gen<'_> {
                     } else {
                         format!("ALTER DOMAIN {q} DROP NOT NULL")
                     };
-                    self.out.sql(DOMAINS, sql);
+                    self.out.sql(Phase::Domains, sql);
                 }
                 for (cname, c) in ocs {
                     if ncs.get(cname).is_none_or(|n| n.definition != c.definition) {
                         self.out.sql(
-                            DROP_FOR_RECREATE,
+                            Phase::DropForRecreate,
                             format!("ALTER DOMAIN {q} DROP CONSTRAINT {}", quote_ident(cname)),
                         );
                     }
@@ -476,7 +484,7 @@ impl Gen<'_> {
                         Some(o) => comment(&mut self.out, &what, Some(&o.comment), &c.comment),
                         None => {
                             self.out.push(
-                                DOMAINS,
+                                Phase::Domains,
                                 Statement::review(
                                     format!(
                                         "ALTER DOMAIN {q} ADD CONSTRAINT {} {}",
@@ -529,7 +537,7 @@ impl Gen<'_> {
                 ),
                 (None, None) => format!("ALTER TYPE {q} ADD VALUE {}", literal(label)),
             };
-            self.out.sql(TYPES, sql);
+            self.out.sql(Phase::Types, sql);
         }
     }
 
@@ -568,7 +576,7 @@ impl Gen<'_> {
         let old_name = QualifiedName::new(&name.schema, format!("{}{OLD_SUFFIX}", name.name));
         let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
         self.out.push(
-            TYPES,
+            Phase::Types,
             Statement::review(
                 format!("ALTER TYPE {q} RENAME TO {}", quote_ident(&old_name.name)),
                 format!(
@@ -578,11 +586,13 @@ impl Gen<'_> {
             ),
         );
         self.out.sql(
-            TYPES,
+            Phase::Types,
             format!("CREATE TYPE {q} AS ENUM ({})", labels.join(", ")),
         );
-        self.out
-            .sql(DROP_TYPES, format!("DROP TYPE {}", qualified(&old_name)));
+        self.out.sql(
+            Phase::DropTypes,
+            format!("DROP TYPE {}", qualified(&old_name)),
+        );
         self.rebuilt_enums.insert(name.clone());
     }
 
@@ -596,12 +606,12 @@ impl Gen<'_> {
                 None if identity => {}
                 None => {
                     self.out.sql(
-                        SEQUENCES,
+                        Phase::Sequences,
                         format!("CREATE SEQUENCE {q} {}", sequence_options(s)),
                     );
                     if let Some(owner) = &s.owned_by {
                         self.out.sql(
-                            OWNED_BY,
+                            Phase::OwnedBy,
                             format!(
                                 "ALTER SEQUENCE {q} OWNED BY {}.{}",
                                 qualified(&owner.table),
@@ -615,7 +625,7 @@ impl Gen<'_> {
                     let opts = sequence_options(s);
                     if sequence_options(o) != opts {
                         self.out
-                            .sql(ALTER_COLUMNS, format!("ALTER SEQUENCE {q} {opts}"));
+                            .sql(Phase::AlterColumns, format!("ALTER SEQUENCE {q} {opts}"));
                     }
                     // A sequence survives its owner only if released first (e.g. a table
                     // replaced by another that takes over its serial column's sequence).
@@ -628,7 +638,7 @@ impl Gen<'_> {
                     });
                     if !identity && owner_goes && s.owned_by != o.owned_by {
                         self.out.sql(
-                            RELEASE_SEQUENCES,
+                            Phase::ReleaseSequences,
                             format!("ALTER SEQUENCE {q} OWNED BY NONE"),
                         );
                     }
@@ -640,8 +650,10 @@ impl Gen<'_> {
                             || "NONE".to_owned(),
                             |o| format!("{}.{}", qualified(&o.table), quote_ident(&o.column)),
                         );
-                        self.out
-                            .sql(OWNED_BY, format!("ALTER SEQUENCE {q} OWNED BY {owner}"));
+                        self.out.sql(
+                            Phase::OwnedBy,
+                            format!("ALTER SEQUENCE {q} OWNED BY {owner}"),
+                        );
                     }
                     comment(
                         &mut self.out,
@@ -664,8 +676,10 @@ impl Gen<'_> {
                     || o.identity
             });
             if !goes_with_owner {
-                self.out
-                    .sql(DROP_SEQUENCES, format!("DROP SEQUENCE {}", qualified(name)));
+                self.out.sql(
+                    Phase::DropSequences,
+                    format!("DROP SEQUENCE {}", qualified(name)),
+                );
             }
         }
     }
@@ -709,11 +723,11 @@ impl Gen<'_> {
                         .iter()
                         .any(|e| mentions(&f.body, &e.name)));
             let phase = if late {
-                LATE_FUNCTIONS
+                Phase::LateFunctions
             } else if after_columns {
-                RETYPED_FUNCTIONS
+                Phase::RetypedFunctions
             } else {
-                FUNCTIONS
+                Phase::Functions
             };
             let signature = function_signature(key);
             let what = format!("{} {signature}", function_word(f));
@@ -736,7 +750,7 @@ impl Gen<'_> {
                         comment(&mut self.out, &what, Some(&o.comment), &f.comment);
                     } else {
                         self.out.push(
-                            DROP_FOR_RECREATE,
+                            Phase::DropForRecreate,
                             Statement::review(
                                 format!("DROP {} {signature}", function_word(o)),
                                 format!(
@@ -769,9 +783,9 @@ impl Gen<'_> {
             let early = f.language == "sql" && removed.iter().any(|t| mentions(&f.body, &t.name));
             self.out.sql(
                 if early {
-                    EARLY_DROP_FUNCTIONS
+                    Phase::EarlyDropFunctions
                 } else {
-                    DROP_FUNCTIONS
+                    Phase::DropFunctions
                 },
                 format!(
                     "DROP {} {}",
@@ -865,7 +879,7 @@ impl Gen<'_> {
                 ));
             }
             self.out.push(
-                DROP_TABLES,
+                Phase::DropTables,
                 Statement::review(format!("DROP TABLE {}", qualified(&name)), why),
             );
         }
@@ -934,15 +948,15 @@ impl Gen<'_> {
         if let Some(options) = &t.options {
             sql.push_str(&format!(" WITH ({options})"));
         }
-        self.out.sql(TABLES, sql);
+        self.out.sql(Phase::Tables, sql);
         for (cname, c) in &t.constraints {
             // `NOT VALID` inside CREATE TABLE is ignored (the constraint is marked valid), so
             // such a constraint is added on its own, as the schema file does.
             if c.kind == ConstraintKind::ForeignKey || not_valid(c) {
                 let phase = if c.kind == ConstraintKind::ForeignKey {
-                    FOREIGN_KEYS
+                    Phase::ForeignKeys
                 } else {
-                    CONSTRAINTS
+                    Phase::Constraints
                 };
                 self.out.sql(
                     phase,
@@ -981,7 +995,7 @@ impl Gen<'_> {
         if old.is_some_and(|o| o.row_security) != t.row_security {
             let word = if t.row_security { "ENABLE" } else { "DISABLE" };
             self.out.sql(
-                TRIGGERS,
+                Phase::Triggers,
                 format!("ALTER TABLE {q} {word} ROW LEVEL SECURITY"),
             );
         }
@@ -992,7 +1006,7 @@ impl Gen<'_> {
                 "NO FORCE"
             };
             self.out.sql(
-                TRIGGERS,
+                Phase::Triggers,
                 format!("ALTER TABLE {q} {word} ROW LEVEL SECURITY"),
             );
         }
@@ -1014,7 +1028,7 @@ impl Gen<'_> {
                 return;
             }
             self.out
-                .sql(DROP_TRIGGERS, format!("DROP POLICY {pq} ON {q}"));
+                .sql(Phase::DropTriggers, format!("DROP POLICY {pq} ON {q}"));
         }
         let roles: Vec<String> = p
             .roles
@@ -1039,7 +1053,7 @@ impl Gen<'_> {
         if let Some(w) = &p.with_check {
             sql.push_str(&format!(" WITH CHECK ({w})"));
         }
-        self.out.sql(TRIGGERS, sql);
+        self.out.sql(Phase::Triggers, sql);
         comment(&mut self.out, &what, None, &p.comment);
     }
 
@@ -1048,7 +1062,7 @@ impl Gen<'_> {
         if o.unlogged != t.unlogged {
             let word = if t.unlogged { "UNLOGGED" } else { "LOGGED" };
             self.out.push(
-                ALTER_COLUMNS,
+                Phase::AlterColumns,
                 Statement::review(
                     format!("ALTER TABLE {q} SET {word}"),
                     format!("rewrites table `{name}` under an exclusive lock"),
@@ -1069,7 +1083,7 @@ impl Gen<'_> {
             if !reset.is_empty() {
                 let keys: Vec<&str> = reset.iter().map(|k| k.as_str()).collect();
                 self.out.sql(
-                    ALTER_COLUMNS,
+                    Phase::AlterColumns,
                     format!("ALTER TABLE {q} RESET ({})", keys.join(", ")),
                 );
             }
@@ -1080,7 +1094,7 @@ impl Gen<'_> {
                 .collect();
             if !set.is_empty() {
                 self.out.sql(
-                    ALTER_COLUMNS,
+                    Phase::AlterColumns,
                     format!("ALTER TABLE {q} SET ({})", set.join(", ")),
                 );
             }
@@ -1122,7 +1136,7 @@ impl Gen<'_> {
                 why.push_str("\nadding it back (in the other section) puts it last: the column order will differ");
             }
             self.out.push(
-                DROP_COLUMNS,
+                Phase::DropColumns,
                 Statement::review(
                     format!("ALTER TABLE {q} DROP COLUMN {}", quote_ident(c)),
                     why,
@@ -1150,7 +1164,7 @@ impl Gen<'_> {
             } else {
                 Statement::new(sql)
             };
-            self.out.push(ALTER_COLUMNS, s);
+            self.out.push(Phase::AlterColumns, s);
             comment(
                 &mut self.out,
                 &format!("COLUMN {q}.{}", quote_ident(c)),
@@ -1211,9 +1225,9 @@ impl Gen<'_> {
                 .is_none_or(|n| !same(c, n) && !validated(c, n));
             if changed {
                 let phase = if c.kind == ConstraintKind::ForeignKey {
-                    DROP_FOREIGN_KEYS
+                    Phase::DropForeignKeys
                 } else {
-                    DROP_CONSTRAINTS
+                    Phase::DropConstraints
                 };
                 self.out.sql(
                     phase,
@@ -1226,9 +1240,9 @@ impl Gen<'_> {
             if let Some(oc) = o.constraints.get(cname).filter(|oc| validated(oc, c)) {
                 self.out.push(
                     if c.kind == ConstraintKind::ForeignKey {
-                        FOREIGN_KEYS
+                        Phase::ForeignKeys
                     } else {
-                        CONSTRAINTS
+                        Phase::Constraints
                     },
                     Statement::review(
                         format!("ALTER TABLE {q} VALIDATE CONSTRAINT {}", quote_ident(cname)),
@@ -1250,22 +1264,22 @@ impl Gen<'_> {
                     );
                     let (phase, review) = match c.kind {
                         // Existing rows are not read: only a short lock, no review needed.
-                        ConstraintKind::ForeignKey if not_valid(c) => (FOREIGN_KEYS, None),
-                        _ if not_valid(c) => (CONSTRAINTS, None),
+                        ConstraintKind::ForeignKey if not_valid(c) => (Phase::ForeignKeys, None),
+                        _ if not_valid(c) => (Phase::Constraints, None),
                         ConstraintKind::ForeignKey => (
-                            FOREIGN_KEYS,
+                            Phase::ForeignKeys,
                             Some(format!(
                                 "validates every row of `{name}` while holding a lock that blocks writes"
                             )),
                         ),
                         ConstraintKind::Check => (
-                            CONSTRAINTS,
+                            Phase::Constraints,
                             Some(format!(
                                 "scans `{name}` while holding an exclusive lock; fails if a row violates it"
                             )),
                         ),
                         _ => (
-                            CONSTRAINTS,
+                            Phase::Constraints,
                             Some(format!(
                                 "builds an index on `{name}` while blocking writes; fails on duplicates"
                             )),
@@ -1282,7 +1296,7 @@ impl Gen<'_> {
         }
         for pname in o.policies.keys().filter(|p| !t.policies.contains_key(*p)) {
             self.out.sql(
-                DROP_TRIGGERS,
+                Phase::DropTriggers,
                 format!("DROP POLICY {} ON {q}", quote_ident(pname)),
             );
         }
@@ -1304,10 +1318,12 @@ impl Gen<'_> {
             .any(|e| c.data_type == qualified(e) || c.data_type == format!("{}[]", qualified(e)));
         let type_changes = o.data_type != c.data_type || o.collation != c.collation || rebuilt_enum;
         if o.identity.is_some() && c.identity.is_none() {
-            self.out.sql(ALTER_COLUMNS, alter("DROP IDENTITY".into()));
+            self.out
+                .sql(Phase::AlterColumns, alter("DROP IDENTITY".into()));
         }
         if o.default.is_some() && (type_changes || o.default != c.default) {
-            self.out.sql(ALTER_COLUMNS, alter("DROP DEFAULT".into()));
+            self.out
+                .sql(Phase::AlterColumns, alter("DROP DEFAULT".into()));
         }
         if type_changes {
             let collate = c
@@ -1348,31 +1364,32 @@ impl Gen<'_> {
                     ),
                 )
             };
-            self.out.push(ALTER_COLUMNS, statement);
+            self.out.push(Phase::AlterColumns, statement);
             self.altered_tables.insert(table.clone());
         }
         if let Some(d) = &c.default
             && (type_changes || o.default.as_ref() != Some(d))
         {
             self.out
-                .sql(ALTER_COLUMNS, alter(format!("SET DEFAULT {d}")));
+                .sql(Phase::AlterColumns, alter(format!("SET DEFAULT {d}")));
         }
         match (&o.identity, &c.identity) {
             (None, Some(i)) => {
                 let clause = self.identity_clause(table, name, *i);
-                self.out.sql(ALTER_COLUMNS, alter(format!("ADD {clause}")));
+                self.out
+                    .sql(Phase::AlterColumns, alter(format!("ADD {clause}")));
             }
             (Some(a), Some(b)) if a != b => {
                 let kind = generated_word(*b);
                 self.out
-                    .sql(ALTER_COLUMNS, alter(format!("SET GENERATED {kind}")));
+                    .sql(Phase::AlterColumns, alter(format!("SET GENERATED {kind}")));
             }
             _ => {}
         }
         if o.not_null != c.not_null {
             if c.not_null {
                 self.out.push(
-                    ALTER_COLUMNS,
+                    Phase::AlterColumns,
                     Statement::review(
                         alter("SET NOT NULL".into()),
                         format!(
@@ -1381,7 +1398,8 @@ impl Gen<'_> {
                     ),
                 );
             } else {
-                self.out.sql(ALTER_COLUMNS, alter("DROP NOT NULL".into()));
+                self.out
+                    .sql(Phase::AlterColumns, alter("DROP NOT NULL".into()));
             }
         }
         comment(
@@ -1444,8 +1462,10 @@ impl Gen<'_> {
         for name in drop_order {
             let v = &old.views[&name];
             let word = view_word(v);
-            self.out
-                .sql(DROP_VIEWS, format!("DROP {word} {}", qualified(&name)));
+            self.out.sql(
+                Phase::DropViews,
+                format!("DROP {word} {}", qualified(&name)),
+            );
         }
         let creating: Vec<(QualifiedName, String, QualifiedName)> = new
             .views
@@ -1463,8 +1483,10 @@ impl Gen<'_> {
                 .map(|o| format!(" WITH ({o})"))
                 .unwrap_or_default();
             let body = v.definition.trim().trim_end_matches(';');
-            self.out
-                .sql(VIEWS, format!("CREATE {word} {q}{options} AS\n{body}"));
+            self.out.sql(
+                Phase::Views,
+                format!("CREATE {word} {q}{options} AS\n{body}"),
+            );
             let old_view = old.views.get(&name).filter(|_| !rebuild.contains(&name));
             comment(
                 &mut self.out,
@@ -1528,8 +1550,10 @@ impl Gen<'_> {
                     .get(name)
                     .is_none_or(|n| index_shape(n) != index_shape(i))
             {
-                self.out
-                    .sql(DROP_CONSTRAINTS, format!("DROP INDEX {}", qualified(name)));
+                self.out.sql(
+                    Phase::DropConstraints,
+                    format!("DROP INDEX {}", qualified(name)),
+                );
             }
         }
         for (name, i) in &new.indexes {
@@ -1570,8 +1594,14 @@ impl Gen<'_> {
             } else {
                 Statement::new(sql)
             };
-            self.out
-                .push(if on_view { VIEW_INDEXES } else { CONSTRAINTS }, s);
+            self.out.push(
+                if on_view {
+                    Phase::ViewIndexes
+                } else {
+                    Phase::Constraints
+                },
+                s,
+            );
             comment(&mut self.out, &format!("INDEX {q}"), None, &i.comment);
         }
     }
@@ -1620,7 +1650,7 @@ impl Gen<'_> {
                     .is_none_or(|n| must_rebuild(t, n, owner));
                 if drop {
                     self.out.sql(
-                        DROP_TRIGGERS,
+                        Phase::DropTriggers,
                         format!("DROP TRIGGER {} ON {}", quote_ident(name), qualified(owner)),
                     );
                 }
@@ -1637,7 +1667,7 @@ impl Gen<'_> {
                 };
                 let created = old_trigger.is_none_or(|o| must_rebuild(o, t, owner));
                 if created {
-                    self.out.sql(TRIGGERS, t.definition.clone());
+                    self.out.sql(Phase::Triggers, t.definition.clone());
                     comment(&mut self.out, &what, None, &t.comment);
                 } else {
                     comment(
@@ -1658,7 +1688,7 @@ impl Gen<'_> {
                         TriggerState::Enabled => "ENABLE TRIGGER",
                     };
                     self.out.sql(
-                        TRIGGERS,
+                        Phase::Triggers,
                         format!("ALTER TABLE {q} {word} {}", quote_ident(name)),
                     );
                 }
@@ -1750,7 +1780,7 @@ impl Gen<'_> {
                 _ => grant_statements(&target, before, after),
             };
             for sql in statements {
-                self.out.sql(GRANTS, sql);
+                self.out.sql(Phase::Grants, sql);
             }
         }
     }
@@ -1786,7 +1816,7 @@ impl Gen<'_> {
                 new.default_privileges_of(key),
             );
             for sql in grant_statements(&key.objects, &before, &after) {
-                self.out.sql(GRANTS, format!("{alter} {sql}"));
+                self.out.sql(Phase::Grants, format!("{alter} {sql}"));
             }
         }
     }
