@@ -5,6 +5,15 @@ use super::*;
 impl Gen<'_> {
     pub(super) fn alter_table(&mut self, name: &QualifiedName, o: &Table, t: &Table) {
         let q = qualified(name);
+        self.alter_table_options(name, &q, o, t);
+        self.alter_columns(name, &q, o, t);
+        self.note_column_order(name, o, t);
+        self.alter_constraints(name, &q, o, t);
+        self.alter_policies(&q, o, t);
+    }
+
+    /// `LOGGED`/`UNLOGGED`, storage parameters, row-level security and the table's comment.
+    fn alter_table_options(&mut self, name: &QualifiedName, q: &str, o: &Table, t: &Table) {
         if o.unlogged != t.unlogged {
             let word = if t.unlogged { "UNLOGGED" } else { "LOGGED" };
             self.out.push(
@@ -45,25 +54,23 @@ impl Gen<'_> {
                 );
             }
         }
-        self.row_security(&q, Some(o), t);
+        self.row_security(q, Some(o), t);
         comment(
             &mut self.out,
             &format!("TABLE {q}"),
             Some(&o.comment),
             &t.comment,
         );
+    }
 
-        // Columns.
+    /// Dropped, added and changed columns.
+    fn alter_columns(&mut self, name: &QualifiedName, q: &str, o: &Table, t: &Table) {
         let dropped: Vec<&String> = o
             .column_order
             .iter()
             .filter(|c| !t.columns.contains_key(*c))
             .collect();
-        let added: Vec<&String> = t
-            .column_order
-            .iter()
-            .filter(|c| !o.columns.contains_key(*c))
-            .collect();
+        let added = added_columns(o, t);
         for c in &dropped {
             let mut why = format!("drops column `{name}.{c}` and its data");
             let same_type: Vec<&&String> = added
@@ -123,14 +130,18 @@ impl Gen<'_> {
                 self.alter_column(name, c, oc, col);
             }
         }
-        // Column order: what remains in both, in each order.
+    }
+
+    /// Columns kept in both stay in their old order and new ones go last: say so when the
+    /// desired order differs, since it cannot be reached in place.
+    fn note_column_order(&mut self, name: &QualifiedName, o: &Table, t: &Table) {
         let kept_old: Vec<&String> = o
             .column_order
             .iter()
             .filter(|c| t.columns.contains_key(*c))
             .collect();
         let mut expected: Vec<&String> = kept_old.clone();
-        expected.extend(added.iter().copied());
+        expected.extend(added_columns(o, t));
         let new_order: Vec<&String> = t.column_order.iter().collect();
         if expected != new_order {
             let reached: Vec<&str> = expected.iter().map(|c| c.as_str()).collect();
@@ -141,8 +152,10 @@ impl Gen<'_> {
                 reached.join(", ")
             ));
         }
+    }
 
-        // Constraints.
+    /// Constraints dropped, added, or validated in place.
+    fn alter_constraints(&mut self, name: &QualifiedName, q: &str, o: &Table, t: &Table) {
         let enums = &self.rebuilt_enums;
         let same = |a: &Constraint, b: &Constraint| {
             a.definition == b.definition
@@ -236,9 +249,12 @@ impl Gen<'_> {
                 }
             }
         }
-        // Policies.
+    }
+
+    /// Policies created, replaced or dropped.
+    fn alter_policies(&mut self, q: &str, o: &Table, t: &Table) {
         for (pname, p) in &t.policies {
-            self.create_policy(&q, pname, p, o.policies.get(pname));
+            self.create_policy(q, pname, p, o.policies.get(pname));
         }
         for pname in o.policies.keys().filter(|p| !t.policies.contains_key(*p)) {
             self.out.sql(
@@ -361,4 +377,12 @@ impl Gen<'_> {
             &c.comment,
         );
     }
+}
+
+/// Columns of `t` that `o` does not have, in `t`'s order.
+fn added_columns<'t>(o: &Table, t: &'t Table) -> Vec<&'t String> {
+    t.column_order
+        .iter()
+        .filter(|c| !o.columns.contains_key(*c))
+        .collect()
 }
