@@ -15,7 +15,8 @@ use std::time::Duration;
 use brainmig::graph::{NodeSpec, RevisionGraph, Target};
 use brainmig::plan::{self, AppliedSet};
 use brainmig::schema::{
-    self, Column, Constraint, Function, Index, QualifiedName, Schema, Table, View,
+    self, Column, Constraint, ConstraintKind, Function, FunctionKind, Index, QualifiedName, Schema,
+    Table, TableKind, View,
 };
 use brainmig::source::{self, RevisionId};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -146,7 +147,7 @@ fn schema_of(tables: usize, changed: bool) -> Schema {
     for i in 1..=tables {
         let t = format!("s_t{i:04}");
         let mut table = Table {
-            kind: "table".into(),
+            kind: TableKind::Table,
             comment: Some(format!("table {i}")),
             ..Table::default()
         };
@@ -179,28 +180,28 @@ fn schema_of(tables: usize, changed: bool) -> Schema {
                 },
             );
         }
-        let constraint = |kind: &str, definition: String| Constraint {
-            kind: kind.into(),
+        let constraint = |kind: ConstraintKind, definition: String| Constraint {
+            kind,
             definition,
             comment: None,
         };
         table.constraints = BTreeMap::from([
             (
                 format!("{t}_pkey"),
-                constraint("primary key", "PRIMARY KEY (id)".into()),
+                constraint(ConstraintKind::PrimaryKey, "PRIMARY KEY (id)".into()),
             ),
             (
                 format!("{t}_email_key"),
-                constraint("unique constraint", "UNIQUE (email)".into()),
+                constraint(ConstraintKind::Unique, "UNIQUE (email)".into()),
             ),
             (
                 format!("{t}_score_check"),
-                constraint("check constraint", "CHECK ((score >= 0))".into()),
+                constraint(ConstraintKind::Check, "CHECK ((score >= 0))".into()),
             ),
             (
                 format!("{t}_parent_id_fkey"),
                 constraint(
-                    "foreign key",
+                    ConstraintKind::ForeignKey,
                     format!(
                         "FOREIGN KEY (parent_id) REFERENCES s_t{:04}(id) ON DELETE CASCADE",
                         i - 1
@@ -249,7 +250,7 @@ fn schema_of(tables: usize, changed: bool) -> Schema {
             s.functions.insert(
                 name(format!("s_f{i:04}(integer)")),
                 Function {
-                    kind: "function".into(),
+                    kind: FunctionKind::Function,
                     arguments: "x integer".into(),
                     result: Some("integer".into()),
                     language: "plpgsql".into(),

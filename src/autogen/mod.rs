@@ -137,19 +137,30 @@ fn changes(old: &Schema, new: &Schema, dialect: Dialect) -> Changes {
 }
 
 /// Statements gathered per phase, then flattened in phase order.
-#[derive(Debug, Default)]
-struct Phases {
-    phases: BTreeMap<u8, Vec<Statement>>,
+/// `P` is the dialect's ordered phase enum.
+#[derive(Debug)]
+struct Phases<P> {
+    phases: BTreeMap<P, Vec<Statement>>,
     unsupported: Vec<String>,
     notes: Vec<String>,
 }
 
-impl Phases {
-    fn push(&mut self, phase: u8, s: Statement) {
+impl<P> Default for Phases<P> {
+    fn default() -> Self {
+        Phases {
+            phases: BTreeMap::new(),
+            unsupported: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl<P: Ord> Phases<P> {
+    fn push(&mut self, phase: P, s: Statement) {
         self.phases.entry(phase).or_default().push(s);
     }
 
-    fn sql(&mut self, phase: u8, sql: impl Into<String>) {
+    fn sql(&mut self, phase: P, sql: impl Into<String>) {
         self.push(phase, Statement::new(sql));
     }
 

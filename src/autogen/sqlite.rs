@@ -8,17 +8,21 @@ use std::collections::BTreeSet;
 use super::{Changes, Phases, Statement, mentions, order_by_mentions, qualified, quote_ident};
 use crate::schema::{QualifiedName, Schema, Table};
 
-const DROP_TRIGGERS: u8 = 0;
-const DROP_VIEWS: u8 = 1;
-const DROP_INDEXES: u8 = 2;
-const DROP_TABLES: u8 = 3;
-const DROP_COLUMNS: u8 = 4;
-const TABLES: u8 = 5;
-const ADD_COLUMNS: u8 = 6;
-const REBUILDS: u8 = 7;
-const INDEXES: u8 = 8;
-const VIEWS: u8 = 9;
-const TRIGGERS: u8 = 10;
+/// Phases, in the order their statements run (the declaration order is the order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    DropTriggers,
+    DropViews,
+    DropIndexes,
+    DropTables,
+    DropColumns,
+    Tables,
+    AddColumns,
+    Rebuilds,
+    Indexes,
+    Views,
+    Triggers,
+}
 
 /// The name a rebuilt table is created under before it takes the old one's place.
 const NEW_PREFIX: &str = "brainmig_new_";
@@ -33,7 +37,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
         match old.tables.get(name) {
             None => {
                 if let Some(sql) = create_table(&mut out, name, t, &qualified(name)) {
-                    out.sql(TABLES, sql);
+                    out.sql(Phase::Tables, sql);
                 }
             }
             Some(o) if o == t => {}
@@ -77,7 +81,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
     for name in order {
         touched.insert(name.clone());
         out.push(
-            DROP_TABLES,
+            Phase::DropTables,
             Statement::review(
                 format!("DROP TABLE {}", qualified(&name)),
                 format!("drops table `{name}` and all its rows"),
@@ -95,7 +99,10 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
             .get(name)
             .is_none_or(|n| n.definition != i.definition)
         {
-            out.sql(DROP_INDEXES, format!("DROP INDEX {}", qualified(name)));
+            out.sql(
+                Phase::DropIndexes,
+                format!("DROP INDEX {}", qualified(name)),
+            );
         }
     }
     for (name, i) in &new.indexes {
@@ -104,7 +111,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
             .get(name)
             .is_none_or(|o| o.definition != i.definition);
         if changed || rebuilt.contains(&i.table) {
-            out.sql(INDEXES, i.definition.clone());
+            out.sql(Phase::Indexes, i.definition.clone());
         }
     }
 
@@ -145,7 +152,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
     let mut drop_order = order_by_mentions(&dropping);
     drop_order.reverse();
     for name in drop_order {
-        out.sql(DROP_VIEWS, format!("DROP VIEW {}", qualified(&name)));
+        out.sql(Phase::DropViews, format!("DROP VIEW {}", qualified(&name)));
     }
     let creating: Vec<(QualifiedName, String, QualifiedName)> = new
         .views
@@ -154,7 +161,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
         .map(|(n, v)| (n.clone(), v.definition.clone(), n.clone()))
         .collect();
     for name in order_by_mentions(&creating) {
-        out.sql(VIEWS, new.views[&name].definition.clone());
+        out.sql(Phase::Views, new.views[&name].definition.clone());
     }
 
     // Triggers: by their stored text.
@@ -184,7 +191,10 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
             .iter()
             .any(|(o, n, d)| o == owner && n == name && d == def)
         {
-            out.sql(DROP_TRIGGERS, format!("DROP TRIGGER {}", quote_ident(name)));
+            out.sql(
+                Phase::DropTriggers,
+                format!("DROP TRIGGER {}", quote_ident(name)),
+            );
         }
     }
     for (owner, name, def) in &new_triggers {
@@ -192,7 +202,7 @@ pub(super) fn changes(old: &Schema, new: &Schema) -> Changes {
             .iter()
             .any(|(o, n, d)| o == owner && n == name && d == def);
         if !same || owner_replaced(owner) {
-            out.sql(TRIGGERS, def.clone());
+            out.sql(Phase::Triggers, def.clone());
         }
     }
     out.finish()
@@ -219,7 +229,7 @@ fn referencing_table<'a>(schema: &'a Schema, target: &QualifiedName) -> Option<&
 /// `CREATE TABLE` from the model, named `as_name`; `None` (and a message) when the model lacks
 /// what SQLite would need.
 fn create_table(
-    out: &mut Phases,
+    out: &mut Phases<Phase>,
     name: &QualifiedName,
     t: &Table,
     as_name: &str,
@@ -269,7 +279,7 @@ fn constant_default(d: &str) -> bool {
 }
 
 /// Adds and drops columns when that is all that changed; false when a rebuild is needed.
-fn alter_in_place(out: &mut Phases, name: &QualifiedName, o: &Table, t: &Table) -> bool {
+fn alter_in_place(out: &mut Phases<Phase>, name: &QualifiedName, o: &Table, t: &Table) -> bool {
     let changed_column = t
         .columns
         .iter()
@@ -311,7 +321,7 @@ fn alter_in_place(out: &mut Phases, name: &QualifiedName, o: &Table, t: &Table) 
     let q = qualified(name);
     for c in dropped {
         out.push(
-            DROP_COLUMNS,
+            Phase::DropColumns,
             Statement::review(
                 format!("ALTER TABLE {q} DROP COLUMN {}", quote_ident(c)),
                 format!("drops column `{name}.{c}` and its data"),
@@ -330,13 +340,13 @@ fn alter_in_place(out: &mut Phases, name: &QualifiedName, o: &Table, t: &Table) 
         if let Some(d) = &col.default {
             sql.push_str(&format!(" DEFAULT {d}"));
         }
-        out.sql(ADD_COLUMNS, sql);
+        out.sql(Phase::AddColumns, sql);
     }
     true
 }
 
 /// SQLite's twelve-step rebuild, the parts that run inside a transaction.
-fn rebuild(out: &mut Phases, name: &QualifiedName, o: &Table, t: &Table) {
+fn rebuild(out: &mut Phases<Phase>, name: &QualifiedName, o: &Table, t: &Table) {
     let q = qualified(name);
     let temp = quote_ident(&format!("{NEW_PREFIX}{}", name.name));
     let Some(create) = create_table(out, name, t, &temp) else {
@@ -364,17 +374,17 @@ fn rebuild(out: &mut Phases, name: &QualifiedName, o: &Table, t: &Table) {
             lost.join(", ")
         ));
     }
-    out.push(REBUILDS, Statement::review(create, why));
+    out.push(Phase::Rebuilds, Statement::review(create, why));
     if !common.is_empty() {
         let cols = common.join(", ");
         out.sql(
-            REBUILDS,
+            Phase::Rebuilds,
             format!("INSERT INTO {temp} ({cols}) SELECT {cols} FROM {q}"),
         );
     }
-    out.sql(REBUILDS, format!("DROP TABLE {q}"));
+    out.sql(Phase::Rebuilds, format!("DROP TABLE {q}"));
     out.sql(
-        REBUILDS,
+        Phase::Rebuilds,
         format!("ALTER TABLE {temp} RENAME TO {}", quote_ident(&name.name)),
     );
 }

@@ -1,7 +1,10 @@
 //! Unit tests of the generator on hand-built snapshots.
 
 use super::*;
-use crate::schema::{Column, Constraint, Index, Table, Type, TypeKind, View};
+use crate::schema::{
+    Column, Constraint, ConstraintKind, FunctionKind, Grants, Index, Policy, PolicyCommand,
+    PolicyMode, Privileged, Table, TableKind, Trigger, TriggerState, Type, TypeKind, View,
+};
 
 fn name(n: &str) -> QualifiedName {
     QualifiedName::new("public", n)
@@ -17,7 +20,7 @@ fn column(data_type: &str, not_null: bool) -> Column {
 
 fn table(columns: &[(&str, &str)]) -> Table {
     Table {
-        kind: "table".into(),
+        kind: TableKind::Table,
         columns: columns
             .iter()
             .map(|(n, t)| (n.to_string(), column(t, false)))
@@ -61,7 +64,7 @@ fn a_new_table_with_a_foreign_key_and_an_index_in_dependency_order() {
     notes.constraints.insert(
         "notes_user_id_fkey".into(),
         Constraint {
-            kind: "foreign key".into(),
+            kind: ConstraintKind::ForeignKey,
             definition: "FOREIGN KEY (user_id) REFERENCES users(id)".into(),
             comment: None,
         },
@@ -69,7 +72,7 @@ fn a_new_table_with_a_foreign_key_and_an_index_in_dependency_order() {
     notes.constraints.insert(
         "notes_pkey".into(),
         Constraint {
-            kind: "primary key".into(),
+            kind: ConstraintKind::PrimaryKey,
             definition: "PRIMARY KEY (id)".into(),
             comment: None,
         },
@@ -213,7 +216,7 @@ fn views_are_created_after_the_views_they_read() {
 fn what_cannot_be_generated_is_listed() {
     let mut desired = Schema::default();
     let mut t = table(&[("at", "timestamp")]);
-    t.kind = "partitioned table".into();
+    t.kind = TableKind::PartitionedTable;
     t.partition_key = Some("RANGE (at)".into());
     desired.tables.insert(name("events"), t);
     let m = generate(&Schema::default(), &desired, Dialect::Postgres);
@@ -340,7 +343,7 @@ fn a_new_enum_label_read_by_a_sql_function_rebuilds_the_enum_and_replaces_the_fu
         comment: None,
     };
     let counter = |body: &str| crate::schema::Function {
-        kind: "function".into(),
+        kind: FunctionKind::Function,
         result: Some("bigint".into()),
         language: "sql".into(),
         body: body.into(),
@@ -387,7 +390,7 @@ fn a_not_valid_check_is_added_apart_from_its_new_table_without_a_scan_review() {
     t.constraints.insert(
         "amount_nonzero".into(),
         Constraint {
-            kind: "check constraint".into(),
+            kind: ConstraintKind::Check,
             definition: "CHECK (amount <> 0) NOT VALID".into(),
             comment: None,
         },
@@ -402,4 +405,111 @@ fn a_not_valid_check_is_added_apart_from_its_new_table_without_a_scan_review() {
         ]
     );
     assert!(m.up.iter().all(|s| s.review.is_none()), "{:?}", m.up);
+}
+
+#[test]
+fn grants_are_granted_on_the_way_up_and_revoked_on_the_way_down() {
+    let mut head = Schema::default();
+    head.tables
+        .insert(name("notes"), table(&[("id", "integer")]));
+    let mut desired = head.clone();
+    desired.grants.insert(
+        Privileged::Table(name("notes")),
+        Grants::from([(
+            "pg_monitor".to_owned(),
+            BTreeMap::from([("SELECT".to_owned(), false), ("UPDATE".to_owned(), true)]),
+        )]),
+    );
+    let m = generate(&head, &desired, Dialect::Postgres);
+    assert_eq!(
+        sql(&m.up),
+        [
+            "GRANT SELECT ON TABLE notes TO pg_monitor",
+            "GRANT UPDATE ON TABLE notes TO pg_monitor WITH GRANT OPTION"
+        ]
+    );
+    assert_eq!(
+        sql(&m.down),
+        ["REVOKE SELECT, UPDATE ON TABLE notes FROM pg_monitor"]
+    );
+}
+
+#[test]
+fn a_policy_is_created_with_its_mode_command_roles_and_expressions() {
+    let mut head = Schema::default();
+    head.tables
+        .insert(name("notes"), table(&[("id", "integer")]));
+    let mut desired = head.clone();
+    let notes = desired.tables.get_mut(&name("notes")).expect("notes");
+    notes.row_security = true;
+    notes.policies.insert(
+        "positive_only".into(),
+        Policy {
+            command: PolicyCommand::Select,
+            mode: PolicyMode::Restrictive,
+            roles: vec!["public".into()],
+            using: Some("(id > 0)".into()),
+            with_check: None,
+            comment: None,
+        },
+    );
+    let m = generate(&head, &desired, Dialect::Postgres);
+    assert_eq!(
+        sql(&m.up),
+        [
+            "ALTER TABLE notes ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY positive_only ON notes AS RESTRICTIVE FOR SELECT TO PUBLIC USING ((id > 0))"
+        ]
+    );
+    assert_eq!(
+        sql(&m.down),
+        [
+            "DROP POLICY positive_only ON notes",
+            "ALTER TABLE notes DISABLE ROW LEVEL SECURITY"
+        ]
+    );
+}
+
+#[test]
+fn a_trigger_is_created_whole_and_its_state_changed_with_alter_table() {
+    let mut head = Schema::default();
+    head.tables
+        .insert(name("notes"), table(&[("id", "integer")]));
+    let mut desired = head.clone();
+    let definition =
+        "CREATE TRIGGER touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch()";
+    desired
+        .tables
+        .get_mut(&name("notes"))
+        .expect("notes")
+        .triggers
+        .insert(
+            "touch".into(),
+            Trigger {
+                definition: definition.into(),
+                enabled: TriggerState::Enabled,
+                comment: None,
+            },
+        );
+    let created = generate(&head, &desired, Dialect::Postgres);
+    let mut disabled = desired.clone();
+    disabled
+        .tables
+        .get_mut(&name("notes"))
+        .expect("notes")
+        .triggers
+        .get_mut("touch")
+        .expect("touch")
+        .enabled = TriggerState::Replica;
+    let switched = generate(&desired, &disabled, Dialect::Postgres);
+    assert_eq!(sql(&created.up), [definition]);
+    assert_eq!(sql(&created.down), ["DROP TRIGGER touch ON notes"]);
+    assert_eq!(
+        sql(&switched.up),
+        ["ALTER TABLE notes ENABLE REPLICA TRIGGER touch"]
+    );
+    assert_eq!(
+        sql(&switched.down),
+        ["ALTER TABLE notes ENABLE TRIGGER touch"]
+    );
 }

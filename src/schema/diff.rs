@@ -344,7 +344,7 @@ impl Differ {
             |name, c| {
                 // SQLite's unnamed constraints are keyed by kind and columns:
                 // `foreign key (author_id)`.
-                if name.starts_with(&c.kind) {
+                if name.starts_with(c.kind.as_str()) {
                     format!("{name} on {owner}")
                 } else {
                     format!("{} `{name}` on {owner}", c.kind)
@@ -557,7 +557,7 @@ fn table_fields(t: &Table) -> Vec<Field> {
         policies: _,    // compared one by one
     } = t;
     vec![
-        ("kind", text(kind)),
+        ("kind", text(kind.as_str())),
         ("partition key", partition_key.clone()),
         ("partition of", partition_of.clone()),
         ("parents", list(parents)),
@@ -589,7 +589,7 @@ fn column_fields(c: &Column) -> Vec<Field> {
         ("type", text(data_type)),
         ("nullability", word(*not_null, "not null", "nullable")),
         ("default", default.clone()),
-        ("identity", identity.clone()),
+        ("identity", identity.map(|i| i.as_str().to_owned())),
         ("generated", generated.clone()),
         ("collation", collation.clone()),
         ("comment", comment.clone()),
@@ -603,7 +603,7 @@ fn constraint_fields(c: &Constraint) -> Vec<Field> {
         comment,
     } = c;
     vec![
-        ("kind", text(kind)),
+        ("kind", text(kind.as_str())),
         ("definition", text(definition)),
         ("comment", comment.clone()),
     ]
@@ -677,7 +677,7 @@ fn function_fields(f: &Function) -> Vec<Field> {
         comment,
     } = f;
     vec![
-        ("kind", text(kind)),
+        ("kind", text(kind.as_str())),
         ("arguments", text(arguments)),
         ("result", result.clone()),
         ("language", text(language)),
@@ -695,7 +695,7 @@ fn trigger_fields(t: &Trigger) -> Vec<Field> {
     } = t;
     vec![
         ("definition", text(definition)),
-        ("state", text(enabled)),
+        ("state", text(enabled.as_str())),
         ("comment", comment.clone()),
     ]
 }
@@ -710,8 +710,8 @@ fn policy_fields(p: &Policy) -> Vec<Field> {
         comment,
     } = p;
     vec![
-        ("command", text(command)),
-        ("mode", text(mode)),
+        ("command", text(command.as_str())),
+        ("mode", text(mode.as_str())),
         ("roles", list(roles)),
         ("using expression", using.clone()),
         ("with check expression", with_check.clone()),
@@ -722,6 +722,7 @@ fn policy_fields(p: &Policy) -> Vec<Field> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{ConstraintKind, FunctionKind, TableKind};
 
     fn name(n: &str) -> QualifiedName {
         QualifiedName::new("public", n)
@@ -737,7 +738,7 @@ mod tests {
     /// A table with text columns in the given order.
     fn table(columns: &[&str]) -> Table {
         Table {
-            kind: "table".to_owned(),
+            kind: TableKind::Table,
             columns: columns
                 .iter()
                 .map(|c| (c.to_string(), column("text")))
@@ -910,7 +911,7 @@ mod tests {
     #[test]
     fn constraints_are_named_by_kind_and_owner() {
         let pg = |n: &str| Constraint {
-            kind: "unique constraint".into(),
+            kind: ConstraintKind::Unique,
             definition: format!("UNIQUE ({n})"),
             comment: None,
         };
@@ -1035,7 +1036,7 @@ mod tests {
     #[test]
     fn a_function_body_that_differs_only_in_layout_is_equal() {
         let function = |body: &str| Function {
-            kind: "function".into(),
+            kind: FunctionKind::Function,
             language: "plpgsql".into(),
             body: body.into(),
             ..Function::default()

@@ -13,6 +13,7 @@
 
 mod diff;
 pub mod file;
+mod kinds;
 mod postgres;
 mod sql_text;
 mod sqlite;
@@ -21,6 +22,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use self::diff::{Change, Difference, diff};
+pub use self::kinds::{
+    ConstraintKind, FunctionKind, Identity, PolicyCommand, PolicyMode, TableKind, TriggerState,
+};
 /// The catalog readers, called by each dialect's [`Database::snapshot`].
 pub(crate) use self::{
     postgres::snapshot as read_postgres_catalog, sqlite::snapshot as read_sqlite_catalog,
@@ -372,7 +376,7 @@ impl TypeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Table {
     /// `table`, `partitioned table` or `foreign table`.
-    pub kind: String,
+    pub kind: TableKind,
     /// Columns by name; their order is [`Table::column_order`].
     pub columns: BTreeMap<String, Column>,
     /// Column names in the table's physical order (dropped columns left out).
@@ -412,7 +416,7 @@ pub struct Column {
     /// The default expression, as the database renders it.
     pub default: Option<String>,
     /// `GENERATED ALWAYS AS IDENTITY` (`always`) or `BY DEFAULT` (`by default`).
-    pub identity: Option<String>,
+    pub identity: Option<Identity>,
     /// The expression of a generated column (on SQLite only `virtual` or `stored`).
     pub generated: Option<String>,
     /// A collation other than the type's default.
@@ -426,7 +430,7 @@ pub struct Column {
 pub struct Constraint {
     /// `primary key`, `unique constraint`, `check constraint`, `foreign key` or
     /// `exclusion constraint`.
-    pub kind: String,
+    pub kind: ConstraintKind,
     /// The definition as the database renders it, e.g.
     /// `FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE DEFERRABLE`.
     pub definition: String,
@@ -514,7 +518,7 @@ pub struct View {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Function {
     /// `function`, `procedure`, `aggregate` or `window function`.
-    pub kind: String,
+    pub kind: FunctionKind,
     /// The full argument list with names, modes and defaults.
     pub arguments: String,
     /// The result type (`None` for procedures).
@@ -536,7 +540,7 @@ pub struct Trigger {
     /// `CREATE TRIGGER ..` as the database renders it (SQLite: as stored, blanks collapsed).
     pub definition: String,
     /// `enabled`, `disabled`, `replica` or `always`.
-    pub enabled: String,
+    pub enabled: TriggerState,
     /// `COMMENT ON TRIGGER`.
     pub comment: Option<String>,
 }
@@ -545,9 +549,9 @@ pub struct Trigger {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Policy {
     /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
-    pub command: String,
+    pub command: PolicyCommand,
     /// `permissive` or `restrictive`.
-    pub mode: String,
+    pub mode: PolicyMode,
     /// The roles it applies to, sorted (`public` for everyone).
     pub roles: Vec<String>,
     /// The `USING` expression.

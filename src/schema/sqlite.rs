@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-use super::{Column, Constraint, Index, QualifiedName, Schema, Table, Trigger, View};
+use super::{
+    Column, Constraint, ConstraintKind, Index, QualifiedName, Schema, Table, TableKind, Trigger,
+    TriggerState, View,
+};
 use crate::db::query_error;
 use crate::error::DbError;
 use crate::source::{Token, TokenKind, sqlite_tokens};
@@ -100,7 +103,7 @@ fn add_objects(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx::Erro
                     .map(|(_, word)| *word)
                     .collect();
                 let table = Table {
-                    kind: "table".to_owned(),
+                    kind: TableKind::Table,
                     options: (!options.is_empty()).then(|| options.join(", ")),
                     constraints: check_constraints(&sql),
                     ..Table::default()
@@ -130,7 +133,7 @@ fn add_objects(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx::Erro
     for (name, owner, sql) in triggers {
         let trigger = Trigger {
             definition: sql,
-            enabled: "enabled".to_owned(),
+            enabled: TriggerState::Enabled,
             comment: None,
         };
         let owner = main(owner);
@@ -177,7 +180,7 @@ fn add_columns(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx::Erro
         columns.sort();
         let names: Vec<String> = columns.into_iter().map(|(_, name)| name).collect();
         let constraint = Constraint {
-            kind: "primary key".to_owned(),
+            kind: ConstraintKind::PrimaryKey,
             definition: format!("PRIMARY KEY ({})", names.join(", ")),
             comment: None,
         };
@@ -212,7 +215,7 @@ fn add_index_columns(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx
             "u" => {
                 let columns = columns.join(", ");
                 let constraint = Constraint {
-                    kind: "unique constraint".to_owned(),
+                    kind: ConstraintKind::Unique,
                     definition: format!("UNIQUE ({columns})"),
                     comment: None,
                 };
@@ -280,7 +283,7 @@ fn add_foreign_keys(schema: &mut Schema, rows: &[SqliteRow]) -> Result<(), sqlx:
             key = format!("foreign key ({from}) #{n}");
         }
         let constraint = Constraint {
-            kind: "foreign key".to_owned(),
+            kind: ConstraintKind::ForeignKey,
             definition,
             comment: None,
         };
@@ -345,7 +348,7 @@ fn check_constraints(create_table: &str) -> BTreeMap<String, Constraint> {
                     ),
                 };
                 let constraint = Constraint {
-                    kind: "check constraint".to_owned(),
+                    kind: ConstraintKind::Check,
                     definition,
                     comment: None,
                 };
