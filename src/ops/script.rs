@@ -2,7 +2,7 @@
 //! an assumed starting point (`FROM` in `FROM:TO`).
 
 use crate::db::{Dialect, DurationSql, StepScript};
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::graph::{RevisionGraph, Target};
 use crate::output::{Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
@@ -22,6 +22,26 @@ pub struct Span<'a> {
     pub from: Option<&'a str>,
     /// The target.
     pub to: &'a str,
+}
+
+impl<'a> Span<'a> {
+    /// Reads `--sql`'s target: `FROM:TO`, or `TO` alone for `up` (from base). `down` needs both
+    /// ends: without a database nothing says where it starts.
+    pub fn parse(direction: Direction, target: &'a str) -> Result<Span<'a>, ConfigError> {
+        match (target.split_once(':'), direction) {
+            (Some((from, to)), _) => Ok(Span {
+                from: Some(from),
+                to,
+            }),
+            (None, Direction::Up) => Ok(Span {
+                from: None,
+                to: target,
+            }),
+            (None, Direction::Down) => Err(ConfigError::Unsupported(
+                "`down --sql` needs `FROM:TO` (e.g. `head:base`): without a database it cannot know where to start".into(),
+            )),
+        }
+    }
 }
 
 /// The script of a run over `span`; warns about broken files the run does not need.
@@ -106,6 +126,21 @@ pub fn render(
 mod tests {
     use super::*;
     use crate::graph::test_graph;
+
+    #[test]
+    fn a_span_is_from_to_or_up_from_base_and_down_needs_both_ends() {
+        let ends = |d, t| Span::parse(d, t).map(|s| (s.from, s.to)).ok();
+        assert_eq!(ends(Direction::Up, "head"), Some((None, "head")));
+        assert_eq!(
+            ends(Direction::Up, "0001:head"),
+            Some((Some("0001"), "head"))
+        );
+        assert_eq!(
+            ends(Direction::Down, "head:base"),
+            Some((Some("head"), "base"))
+        );
+        assert_eq!(ends(Direction::Down, "-1"), None);
+    }
 
     #[test]
     fn the_script_assumes_from_and_its_ancestors_applied() {

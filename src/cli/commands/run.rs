@@ -2,11 +2,22 @@
 //! print the script of that run ([`ops::script`]).
 
 use crate::cli::Context;
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 use crate::ops::{self, run::RunOptions, script::Span};
 use crate::output::{RunView, ScriptView};
 use crate::plan::Direction;
 use crate::state::State;
+
+/// The flags `up` and `down` share.
+#[derive(Debug, clap::Args)]
+struct RunFlags {
+    /// Print the SQL script instead of running it (no database needed).
+    #[arg(long)]
+    sql: bool,
+    /// Run even if an applied revision's file changed since it was applied.
+    #[arg(long)]
+    ignore_checksums: bool,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct UpArgs {
@@ -17,12 +28,8 @@ pub struct UpArgs {
         value_name = "TARGET"
     )]
     target: String,
-    /// Print the SQL script instead of running it (no database needed).
-    #[arg(long)]
-    sql: bool,
-    /// Run even if an applied revision's file changed since it was applied.
-    #[arg(long)]
-    ignore_checksums: bool,
+    #[command(flatten)]
+    flags: RunFlags,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,43 +41,28 @@ pub struct DownArgs {
         value_name = "TARGET"
     )]
     target: String,
-    /// Print the SQL script instead of running it (no database needed).
-    #[arg(long)]
-    sql: bool,
-    /// Run even if an applied revision's file changed since it was applied.
-    #[arg(long)]
-    ignore_checksums: bool,
+    #[command(flatten)]
+    flags: RunFlags,
 }
 
 pub async fn up(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
-    if args.sql {
-        let (from, to) = match args.target.split_once(':') {
-            Some((from, to)) => (Some(from), to),
-            None => (None, args.target.as_str()),
-        };
-        return print_script(ctx, Direction::Up, Span { from, to });
-    }
-    run(ctx, Direction::Up, &args.target, args.ignore_checksums).await
+    run_or_print(ctx, Direction::Up, &args.target, &args.flags).await
 }
 
 pub async fn down(ctx: &Context, args: &DownArgs) -> Result<(), Error> {
-    if args.sql {
-        let Some((from, to)) = args.target.split_once(':') else {
-            return Err(ConfigError::Unsupported(
-                "`down --sql` needs `FROM:TO` (e.g. `head:base`): without a database it cannot know where to start".into(),
-            )
-            .into());
-        };
-        return print_script(
-            ctx,
-            Direction::Down,
-            Span {
-                from: Some(from),
-                to,
-            },
-        );
+    run_or_print(ctx, Direction::Down, &args.target, &args.flags).await
+}
+
+async fn run_or_print(
+    ctx: &Context,
+    direction: Direction,
+    target: &str,
+    flags: &RunFlags,
+) -> Result<(), Error> {
+    if flags.sql {
+        return print_script(ctx, direction, Span::parse(direction, target)?);
     }
-    run(ctx, Direction::Down, &args.target, args.ignore_checksums).await
+    run(ctx, direction, target, flags.ignore_checksums).await
 }
 
 async fn run(ctx: &Context, direction: Direction, target: &str, ignore: bool) -> Result<(), Error> {
