@@ -2,11 +2,9 @@
 //! written in each tool's own layout; imported, `up` must build what a psql replay of the tool's
 //! SQL builds, and a take-over must leave `up` only what the tool had not applied.
 
-use std::process::Command;
-
 use sha2::{Digest, Sha384};
 
-use crate::support::{TestDb, TestProject, psql};
+use crate::support::{TestDb, TestProject, pg_dump_schema, psql};
 
 /// One tool's fixture: where its files are and what it applies, in order.
 struct Case {
@@ -86,35 +84,15 @@ const REFINERY: Case = Case {
 
 /// The schema as pg_dump prints it, without the version tables of brainmig and the tools.
 pub(crate) fn schema(db: &TestDb) -> String {
-    let mut args = vec!["--schema-only", "--no-owner", "--no-privileges"];
-    for table in [
+    let tool_tables = [
         "brainmig_version",
         "__diesel_schema_migrations",
         "_sqlx_migrations",
         "schema_migrations",
         "refinery_schema_history",
         "alembic_version",
-    ] {
-        args.extend(["--exclude-table", table]);
-    }
-    let url = db.url();
-    args.extend(["-d", &url]);
-    let out = Command::new("pg_dump")
-        .args(&args)
-        .output()
-        .expect("pg_dump is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    ];
+    pg_dump_schema(db, &tool_tables)
 }
 
 /// The up SQL the tool runs for one file (dbmate: only the up section).

@@ -1,33 +1,10 @@
 //! Tests for `up --sql` and `down --sql`: the printed script, piped into psql, must leave the
 //! schema and version rows that `up` and `down` leave.
 
-use std::process::Command;
-
-use crate::support::{TestDb, TestProject, psql};
+use crate::support::{TestDb, TestProject, pg_dump_schema, psql};
 
 fn schema(db: &TestDb) -> String {
-    let out = Command::new("pg_dump")
-        .args([
-            "--schema-only",
-            "--no-owner",
-            "--no-privileges",
-            "-d",
-            &db.url(),
-        ])
-        .output()
-        .expect("pg_dump is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    pg_dump_schema(db, &[])
 }
 
 fn rows(db: &TestDb) -> Vec<String> {

@@ -460,3 +460,31 @@ pub fn psql(db: &TestDb, script: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The schema of `db` as `pg_dump --schema-only` prints it, without owners, privileges, comments,
+/// pg_dump's `\restrict` lines and the tables in `exclude`: two databases built two ways compare
+/// equal when their schemas do.
+pub fn pg_dump_schema(db: &TestDb, exclude: &[&str]) -> String {
+    let mut args = vec!["--schema-only", "--no-owner", "--no-privileges"];
+    for table in exclude {
+        args.extend(["--exclude-table", table]);
+    }
+    let url = db.url();
+    args.extend(["-d", &url]);
+    let out = Command::new("pg_dump")
+        .args(&args)
+        .output()
+        .expect("pg_dump is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
