@@ -270,18 +270,14 @@ fn keep_leaves_the_scratch_database_and_says_its_name() {
     db.execute(&format!("DROP DATABASE \"{scratch}\""));
 }
 
-#[test]
-fn ctrl_c_drops_the_scratch_database() {
-    let db = TestDb::postgres();
-    let project = TestProject::empty();
-    project.revision(
-        "0001",
-        &[],
-        // A sleep of its own length, so that the query below finds this test's scratch database
-        // and not that of another round trip sleeping at the same time.
-        "CREATE TABLE a (x INTEGER);\nSELECT pg_sleep(30.5);",
-        Some("DROP TABLE a;"),
-    );
+/// Starts `test-roundtrip` on `db`, waits until one of its scratch databases runs the revision
+/// that sleeps `pg_sleep(<sleep>)` (a length no other test uses, so the database found is this
+/// run's), then interrupts it; returns that database's name, the exit code and stderr.
+fn interrupt_roundtrip_while_sleeping(
+    project: &TestProject,
+    db: &TestDb,
+    sleep: &str,
+) -> (String, Option<i32>, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
         .args([
             "test-roundtrip",
@@ -298,15 +294,19 @@ fn ctrl_c_drops_the_scratch_database() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let scratch = loop {
-        let found = db.strings(
-            "SELECT datname::text FROM pg_stat_activity WHERE datname LIKE 'brainmig\\_rt\\_%' AND state = 'active' AND query LIKE '%pg_sleep(30.5)%'",
-        );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sleeping = loop {
+        let found = db.strings(&format!(
+            "SELECT datname::text FROM pg_stat_activity WHERE datname LIKE 'brainmig\\_rt\\_%' \
+             AND state = 'active' AND query LIKE '%pg_sleep({sleep})%'"
+        ));
         if let Some(name) = found.into_iter().next() {
             break name;
         }
-        assert!(Instant::now() < deadline, "the round trip never started");
+        assert!(
+            Instant::now() < deadline,
+            "the sleeping revision never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     Command::new("kill")
@@ -314,12 +314,22 @@ fn ctrl_c_drops_the_scratch_database() {
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (sleeping, out.status.code(), stderr)
+}
+
+#[test]
+fn ctrl_c_drops_the_scratch_database() {
+    let db = TestDb::postgres();
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);\nSELECT pg_sleep(30.5);",
+        Some("DROP TABLE a;"),
     );
+    let (scratch, code, stderr) = interrupt_roundtrip_while_sleeping(&project, &db, "30.5");
+    assert_eq!(code, Some(130), "{stderr}");
     assert!(
         !database_exists(&db, &scratch),
         "scratch database {scratch} left behind"
@@ -718,41 +728,8 @@ fn ctrl_c_after_a_rebuild_drops_every_scratch_database_of_the_run() {
         "CREATE TABLE b (x INTEGER);\nSELECT pg_sleep(30.25);",
         Some("DROP TABLE b;"),
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_cargo-brainmig"))
-        .args([
-            "test-roundtrip",
-            "-v",
-            "--color",
-            "never",
-            "--migrations-dir",
-            "migrations",
-            "--database-url",
-            &db.url(),
-        ])
-        .current_dir(&project.root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let copy = loop {
-        let found = db.strings(
-            "SELECT datname::text FROM pg_stat_activity WHERE datname LIKE 'brainmig\\_rt\\_%' \
-             AND state = 'active' AND query LIKE '%pg_sleep(30.25)%'",
-        );
-        if let Some(name) = found.into_iter().next() {
-            break name;
-        }
-        assert!(Instant::now() < deadline, "0002 never started");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let (copy, code, stderr) = interrupt_roundtrip_while_sleeping(&project, &db, "30.25");
+    assert_eq!(code, Some(130), "{stderr}");
     let first = scratch_name(&stderr);
     assert_ne!(first, copy, "0002 runs on the rebuilt copy");
     assert!(!database_exists(&db, &first), "{first} left behind");
