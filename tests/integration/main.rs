@@ -14,6 +14,7 @@ mod faults;
 mod first_hour;
 mod import;
 mod import_alembic;
+mod lint;
 mod loading;
 mod pinned;
 mod revisions;
