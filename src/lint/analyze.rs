@@ -47,6 +47,9 @@ struct Memory {
     validated: HashSet<String>,
     /// Enum labels added earlier in a transactional section.
     added_labels: Vec<String>,
+    /// `(table, constraint)` added `NOT VALID` earlier in a transactional section: validating it
+    /// in the same transaction scans while the ADD's lock is still held.
+    not_valid: HashSet<(String, String)>,
 }
 
 /// Runs every rule over `statements` (the texts of one section, in order).
@@ -289,6 +292,18 @@ fn alter_table_cmd(
     }
     if kind == AlterTableType::AtValidateConstraint as i32 {
         memory.validated.insert(table.to_owned());
+        if memory
+            .not_valid
+            .contains(&(table.to_owned(), cmd.name.clone()))
+        {
+            fire(
+                &rules::CONSTRAINT_VALIDATED,
+                format!(
+                    "\"{}\" on \"{table}\" is validated in the transaction that added it, so the ADD's lock is held through the scan",
+                    cmd.name
+                ),
+            );
+        }
         return;
     }
     if !on_existing {
@@ -297,6 +312,11 @@ fn alter_table_cmd(
     let column = &cmd.name;
     if kind == AlterTableType::AtAddConstraint as i32 {
         if let Some(N::Constraint(c)) = def {
+            if c.skip_validation && facts.transactional {
+                memory
+                    .not_valid
+                    .insert((table.to_owned(), c.conname.clone()));
+            }
             add_constraint(c, table, fire);
         }
     } else if kind == AlterTableType::AtSetNotNull as i32 {

@@ -79,10 +79,10 @@ rules! {
         "DROP INDEX CONCURRENTLY in a `transaction:false` section";
     CONSTRAINT_VALIDATED = "BM003", "constraint-validated-under-lock", Error,
         "adding a foreign key or check constraint scans every existing row while holding a lock that blocks writes (a foreign key locks the referenced table too)",
-        "ADD CONSTRAINT ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later statement or revision (it only takes a SHARE UPDATE EXCLUSIVE lock)";
+        "ADD CONSTRAINT ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in another transaction: a later revision or a `transaction:false` section (it only takes a SHARE UPDATE EXCLUSIVE lock)";
     SET_NOT_NULL = "BM004", "set-not-null", Error,
         "SET NOT NULL scans every row under an ACCESS EXCLUSIVE lock to prove there is no NULL",
-        "on PostgreSQL 12+: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT c, then SET NOT NULL (no scan) and DROP CONSTRAINT c";
+        "on PostgreSQL 12+: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT c (in another transaction), then SET NOT NULL (no scan) and DROP CONSTRAINT c";
     COLUMN_TYPE = "BM005", "column-type-change", Error,
         "ALTER COLUMN ... TYPE rewrites the table and its indexes under an ACCESS EXCLUSIVE lock (unless the types are binary-coercible, e.g. widening a varchar)",
         "add a new column, backfill it in batches, switch the application, then drop the old column; suppress with a reason for a binary-coercible change";

@@ -51,12 +51,17 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "ALTER TABLE posts ADD CONSTRAINT c CHECK (n > 0);",
         "BM003",
+        "ALTER TABLE posts ADD CONSTRAINT c CHECK (n > 0) NOT VALID;",
+    ),
+    (
         "ALTER TABLE posts ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\nALTER TABLE posts VALIDATE CONSTRAINT c;",
+        "BM003",
+        "ALTER TABLE posts VALIDATE CONSTRAINT c;",
     ),
     (
         "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
         "BM004",
-        "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        "ALTER TABLE users VALIDATE CONSTRAINT nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
     ),
     (
         "ALTER TABLE users ALTER COLUMN id TYPE bigint;",

@@ -8,7 +8,7 @@ use crate::support::{Outcome, TestDb, TestProject, fixture_dir};
 
 /// A project whose 0001 is `fixtures/lint/base.sql` and 0002 is `up` (a first line
 /// `-- transaction:false` makes its section non-transactional).
-fn project_with(up: &str) -> TestProject {
+pub fn project_with(up: &str) -> TestProject {
     let project = TestProject::empty();
     let base = std::fs::read_to_string(fixture_dir("lint").join("base.sql")).unwrap();
     project.revision("0001", &[], &base, None);
@@ -23,7 +23,7 @@ fn project_with(up: &str) -> TestProject {
     project
 }
 
-fn codes(out: &Outcome) -> Vec<String> {
+pub fn codes(out: &Outcome) -> Vec<String> {
     let doc: Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", out.stdout));
     doc["findings"]
@@ -34,7 +34,7 @@ fn codes(out: &Outcome) -> Vec<String> {
         .collect()
 }
 
-fn lint(project: &TestProject, args: &[&str]) -> Outcome {
+pub fn lint(project: &TestProject, args: &[&str]) -> Outcome {
     let mut all = vec!["lint", "--migrations-dir", "migrations", "--format", "json"];
     all.extend_from_slice(args);
     project.brainmig(all).run()

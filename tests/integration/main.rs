@@ -21,5 +21,6 @@ mod revisions;
 mod roundtrip;
 mod schema;
 mod script;
+mod squawk;
 mod state;
 mod upgrade;
