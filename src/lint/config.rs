@@ -94,6 +94,11 @@ impl LintConfig {
         Ok(config)
     }
 
+    /// True when the configuration turns `rule` off (not merely a style rule left off).
+    pub fn turns_off(&self, rule: &Rule) -> bool {
+        matches!(self.overrides.get(rule.code), Some(None))
+    }
+
     /// The severity `rule` reports at, or `None` when it is off (style rules are off unless
     /// the configuration gives them a severity).
     pub fn severity(&self, rule: &Rule) -> Option<Severity> {

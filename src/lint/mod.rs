@@ -64,7 +64,8 @@ pub struct Report {
     pub target_version_from: &'static str,
     /// What remains after suppressions, in file order.
     pub findings: Vec<Finding>,
-    /// How many findings a `brainmig:allow` comment or the configuration silenced.
+    /// How many findings a `brainmig:allow` comment or the configuration's `disable` (or
+    /// `"off"`) silenced.
     pub suppressed: usize,
 }
 
@@ -170,7 +171,8 @@ pub fn lint_file(
     }
     for hit in hits {
         let Some(severity) = config.severity(hit.rule) else {
-            suppressed += 1;
+            // Style rules left off by default are not news; a rule the config turned off is.
+            suppressed += usize::from(config.turns_off(hit.rule));
             continue;
         };
         let allowed = |a: &suppress::Allow| a.covers(hit.rule);
