@@ -217,6 +217,15 @@ fn statement(
         N::AlterEnumStmt(alter)
             if facts.transactional && !alter.new_val.is_empty() && alter.old_val.is_empty() =>
         {
+            if facts.version < 12 {
+                fire(
+                    &rules::ENUM_VALUE_IN_TRANSACTION,
+                    format!(
+                        "adds the enum value '{}' in a transaction, which PostgreSQL {} refuses",
+                        alter.new_val, facts.version
+                    ),
+                );
+            }
             memory.added_labels.push(alter.new_val.clone());
         }
         N::VacuumStmt(vacuum) => {

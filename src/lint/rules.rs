@@ -120,7 +120,7 @@ rules! {
         "UPDATE or DELETE without WHERE on an existing table touches every row in one transaction: long row locks, a burst of WAL, bloat",
         "backfill in batches (a WHERE on a key range), outside the schema revision if the table is large";
     ENUM_VALUE_IN_TRANSACTION = "BM017", "enum-value-used-in-transaction", Error,
-        "a value added with ALTER TYPE ... ADD VALUE cannot be used in the transaction that added it: the revision fails",
+        "a value added with ALTER TYPE ... ADD VALUE cannot be used in the transaction that added it (before PostgreSQL 12 it cannot even be added in one): the revision fails",
         "add the value in a `transaction:false` section or a revision of its own, and use it in a later one";
     VACUUM_FULL = "BM018", "vacuum-full", Error,
         "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock, and cannot run in a transaction",

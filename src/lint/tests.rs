@@ -185,6 +185,9 @@ fn an_enum_value_added_in_a_transaction_cannot_be_used_in_it() {
     assert_eq!(codes(sql), ["BM017"]);
     assert!(codes_no_tx(sql).is_empty());
     assert!(codes("ALTER TYPE mood ADD VALUE 'meh';").is_empty());
+    let before_12 = lint_with("ALTER TYPE mood ADD VALUE 'meh';", true, 11, &[]);
+    assert_eq!(before_12[0].code, "BM017");
+    assert!(lint_with("ALTER TYPE mood ADD VALUE 'meh';", false, 11, &[]).is_empty());
 }
 
 #[test]

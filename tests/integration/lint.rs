@@ -207,3 +207,40 @@ fn text_and_github_formats_point_at_the_file_line_and_column() {
         out.stdout
     );
 }
+
+#[test]
+fn check_runs_lint_and_fails_with_7_when_only_lint_errors_remain() {
+    let db = TestDb::postgres();
+    let project = TestProject::from_fixture("second-brain");
+    project.write(".env", &format!("DATABASE_URL={}\n", db.url()));
+    // Applied: `notes` exists in the configured database.
+    project.brainmig(["up"]).success();
+    project.brainmig(["check"]).success();
+    project.write(
+        "migrations/0005_notes_title.sql",
+        "-- revision: 0005\n-- revises: 0004\n\n-- migrate:up\nCREATE INDEX notes_title_idx ON notes (title);\n\n-- migrate:down\nDROP INDEX notes_title_idx;\n",
+    );
+    let schema = project.read("schema.sql");
+    project.write(
+        "schema.sql",
+        &format!("{schema}\nCREATE INDEX notes_title_idx ON notes (title);\n"),
+    );
+    let out = project.brainmig(["check"]).fails_with(7);
+    assert!(
+        out.stderr.contains("matches what they build"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("error[BM001 create-index-not-concurrently]: index on the existing table \"notes\" at migrations/0005_notes_title.sql:5:1"),
+        "{}",
+        out.stderr
+    );
+    // Accepted with a reason, check passes again.
+    let text = project.read("migrations/0005_notes_title.sql").replace(
+        "CREATE INDEX",
+        "-- brainmig:allow BM001,BM012 notes has a few hundred rows\nCREATE INDEX",
+    );
+    project.write("migrations/0005_notes_title.sql", &text);
+    project.brainmig(["check"]).success();
+}
