@@ -177,4 +177,21 @@ mod tests {
         assert_eq!(find("drop-table"), Some(&DROP_TABLE));
         assert_eq!(find("BM999"), None);
     }
+
+    /// The README's rule table is written from this catalog; it must not drift from it.
+    #[test]
+    fn the_readme_lists_every_rule_as_the_catalog_says() {
+        let readme = include_str!("../../README.md");
+        for rule in ALL {
+            let row = format!("| `{}` `{}` | ", rule.code, rule.name);
+            let line = readme
+                .lines()
+                .find(|l| l.starts_with(&row))
+                .unwrap_or_else(|| panic!("README has no row for {}", rule.code));
+            assert!(
+                line.contains(rule.why) && line.contains(rule.instead),
+                "{line}"
+            );
+        }
+    }
 }
