@@ -22,6 +22,8 @@ pub mod exit_code {
     /// `check` and `diff`: the schema file, the migrations and the database disagree (or there
     /// are several heads).
     pub const DRIFT: u8 = 4;
+    /// `lint` (and `check`): a finding at error severity remains.
+    pub const LINT: u8 = 7;
     /// Interrupted by Ctrl-C: the revision in flight was rolled back, earlier ones stay applied.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -64,6 +66,12 @@ pub enum Error {
         /// What to do about it.
         hint: String,
     },
+    /// `lint` (or `check`) found dangerous statements at error severity.
+    #[error("lint: {errors} finding(s) at error severity")]
+    LintFailed {
+        /// How many.
+        errors: usize,
+    },
     /// `new --autogenerate` found differences but could generate SQL for none of them.
     #[error("brainmig cannot generate SQL for these differences; no revision written")]
     NothingGenerated,
@@ -93,6 +101,7 @@ impl Error {
             Error::Interrupted => exit_code::INTERRUPTED,
             Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,
             Error::Drift { .. } => exit_code::DRIFT,
+            Error::LintFailed { .. } => exit_code::LINT,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
@@ -116,6 +125,10 @@ impl Error {
             ),
             Error::Interrupted => None,
             Error::Drift { hint, .. } => Some(hint.clone()),
+            Error::LintFailed { .. } => Some(
+                "make each statement safe as its finding says, or accept it with `-- brainmig:allow CODE reason` before it"
+                    .into(),
+            ),
             Error::NothingGenerated => {
                 Some("write the revision by hand: `cargo brainmig new -m \"...\"`".into())
             }
@@ -230,8 +243,11 @@ pub enum ConfigError {
 impl ConfigError {
     fn hint(&self) -> Option<String> {
         Some(match self {
+            ConfigError::UnknownKey { table, .. } if table.ends_with(".lint") => {
+                "known keys: disable, severity, target-version".into()
+            }
             ConfigError::UnknownKey { .. } => {
-                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style, schema"
+                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style, schema, lint"
                     .into()
             }
             ConfigError::NoProject(_) | ConfigError::CargoMetadata { .. } => {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod executor;
 pub mod graph;
 pub mod import;
+pub mod lint;
 pub mod ops;
 pub mod output;
 pub mod plan;

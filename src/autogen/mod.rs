@@ -84,8 +84,16 @@ impl Migration {
         }
         for s in statements {
             if let Some(why) = &s.review {
-                for line in why.lines() {
-                    out.push_str(&format!("-- REVIEW: {line}\n"));
+                // The linter's codes for the same danger, so that review notes and `lint`
+                // findings speak one vocabulary (and a `brainmig:allow` can name them).
+                let codes = crate::lint::codes_for(&s.sql, true);
+                let label = match codes.as_slice() {
+                    [] => String::new(),
+                    codes => format!("[{}] ", codes.join(",")),
+                };
+                for (i, line) in why.lines().enumerate() {
+                    let label = if i == 0 { label.as_str() } else { "" };
+                    out.push_str(&format!("-- REVIEW: {label}{line}\n"));
                 }
             }
             out.push_str(s.sql.trim_end());

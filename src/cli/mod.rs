@@ -108,6 +108,13 @@ enum Command {
     /// Builds both in scratch databases (as `test-roundtrip` does) and compares their snapshots.
     /// Exit code 4, with each difference listed, when they differ or there are several heads.
     Check,
+    /// Find dangerous statements (locks, rewrites, breaking renames) before they run.
+    ///
+    /// Lints the revisions the configured database has not applied (every revision when no
+    /// database answers, or with `--all`). Each finding has a code (`BM001`...), a severity,
+    /// the file, line and column, why it is dangerous and the safe alternative. Exit code 7 when a
+    /// finding at error severity remains. `--format github` prints workflow annotations.
+    Lint(commands::lint::LintArgs),
     /// Compare the live database with what its recorded revisions should have built ("drift").
     ///
     /// Prints each difference and the SQL that would bring the database back; changes nothing.
@@ -180,6 +187,7 @@ impl Cli {
             Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,
             Command::Check => commands::autogen::check(&ctx).await,
             Command::Diff => commands::autogen::drift(&ctx).await,
+            Command::Lint(args) => commands::lint::exec(&ctx, &args).await,
             Command::Config => commands::config::exec(&ctx),
             Command::Import(args) => commands::import::exec(&ctx, &args).await,
         }

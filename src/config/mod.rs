@@ -26,6 +26,7 @@ pub const KEYS: &[&str] = &[
     "template",
     "revision_style",
     "schema",
+    "lint",
 ];
 
 /// The folder of the embedded default database, beside the migrations folder.
@@ -110,6 +111,8 @@ pub struct Config {
     pub revision_style: Setting<RevisionStyle>,
     /// The declarative schema file (`new --autogenerate`, `check`).
     pub schema: Option<Setting<PathBuf>>,
+    /// The `lint` table as written, its full name and its Cargo.toml (read by `lint::config`).
+    pub lint: Option<(Value, String, PathBuf)>,
     cli_url: Option<String>,
     /// The folder brainmig was started in: relative paths in settings are shortened against it.
     cwd: PathBuf,
@@ -232,6 +235,7 @@ impl Config {
             template,
             revision_style,
             schema,
+            lint: table.raw("lint"),
             cli_url: args.database_url.clone(),
             cwd: cwd.to_owned(),
         })
@@ -494,6 +498,19 @@ impl Layered {
             }
         }
         Ok(None)
+    }
+
+    /// The value of `key` in the most specific layer that has it, with that table's name
+    /// (`package.metadata.brainmig.<key>`) and Cargo.toml.
+    fn raw(&self, key: &str) -> Option<(Value, String, PathBuf)> {
+        self.layers.iter().find_map(|(map, table, origin)| {
+            let manifest = match origin {
+                Origin::Workspace(p) | Origin::Package(p) => p.clone(),
+                _ => PathBuf::new(),
+            };
+            map.get(key)
+                .map(|v| (v.clone(), format!("{table}.{key}"), manifest))
+        })
     }
 
     fn bad_value(&self, key: &str, expected: &'static str, origin: &Origin) -> ConfigError {

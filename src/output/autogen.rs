@@ -64,6 +64,8 @@ pub struct ReviewView {
     pub sql: String,
     /// Why to review it.
     pub review: Option<String>,
+    /// The `lint` codes of the same danger (`BM010`...).
+    pub codes: Vec<&'static str>,
 }
 
 /// `new --autogenerate` that wrote a revision.
@@ -112,6 +114,7 @@ impl GeneratedView {
                     section,
                     sql: s.sql.clone(),
                     review: s.review.clone(),
+                    codes: crate::lint::codes_for(&s.sql, true),
                 })
                 .collect(),
             unsupported: m.unsupported.clone(),
@@ -144,7 +147,10 @@ impl View for GeneratedView {
         ));
         for r in &self.reviews {
             let first_line = r.sql.lines().next().unwrap_or_default();
-            let why = r.review.as_deref().unwrap_or_default().replace('\n', "; ");
+            let mut why = r.review.as_deref().unwrap_or_default().replace('\n', "; ");
+            if !r.codes.is_empty() {
+                why = format!("[{}] {why}", r.codes.join(","));
+            }
             shell.warn(format_args!("  [{}] {first_line}\n      {why}", r.section));
         }
     }

@@ -2,6 +2,7 @@
 //! stdout; status, progress, warnings and errors go to stderr.
 
 mod autogen;
+mod lint;
 mod progress;
 mod revisions;
 mod roundtrip;
@@ -17,6 +18,7 @@ use console::style;
 pub use autogen::{
     DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
 };
+pub use lint::LintView;
 pub use progress::RunProgress;
 pub use revisions::{
     BranchPointView, BranchesView, RevisionList, RevisionView, ShowView, warn_about_state,
@@ -61,6 +63,8 @@ pub enum Format {
     Text,
     /// For scripts: one JSON document on stdout.
     Json,
+    /// For `lint` in GitHub Actions: workflow annotations (other commands print text).
+    Github,
 }
 
 /// How loud to be.

@@ -246,6 +246,8 @@ impl Header {
                     return Err(duplicate());
                 }
             }
+            // `-- brainmig:allow-file CODE reason`: read by `lint`, not a header.
+            "brainmig" => {}
             other => return Err(ParseErrorKind::UnknownHeader(other.to_owned())),
         }
         Ok(())

@@ -559,7 +559,7 @@ fn autogen_workflow_add_new_table_and_add_column_on_the_fixture() {
     assert!(text.contains("-- revises: 0004"), "{text}");
     assert!(text.contains("CREATE TABLE new_table"), "{text}");
     assert!(
-        text.contains("-- REVIEW: drops table `new_table`"),
+        text.contains("-- REVIEW: [BM010] drops table `new_table`"),
         "{text}"
     );
     assert!(out.stderr.contains("need review"), "{}", out.stderr);

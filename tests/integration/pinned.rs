@@ -111,6 +111,16 @@ fn json_of_commands_that_look_is_pinned() {
     assert_snapshot!("json_branches", json(&project, &["branches"], 0));
     assert_snapshot!("json_show", json(&project, &["show", "0002"], 0));
     assert_snapshot!("json_config", json(&project, &["config"], 0));
+    project.write(
+        "migrations/0004_lint.sql",
+        &rev(
+            "0004",
+            &["0002"],
+            "DROP TABLE t1;\nCREATE INDEX i ON t2 (id);",
+            None,
+        ),
+    );
+    assert_snapshot!("json_lint", json(&project, &["lint", "0004"], 7));
 }
 
 #[test]

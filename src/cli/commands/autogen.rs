@@ -38,7 +38,11 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
     let found = autogen::check(&pad(ctx, &url), &state, &schema, ctx.dialect()?).await?;
     let shown = schema.path.display();
     let heading = format!("`{shown}` (expected) and what the migrations build (found) differ:");
+    let lint_errors = super::lint::for_check(ctx).await?;
     match report(ctx, &found, Some(shown.to_string()), heading) {
+        true if lint_errors > 0 => Err(Error::LintFailed {
+            errors: lint_errors,
+        }),
         true => Ok(()),
         false => Err(autogen::check_failed(&schema, &found)),
     }

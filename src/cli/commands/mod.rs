@@ -5,6 +5,7 @@ pub mod config;
 pub mod import;
 pub mod init;
 pub mod inspect;
+pub mod lint;
 pub mod new;
 pub mod roundtrip;
 pub mod run;
