@@ -157,6 +157,12 @@ impl Cli {
             migrations_dir: self.global.migrations_dir,
             database_url: self.global.database_url,
         };
+        if self.global.format == Format::Dot && !matches!(self.command, Command::History(_)) {
+            return Err(crate::error::ConfigError::Unsupported(
+                "`--format dot` is only for `history` (use `text` or `json` here)".into(),
+            )
+            .into());
+        }
         let ctx = Context::new(
             &discovery,
             shell,

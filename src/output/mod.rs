@@ -2,6 +2,7 @@
 //! stdout; status, progress, warnings and errors go to stderr.
 
 mod autogen;
+mod graph;
 mod progress;
 mod revisions;
 mod roundtrip;
@@ -17,6 +18,7 @@ use console::style;
 pub use autogen::{
     DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
 };
+pub use graph::history_graph;
 pub use progress::RunProgress;
 pub use revisions::{
     BranchPointView, BranchesView, RevisionList, RevisionView, ShowView, warn_about_state,
@@ -61,6 +63,9 @@ pub enum Format {
     Text,
     /// For scripts: one JSON document on stdout.
     Json,
+    /// Graphviz, for `history` only (described in its `--graph` help, hidden from the others).
+    #[value(hide = true)]
+    Dot,
 }
 
 /// How loud to be.

@@ -15,6 +15,7 @@ mod first_hour;
 mod import;
 mod import_alembic;
 mod loading;
+mod long_history;
 mod pinned;
 mod revisions;
 mod roundtrip;

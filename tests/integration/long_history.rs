@@ -1,0 +1,132 @@
+//! Living with a long history (issue 17): `history --graph` and `--format dot`, relative targets
+//! `REV+N` / `REV-N`, and `--sql` scripts that start from the database.
+
+use crate::support::{TestDb, TestProject};
+
+/// `fixtures/merged` with 0001 and 0002a applied: a branch point, a merge, a head, some applied.
+#[test]
+fn history_graph_draws_lanes_with_branch_points_merges_and_what_is_applied() {
+    let db = TestDb::postgres();
+    let project = TestProject::with_migrations("merged");
+    project.on(&db, &["up", "0002a"]).success();
+    let out = project.on(&db, &["history", "--graph"]).success();
+    let expected = "\
+o 0004 (head) create reviews
+o 0003 (merge) merge tags and cards
+|\\
+| o 0002b create cards
+* | 0002a create tags
+|/
+* 0001 (branch point) create users
+";
+    assert_eq!(out.stdout, expected);
+    assert!(out.stdout.is_ascii(), "piped output is plain ASCII");
+
+    let ranged = project
+        .on(&db, &["history", "--graph", "-r", "0002a:"])
+        .success();
+    assert_eq!(
+        ranged.stdout,
+        "o 0004 (head) create reviews\no 0003 (merge) merge tags and cards\n* 0002a create tags\n"
+    );
+}
+
+#[test]
+fn history_format_dot_writes_graphviz_and_other_commands_refuse_it() {
+    let project = TestProject::with_migrations("merged");
+    let out = project.on_sqlite(&["history", "--format", "dot"]).success();
+    assert!(
+        out.stdout.starts_with("digraph revisions {\n"),
+        "{}",
+        out.stdout
+    );
+    for edge in [
+        "\"0004\" -> \"0003\";",
+        "\"0003\" -> \"0002a\";",
+        "\"0003\" -> \"0002b\";",
+        "\"0002a\" -> \"0001\";",
+        "\"0002b\" -> \"0001\";",
+    ] {
+        assert!(out.stdout.contains(edge), "{edge}\n{}", out.stdout);
+    }
+    assert_eq!(out.stdout.matches(" -> ").count(), 5, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("\"0004\" [label=\"0004\\ncreate reviews\", shape=box];")
+    );
+    let refused = project
+        .on_sqlite(&["current", "--format", "dot"])
+        .fails_with(2);
+    assert!(
+        refused.stderr.contains("only for `history`"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// Writes a history of `revisions` revisions with `merges` merges: a trunk and short side
+/// branches merged back, the shape of a team's long-lived project.
+fn write_long_history(project: &TestProject, revisions: usize, merges: usize) {
+    let mut open: Vec<usize> = Vec::new();
+    let mut trunk = 0;
+    let mut merged = 0;
+    let name = |n: usize| format!("{n:04}");
+    project.revision(&name(0), &[], "SELECT 1;", None);
+    for n in 1..revisions {
+        // Every seventh revision opens a branch, every fifth merges one, while merges remain.
+        let parents: Vec<usize> = if n % 7 == 0 && merged + open.len() < merges {
+            open.push(n);
+            vec![trunk]
+        } else if n % 5 == 0 && !open.is_empty() {
+            let side = open.remove(0);
+            merged += 1;
+            let p = vec![trunk, side];
+            trunk = n;
+            p
+        } else if n % 3 == 0 && !open.is_empty() {
+            let k = n % open.len();
+            let p = vec![open[k]];
+            open[k] = n;
+            p
+        } else {
+            let p = vec![trunk];
+            trunk = n;
+            p
+        };
+        let parents: Vec<String> = parents.into_iter().map(name).collect();
+        let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+        project.revision(&name(n), &parents, "SELECT 1;", None);
+    }
+    assert_eq!(merged, merges, "the generator makes the merges asked for");
+}
+
+#[test]
+fn a_history_of_320_revisions_and_30_merges_shows_each_revision_once_in_narrow_lanes() {
+    let project = TestProject::empty();
+    write_long_history(&project, 320, 30);
+    let out = project.on_sqlite(&["history", "--graph"]).success();
+    let nodes: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" revision "))
+        .collect();
+    assert_eq!(nodes.len(), 320, "{}", out.stdout);
+    for n in 0..320 {
+        let id = format!(" {n:04} ");
+        assert_eq!(
+            nodes.iter().filter(|l| l.contains(&id)).count(),
+            1,
+            "{id}\n{}",
+            out.stdout
+        );
+    }
+    assert_eq!(out.stdout.matches("(merge)").count(), 30);
+    let widest = out
+        .stdout
+        .lines()
+        .map(|l| l.find(|c: char| c.is_ascii_digit()).unwrap_or(l.len()))
+        .max()
+        .unwrap_or(0);
+    assert!(widest <= 12, "lanes {widest} columns wide:\n{}", out.stdout);
+    assert!(out.stdout.is_ascii());
+}
