@@ -488,6 +488,16 @@ pub enum PlanError {
         /// How many are pending.
         available: usize,
     },
+    /// `REV+N` / `REV-N` that walks past a head or the base, or reaches a fork on the way.
+    #[error("`{target}` cannot be followed: {reason}")]
+    RelativeStep {
+        /// The target as given.
+        target: String,
+        /// Where the walk stopped, in words.
+        reason: String,
+        /// The revisions to choose between at a fork (empty when the walk ran out).
+        choices: Vec<RevisionId>,
+    },
     /// `down REV` where REV is not applied.
     #[error("revision `{0}` is not applied, so the database cannot be downgraded to it")]
     NotApplied(RevisionId),
@@ -610,6 +620,7 @@ impl PlanError {
                 | PlanError::WrongDirection { .. }
                 | PlanError::BeyondBase { .. }
                 | PlanError::BeyondHead { .. }
+                | PlanError::RelativeStep { .. }
                 | PlanError::NotApplied(_)
                 | PlanError::MergeTooFew { .. }
                 | PlanError::MergeOfAncestor { .. }
@@ -621,9 +632,16 @@ impl PlanError {
     fn hint(&self) -> Option<String> {
         Some(match self {
             PlanError::BadTarget(_) => {
-                "targets are `head`, `heads`, `base`, a revision id or unique prefix, `+N` or `-N`".into()
+                "targets are `head`, `heads`, `base`, a revision id or unique prefix, `+N`, `-N`, `REV+N` or `REV-N`".into()
             }
             PlanError::UnknownRevision(_) => "run `cargo brainmig history` to list the revisions".into(),
+            PlanError::RelativeStep { choices, .. } if !choices.is_empty() => format!(
+                "count from the branch you mean instead (one of {}); `cargo brainmig history --graph` shows them",
+                ids_plain(choices)
+            ),
+            PlanError::RelativeStep { .. } => {
+                "use a smaller N; `cargo brainmig history --graph` shows the revisions".into()
+            }
             PlanError::MultipleHeads { heads } => format!(
                 "run `cargo brainmig merge -m \"merge heads\" {}` to join them, name one head, or use `heads` to apply all",
                 ids_plain(heads)

@@ -130,3 +130,39 @@ fn a_history_of_320_revisions_and_30_merges_shows_each_revision_once_in_narrow_l
     assert!(widest <= 12, "lanes {widest} columns wide:\n{}", out.stdout);
     assert!(out.stdout.is_ascii());
 }
+
+#[test]
+fn relative_targets_count_from_a_revision_and_refuse_to_guess_at_a_fork() {
+    let db = TestDb::postgres();
+    let project = TestProject::linear(4);
+    project.on(&db, &["up", "0001+2"]).success();
+    assert_eq!(db.applied(), ["0001", "0002", "0003"]);
+    project.on(&db, &["down", "head-3"]).success();
+    assert_eq!(db.applied(), ["0001"]);
+    let past = project.on(&db, &["up", "0002+5"]).fails_with(2);
+    assert!(
+        past.stderr
+            .contains("`0002+5` cannot be followed: `0004` is a head, 2 step(s) after `0002`"),
+        "{}",
+        past.stderr
+    );
+    assert_eq!(db.applied(), ["0001"], "nothing ran");
+
+    let merged = TestProject::with_migrations("merged");
+    let db = TestDb::postgres();
+    let fork = merged.on(&db, &["up", "0001+1"]).fails_with(2);
+    assert!(
+        fork.stderr.contains(
+            "`0001` is a branch point, so the next step could be any of `0002a`, `0002b`"
+        ),
+        "{}",
+        fork.stderr
+    );
+    assert!(
+        fork.stderr.contains("count from the branch you mean"),
+        "{}",
+        fork.stderr
+    );
+    merged.on(&db, &["up", "0002b+1"]).success();
+    assert_eq!(db.applied(), ["0001", "0002a", "0002b", "0003"]);
+}
