@@ -66,7 +66,7 @@ pub async fn execute(
 }
 
 /// `down` or `down base` at base has nothing to revert: that is not an error.
-fn nothing_to_revert(state: &State, direction: Direction, target: &Target) -> bool {
+pub(crate) fn nothing_to_revert(state: &State, direction: Direction, target: &Target) -> bool {
     direction == Direction::Down
         && state.applied.revisions.is_empty()
         && matches!(target, Target::Base | Target::Relative(..0))
