@@ -498,6 +498,9 @@ pub enum PlanError {
         /// The revisions to choose between at a fork (empty when the walk ran out).
         choices: Vec<RevisionId>,
     },
+    /// `renumber` cannot move the branch it was given.
+    #[error("cannot renumber: {0}")]
+    CannotRenumber(String),
     /// `down REV` where REV is not applied.
     #[error("revision `{0}` is not applied, so the database cannot be downgraded to it")]
     NotApplied(RevisionId),
@@ -541,12 +544,16 @@ pub enum PlanError {
     },
     /// `new` with several heads and no `--head`.
     #[error(
-        "multiple heads are present ({}); say which one the new revision revises",
+        "multiple heads are present ({}); say which one the new revision revises\n{explained}",
         list(heads)
     )]
     NewNeedsHead {
         /// The heads.
         heads: Vec<RevisionId>,
+        /// How the heads came about, in words ([`crate::graph::conflict::explain`]).
+        explained: String,
+        /// Merge or renumber ([`crate::graph::conflict::fixes`]).
+        fixes: String,
     },
     /// A `transaction:false` section stopped part-way in an earlier run.
     #[error(
@@ -621,6 +628,7 @@ impl PlanError {
                 | PlanError::BeyondBase { .. }
                 | PlanError::BeyondHead { .. }
                 | PlanError::RelativeStep { .. }
+                | PlanError::CannotRenumber(_)
                 | PlanError::NotApplied(_)
                 | PlanError::MergeTooFew { .. }
                 | PlanError::MergeOfAncestor { .. }
@@ -639,6 +647,9 @@ impl PlanError {
                 "count from the branch you mean instead (one of {}); `cargo brainmig history --graph` shows them",
                 ids_plain(choices)
             ),
+            PlanError::CannotRenumber(_) => {
+                "`cargo brainmig history --graph` shows the branches; `cargo brainmig merge -m \"merge heads\" heads` joins them instead".into()
+            }
             PlanError::RelativeStep { .. } => {
                 "use a smaller N; `cargo brainmig history --graph` shows the revisions".into()
             }
@@ -665,11 +676,9 @@ impl PlanError {
                 "applied migrations should not be edited: restore the file, or after review run `cargo brainmig rehash {id}` (or pass `--ignore-checksums`)"
             ),
             PlanError::StampForgetsMissing { .. } => "pass `--purge` to stamp anyway".into(),
-            PlanError::NewNeedsHead { heads } => format!(
-                "pass `--head {}`, or `cargo brainmig merge -m \"merge heads\" {}` first",
-                heads[0],
-                ids_plain(heads)
-            ),
+            PlanError::NewNeedsHead { heads, fixes, .. } => {
+                format!("pass `--head {}` to add to one branch; or {fixes}", heads[0])
+            }
             PlanError::NotApplied(_) => "`cargo brainmig current` shows what is applied".into(),
             PlanError::Incomplete { id, section, parent, .. } if section == "down" => format!(
                 "finish reverting it by hand and run `cargo brainmig stamp {parent}`, or redo what was reverted and run `cargo brainmig stamp {id}`"
@@ -989,6 +998,12 @@ fn collision_hint(problems: &[Problem]) -> String {
             "; then either change its `-- revises: {}` line to `-- revises: {id}` (a linear history) or join the two heads with `cargo brainmig merge -m \"merge\" heads`",
             ids_comma(&fix.rename_parents),
         ));
+        if fix.revisers.is_empty() {
+            step.push_str(&format!(
+                "; or let `cargo brainmig renumber {}` do the renaming and re-parenting (a linear history)",
+                fix.rename.display()
+            ));
+        }
         steps.push(step);
     }
     steps.join("; and ")

@@ -91,6 +91,13 @@ enum Command {
     Show(commands::inspect::ShowArgs),
     /// Write a revision that merges several heads.
     Merge(commands::new::MergeArgs),
+    /// Put one branch after another instead of merging: rewrite its first `revises:` (and with
+    /// sequence ids its ids and file names).
+    ///
+    /// REV is the first revision of the branch to move; it and every revision after it move onto
+    /// the other head (or `--onto`). Refused when the configured database has applied any of
+    /// them; use it only for revisions no database has applied yet.
+    Renumber(commands::renumber::RenumberArgs),
     /// Record a revision as the current state without running any SQL.
     Stamp(commands::stamp::StampArgs),
     /// Record the current checksum of an applied revision after reviewing its change.
@@ -181,6 +188,7 @@ impl Cli {
             Command::Branches => commands::inspect::branches(&ctx).await,
             Command::Show(args) => commands::inspect::show(&ctx, &args).await,
             Command::Merge(args) => commands::new::merge(&ctx, &args),
+            Command::Renumber(args) => commands::renumber::exec(&ctx, &args).await,
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
             Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
             Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,

@@ -9,6 +9,7 @@ pub mod history;
 pub mod import;
 pub mod init;
 pub mod new;
+pub mod renumber;
 pub mod run;
 pub mod script;
 pub mod stamp;

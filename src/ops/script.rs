@@ -4,7 +4,7 @@
 
 use crate::config::DatabaseUrl;
 use crate::db::{AppliedRow, Connection, Dialect, DurationSql, StepScript};
-use crate::error::Error;
+use crate::error::{DbError, Error};
 use crate::graph::{RevisionGraph, Target};
 use crate::output::{Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
@@ -42,6 +42,17 @@ impl<'a> Span<'a> {
     }
 }
 
+/// The version rows at `url`, read only: no lock, no version table created; none when the
+/// database or its version table does not exist.
+pub async fn read_rows(url: &DatabaseUrl, table: &str) -> Result<Vec<AppliedRow>, DbError> {
+    let Some(mut conn) = Connection::open_existing(url).await? else {
+        return Ok(Vec::new());
+    };
+    let rows = conn.applied(table).await;
+    conn.close().await;
+    rows
+}
+
 /// The version rows of the database at `url`, read only: a database or SQLite file that does
 /// not exist yet, or has no version table, has nothing applied and is left as it is.
 pub async fn database_rows(
@@ -49,15 +60,7 @@ pub async fn database_rows(
     url: &DatabaseUrl,
     table: &str,
 ) -> Result<Vec<AppliedRow>, Error> {
-    let read = async {
-        let Some(mut conn) = Connection::open_existing(url).await? else {
-            return Ok(Vec::new());
-        };
-        let rows = conn.applied(table).await;
-        conn.close().await;
-        rows
-    };
-    read.await.map_err(|e| {
+    read_rows(url, table).await.map_err(|e| {
         shell.note(
             "without `FROM:` the script starts where the database is; to write it without a database, give its start, e.g. `base:head` or `head:base`",
         );

@@ -33,6 +33,37 @@ impl View for NewView {
     }
 }
 
+/// The files `renumber` rewrote.
+#[derive(Debug, Serialize)]
+pub struct RenumberView {
+    /// Each file: its id and path before and after, and its `revises:` now.
+    pub moved: Vec<crate::ops::renumber::Move>,
+}
+
+impl View for RenumberView {
+    fn text(&self) -> String {
+        self.moved
+            .iter()
+            .map(|m| format!("{}\n", m.new_file.display()))
+            .collect()
+    }
+
+    fn status(&self, shell: &Shell) {
+        for m in &self.moved {
+            let revises: Vec<String> = m.revises.iter().map(ToString::to_string).collect();
+            let id = if m.revision == m.new_revision {
+                m.revision.to_string()
+            } else {
+                format!("{} as {}", m.revision, m.new_revision)
+            };
+            shell.status(
+                "Renumbered",
+                format_args!("{id}, now revising {}", revises.join(", ")),
+            );
+        }
+    }
+}
+
 /// What `init` made, and the config to add.
 #[derive(Debug, Serialize)]
 pub struct InitView {

@@ -166,3 +166,102 @@ fn relative_targets_count_from_a_revision_and_refuse_to_guess_at_a_fork() {
     merged.on(&db, &["up", "0002b+1"]).success();
     assert_eq!(db.applied(), ["0001", "0002a", "0002b", "0003"]);
 }
+
+/// Two people each ran `new` on `0002` with sequence ids: the folder holds two `0003` files.
+/// `new` explains and offers `renumber`; `renumber` moves the unapplied one (and what follows
+/// it on its branch) after the other; a branch the database applied is refused.
+#[test]
+fn renumber_puts_a_conflicting_sequence_branch_after_the_other() {
+    let project = TestProject::linear(2);
+    let db = TestDb::postgres();
+    project.revision(
+        "0003",
+        &["0002"],
+        "CREATE TABLE tags (id INTEGER);",
+        Some("DROP TABLE tags;"),
+    );
+    project.on(&db, &["up"]).success();
+    // Bob's branch, merged in git afterwards: 0003 (cards), then nothing else yet.
+    project.write(
+        "migrations/0003_cards.sql",
+        &crate::support::rev(
+            "0003",
+            &["0002"],
+            "CREATE TABLE cards (id INTEGER);",
+            Some("DROP TABLE cards;"),
+        ),
+    );
+    // `new` reads no database, so it cannot tell which file is applied; `up` can.
+    let out = project.on(&db, &["new", "-m", "more"]).fails_with(1);
+    assert!(
+        out.stderr
+            .contains("or let `cargo brainmig renumber migrations/0003_"),
+        "{}",
+        out.stderr
+    );
+    let out = project.on(&db, &["up"]).fails_with(1);
+    assert!(
+        out.stderr
+            .contains("or let `cargo brainmig renumber migrations/0003_cards.sql` do the renaming"),
+        "{}",
+        out.stderr
+    );
+    // The applied file cannot move: the database recorded it.
+    let refused = project
+        .on(&db, &["renumber", "migrations/0003_r.sql"])
+        .fails_with(2);
+    assert!(
+        refused
+            .stderr
+            .contains("the configured database has applied `0003`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(project.path("migrations/0003_r.sql").exists());
+
+    let out = project
+        .on(&db, &["renumber", "migrations/0003_cards.sql"])
+        .success();
+    assert!(
+        out.stderr
+            .contains("Renumbered 0003 as 0004, now revising 0003"),
+        "{}",
+        out.stderr
+    );
+    assert!(!project.path("migrations/0003_cards.sql").exists());
+    let moved = project.read("migrations/0004_cards.sql");
+    assert!(
+        moved.starts_with("-- revision: 0004\n-- revises: 0003\n"),
+        "{moved}"
+    );
+    project.on(&db, &["up"]).success();
+    assert_eq!(db.applied(), ["0001", "0002", "0003", "0004"]);
+    assert!(db.tables().contains(&"cards".to_owned()));
+
+    // Two heads with a branch of two: `new` and `check` explain, renumber moves both in order.
+    project.revision("0005", &["0004"], "SELECT 1;", None);
+    project.revision("0006", &["0004"], "SELECT 1;", None);
+    project.revision("0007", &["0006"], "SELECT 1;", None);
+    let out = project.on(&db, &["new", "-m", "x"]).fails_with(2);
+    for wanted in [
+        "`0005` (1 revision after `0004`) and `0007` (2 revisions after `0004`) are both heads",
+        "`cargo brainmig merge -m \"merge heads\" heads`",
+        "`cargo brainmig renumber 0006`",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted}\n{}", out.stderr);
+    }
+    project.on(&db, &["renumber", "0006"]).success();
+    let seven = project.read("migrations/0007_r.sql");
+    assert!(
+        seven.starts_with("-- revision: 0007\n-- revises: 0006\n"),
+        "{seven}"
+    );
+    let six = project.read("migrations/0006_r.sql");
+    assert!(
+        six.starts_with("-- revision: 0006\n-- revises: 0005\n"),
+        "{six}"
+    );
+    let heads = project.on(&db, &["heads"]).success();
+    assert!(heads.stdout.contains("0007"), "{}", heads.stdout);
+    assert_eq!(heads.stdout.lines().count(), 1, "{}", heads.stdout);
+}

@@ -6,6 +6,7 @@ pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod new;
+pub mod renumber;
 pub mod roundtrip;
 pub mod run;
 pub mod stamp;
