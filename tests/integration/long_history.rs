@@ -265,3 +265,16 @@ fn renumber_puts_a_conflicting_sequence_branch_after_the_other() {
     assert!(heads.stdout.contains("0007"), "{}", heads.stdout);
     assert_eq!(heads.stdout.lines().count(), 1, "{}", heads.stdout);
 }
+
+#[test]
+fn check_explains_two_heads_and_offers_merge_or_renumber() {
+    let project = TestProject::with_migrations("branched");
+    let out = project.on_sqlite(&["check"]).fails_with(4);
+    for wanted in [
+        "`0002a` (1 revision after `0001`) and `0002b` (1 revision after `0001`) are both heads",
+        "`cargo brainmig merge -m \"merge heads\" heads`",
+        "`cargo brainmig renumber 0002b`",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted}\n{}", out.stderr);
+    }
+}
