@@ -498,6 +498,23 @@ pub enum PlanError {
         /// The revisions to choose between at a fork (empty when the walk ran out).
         choices: Vec<RevisionId>,
     },
+    /// The database applied only some of the revisions a baseline replaces.
+    #[error(
+        "the database is part-way through the revisions baseline `{baseline}` replaces: it applied {} but not {}",
+        list(have),
+        list(lack)
+    )]
+    PartWayThroughBaseline {
+        /// The baseline.
+        baseline: RevisionId,
+        /// The replaced revisions it applied.
+        have: Vec<RevisionId>,
+        /// Those it did not.
+        lack: Vec<RevisionId>,
+    },
+    /// `squash` cannot replace what it was asked to.
+    #[error("cannot squash: {0}")]
+    CannotSquash(String),
     /// `renumber` cannot move the branch it was given.
     #[error("cannot renumber: {0}")]
     CannotRenumber(String),
@@ -629,6 +646,7 @@ impl PlanError {
                 | PlanError::BeyondHead { .. }
                 | PlanError::RelativeStep { .. }
                 | PlanError::CannotRenumber(_)
+                | PlanError::CannotSquash(_)
                 | PlanError::NotApplied(_)
                 | PlanError::MergeTooFew { .. }
                 | PlanError::MergeOfAncestor { .. }
@@ -647,6 +665,13 @@ impl PlanError {
                 "count from the branch you mean instead (one of {}); `cargo brainmig history --graph` shows them",
                 ids_plain(choices)
             ),
+            PlanError::PartWayThroughBaseline { lack, .. } => format!(
+                "finish the replaced revisions with the code from before the squash (check out the commit before it and run `cargo brainmig up {}`), then come back: `up` then sees the database at the baseline; a database you can rebuild can instead be emptied and brought up from the baseline",
+                lack.last().map(ToString::to_string).unwrap_or_default()
+            ),
+            PlanError::CannotSquash(_) => {
+                "`cargo brainmig history --graph` shows where every head descends from".into()
+            }
             PlanError::CannotRenumber(_) => {
                 "`cargo brainmig history --graph` shows the branches; `cargo brainmig merge -m \"merge heads\" heads` joins them instead".into()
             }

@@ -98,6 +98,14 @@ enum Command {
     /// the other head (or `--onto`). Refused when the configured database has applied any of
     /// them; use it only for revisions no database has applied yet.
     Renumber(commands::renumber::RenumberArgs),
+    /// Replace the revisions from the base to a revision with one generated baseline revision.
+    ///
+    /// The baseline's up section builds the schema those revisions build (generated in a scratch
+    /// database, as `new --autogenerate` does) and its down section empties it; its
+    /// `-- replaces:` header lists them, so a database that applied them is at the baseline.
+    /// It is proven before anything is written: same snapshot, and up, down, up in a scratch
+    /// database. The old files move to `squashed/` (or `--archive DIR`), or with `--delete` go.
+    Squash(commands::squash::SquashArgs),
     /// Record a revision as the current state without running any SQL.
     Stamp(commands::stamp::StampArgs),
     /// Record the current checksum of an applied revision after reviewing its change.
@@ -189,6 +197,7 @@ impl Cli {
             Command::Show(args) => commands::inspect::show(&ctx, &args).await,
             Command::Merge(args) => commands::new::merge(&ctx, &args),
             Command::Renumber(args) => commands::renumber::exec(&ctx, &args).await,
+            Command::Squash(args) => commands::squash::exec(&ctx, &args).await,
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
             Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
             Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,

@@ -239,7 +239,7 @@ impl Scratchpad<'_> {
 
     /// The schema after applying the revisions `order` (node indices, parents first) to an
     /// empty scratch database, and then `generated_up` if given (checked here to run).
-    async fn build_migrated(
+    pub(crate) async fn build_migrated(
         &self,
         state: &State,
         order: &[usize],

@@ -376,7 +376,7 @@ fn staged(path: &Path) -> PathBuf {
 
 /// The header lines `-- revision:` and `-- revises:` replaced; everything else kept byte for byte
 /// (the checksum covers the up section only, so an applied twin elsewhere is unaffected).
-fn rewrite_headers(text: &str, id: &RevisionId, revises: &[RevisionId]) -> String {
+pub(crate) fn rewrite_headers(text: &str, id: &RevisionId, revises: &[RevisionId]) -> String {
     let revises = revises
         .iter()
         .map(ToString::to_string)

@@ -31,6 +31,7 @@ pub async fn execute(
     run: &RunOptions<'_>,
 ) -> Result<Vec<Completed>, Error> {
     state.check_runnable(run.direction, run.ignore_checksums)?;
+    super::baseline::record_recognised(shell, conn, state, run.table).await?;
     if nothing_to_revert(state, run.direction, run.target) {
         warn_broken(shell, state, &[]);
         return Ok(Vec::new());

@@ -26,7 +26,7 @@ pub use revisions::{
 };
 pub use roundtrip::{RoundtripBar, RoundtripView};
 pub use run::{RunView, ScriptView};
-pub use scaffold::{ConfigView, InitView, NewView, RenumberView, SettingView};
+pub use scaffold::{ConfigView, InitView, NewView, RenumberView, SettingView, SquashView};
 pub use stamp::{RehashView, StampView};
 
 use crate::error::Error;

@@ -278,3 +278,108 @@ fn check_explains_two_heads_and_offers_merge_or_renumber() {
         assert!(out.stderr.contains(wanted), "{wanted}\n{}", out.stderr);
     }
 }
+
+/// `squash --to 0003` on `fixtures/merged` (a branch point and a merge): the baseline builds the
+/// same schema; databases that applied the old revisions are at it; one part-way is told what to do.
+#[test]
+fn squash_replaces_a_merged_history_with_a_baseline_databases_recognise() {
+    let project = TestProject::with_migrations("merged");
+    let at_head = TestDb::postgres();
+    let at_rev = TestDb::postgres();
+    let part_way = TestDb::postgres();
+    project.on(&at_head, &["up"]).success();
+    project.on(&at_rev, &["up", "0003"]).success();
+    project.on(&part_way, &["up", "0002a"]).success();
+    let unsquashed = crate::support::pg_dump_schema(&at_head, &["brainmig_version"]);
+
+    let beside = project
+        .on(&at_head, &["squash", "--to", "0002a"])
+        .fails_with(2);
+    assert!(
+        beside
+            .stderr
+            .contains("`0002b` neither leads to nor descends from `0002a`"),
+        "{}",
+        beside.stderr
+    );
+    let out = project.on(&at_head, &["squash", "--to", "0003"]).success();
+    assert!(
+        out.stderr
+            .contains("Squashed 4 revisions into baseline 0005"),
+        "{}",
+        out.stderr
+    );
+    let baseline = project.read("migrations/0005_baseline_up_to_0003.sql");
+    assert!(
+        baseline.contains("-- revises:\n")
+            && baseline.contains("-- replaces: 0001, 0002a, 0002b, 0003\n"),
+        "{baseline}"
+    );
+    assert!(
+        project
+            .read("migrations/0004_create_reviews.sql")
+            .contains("-- revises: 0005\n")
+    );
+    for old in [
+        "0001_create_users",
+        "0002a_create_tags",
+        "0002b_create_cards",
+        "0003_merge_tags_and_cards",
+    ] {
+        assert!(
+            project
+                .path(&format!("migrations/squashed/{old}.sql"))
+                .exists(),
+            "{old}"
+        );
+        assert!(
+            !project.path(&format!("migrations/{old}.sql")).exists(),
+            "{old}"
+        );
+    }
+
+    // A fresh database: the same schema as the old revisions built.
+    let fresh = TestDb::postgres();
+    project.on(&fresh, &["up"]).success();
+    assert_eq!(
+        crate::support::pg_dump_schema(&fresh, &["brainmig_version"]),
+        unsquashed
+    );
+    assert_eq!(fresh.applied(), ["0004", "0005"]);
+
+    // At the old head: nothing to run; the baseline is recorded in place of the old rows.
+    let out = project.on(&at_head, &["up"]).success();
+    assert!(
+        out.stderr.contains("Recorded baseline 0005"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Applied"), "{}", out.stderr);
+    assert_eq!(at_head.applied(), ["0004", "0005"]);
+    assert_eq!(
+        crate::support::pg_dump_schema(&at_head, &["brainmig_version"]),
+        unsquashed
+    );
+
+    // At the squash point: `current` names the baseline before anything is written.
+    let current = project.on(&at_rev, &["current"]).success();
+    assert!(current.stdout.contains("-> 0005"), "{}", current.stdout);
+    project.on(&at_rev, &["up"]).success();
+    assert_eq!(at_rev.applied(), ["0004", "0005"]);
+    // And the baseline goes down like any revision.
+    project.on(&at_rev, &["down", "base"]).success();
+    assert!(at_rev.applied().is_empty());
+    assert_eq!(at_rev.tables(), ["brainmig_version"]);
+
+    // Part-way: told exactly what to do, nothing run.
+    let out = project.on(&part_way, &["up"]).fails_with(1);
+    for wanted in [
+        "part-way through the revisions baseline `0005` replaces: it applied `0001`, `0002a` but not `0002b`, `0003`",
+        "check out the commit before it and run `cargo brainmig up 0003`",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted}\n{}", out.stderr);
+    }
+    assert_eq!(part_way.applied(), ["0001", "0002a"]);
+
+    project.on(&fresh, &["test-roundtrip"]).success();
+}

@@ -142,6 +142,15 @@ fn json_of_renumber_is_pinned() {
 }
 
 #[test]
+fn json_of_squash_is_pinned() {
+    let project = TestProject::linear(3);
+    assert_snapshot!(
+        "json_squash",
+        json(&project, &["squash", "--to", "0002"], 0)
+    );
+}
+
+#[test]
 fn json_of_import_is_pinned() {
     let project = TestProject::from_fixture("import/sqlx");
     let url = project.sqlite_url("app.db");

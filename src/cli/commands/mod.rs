@@ -9,4 +9,5 @@ pub mod new;
 pub mod renumber;
 pub mod roundtrip;
 pub mod run;
+pub mod squash;
 pub mod stamp;
