@@ -83,6 +83,16 @@ pub fn build(
     let assumed = match span.from {
         None => {
             state.check_runnable(direction, ignore_checksums)?;
+            // A run would first record the baseline in place of the rows it replaces; the script
+            // has no such step, so it would leave the version table wrong.
+            if let Some(&i) = state.baselines_to_record.first() {
+                return Err(crate::error::ConfigError::Unsupported(format!(
+                    "the database applied what baseline `{}` replaces but has not recorded it yet: run `cargo brainmig up` once (it records the baseline and runs nothing else that is not pending), or give the script's start, e.g. `{}:head`",
+                    state.graph.node(i).id,
+                    state.graph.node(i).id
+                ))
+                .into());
+            }
             if super::run::nothing_to_revert(state, direction, &target) {
                 let sql = render(dialect, table, &[], direction);
                 return Ok(Script {

@@ -383,3 +383,24 @@ fn squash_replaces_a_merged_history_with_a_baseline_databases_recognise() {
 
     project.on(&fresh, &["test-roundtrip"]).success();
 }
+
+#[test]
+fn sql_scripts_from_a_database_that_has_not_recorded_its_baseline_are_refused() {
+    let project = TestProject::linear(3);
+    let db = TestDb::postgres();
+    project.on(&db, &["up", "0002"]).success();
+    project
+        .on(&db, &["squash", "--to", "0002", "--delete"])
+        .success();
+    assert!(!project.path("migrations/squashed").exists());
+    assert!(!project.path("migrations/0001_r.sql").exists());
+    let out = project.on(&db, &["up", "--sql"]).fails_with(2);
+    assert!(
+        out.stderr.contains("has not recorded it yet"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.applied(), ["0001", "0002"], "nothing written");
+    // The same script from the baseline needs no database.
+    project.on(&db, &["up", "--sql", "0004:head"]).success();
+}
