@@ -504,6 +504,36 @@ pub enum PlanError {
         /// How many are pending.
         available: usize,
     },
+    /// `REV+N` / `REV-N` that walks past a head or the base, or reaches a fork on the way.
+    #[error("`{target}` cannot be followed: {reason}")]
+    RelativeStep {
+        /// The target as given.
+        target: String,
+        /// Where the walk stopped, in words.
+        reason: String,
+        /// The revisions to choose between at a fork (empty when the walk ran out).
+        choices: Vec<RevisionId>,
+    },
+    /// The database applied only some of the revisions a baseline replaces.
+    #[error(
+        "the database is part-way through the revisions baseline `{baseline}` replaces: it applied {} but not {}",
+        list(have),
+        list(lack)
+    )]
+    PartWayThroughBaseline {
+        /// The baseline.
+        baseline: RevisionId,
+        /// The replaced revisions it applied.
+        have: Vec<RevisionId>,
+        /// Those it did not.
+        lack: Vec<RevisionId>,
+    },
+    /// `squash` cannot replace what it was asked to.
+    #[error("cannot squash: {0}")]
+    CannotSquash(String),
+    /// `renumber` cannot move the branch it was given.
+    #[error("cannot renumber: {0}")]
+    CannotRenumber(String),
     /// `down REV` where REV is not applied.
     #[error("revision `{0}` is not applied, so the database cannot be downgraded to it")]
     NotApplied(RevisionId),
@@ -547,12 +577,16 @@ pub enum PlanError {
     },
     /// `new` with several heads and no `--head`.
     #[error(
-        "multiple heads are present ({}); say which one the new revision revises",
+        "multiple heads are present ({}); say which one the new revision revises\n{explained}",
         list(heads)
     )]
     NewNeedsHead {
         /// The heads.
         heads: Vec<RevisionId>,
+        /// How the heads came about, in words ([`crate::graph::conflict::explain`]).
+        explained: String,
+        /// Merge or renumber ([`crate::graph::conflict::fixes`]).
+        fixes: String,
     },
     /// A `transaction:false` section stopped part-way in an earlier run.
     #[error(
@@ -626,6 +660,9 @@ impl PlanError {
                 | PlanError::WrongDirection { .. }
                 | PlanError::BeyondBase { .. }
                 | PlanError::BeyondHead { .. }
+                | PlanError::RelativeStep { .. }
+                | PlanError::CannotRenumber(_)
+                | PlanError::CannotSquash(_)
                 | PlanError::NotApplied(_)
                 | PlanError::MergeTooFew { .. }
                 | PlanError::MergeOfAncestor { .. }
@@ -637,9 +674,26 @@ impl PlanError {
     fn hint(&self) -> Option<String> {
         Some(match self {
             PlanError::BadTarget(_) => {
-                "targets are `head`, `heads`, `base`, a revision id or unique prefix, `+N` or `-N`".into()
+                "targets are `head`, `heads`, `base`, a revision id or unique prefix, `+N`, `-N`, `REV+N` or `REV-N`".into()
             }
             PlanError::UnknownRevision(_) => "run `cargo brainmig history` to list the revisions".into(),
+            PlanError::RelativeStep { choices, .. } if !choices.is_empty() => format!(
+                "count from the branch you mean instead (one of {}); `cargo brainmig history --graph` shows them",
+                ids_plain(choices)
+            ),
+            PlanError::PartWayThroughBaseline { lack, .. } => format!(
+                "finish the replaced revisions with the code from before the squash (check out the commit before it and run `cargo brainmig up {}`), then come back: `up` then sees the database at the baseline; a database you can rebuild can instead be emptied and brought up from the baseline",
+                lack.last().map(ToString::to_string).unwrap_or_default()
+            ),
+            PlanError::CannotSquash(_) => {
+                "`cargo brainmig history --graph` shows where every head descends from".into()
+            }
+            PlanError::CannotRenumber(_) => {
+                "`cargo brainmig history --graph` shows the branches; `cargo brainmig merge -m \"merge heads\" heads` joins them instead".into()
+            }
+            PlanError::RelativeStep { .. } => {
+                "use a smaller N; `cargo brainmig history --graph` shows the revisions".into()
+            }
             PlanError::MultipleHeads { heads } => format!(
                 "run `cargo brainmig merge -m \"merge heads\" {}` to join them, name one head, or use `heads` to apply all",
                 ids_plain(heads)
@@ -663,11 +717,9 @@ impl PlanError {
                 "applied migrations should not be edited: restore the file, or after review run `cargo brainmig rehash {id}` (or pass `--ignore-checksums`)"
             ),
             PlanError::StampForgetsMissing { .. } => "pass `--purge` to stamp anyway".into(),
-            PlanError::NewNeedsHead { heads } => format!(
-                "pass `--head {}`, or `cargo brainmig merge -m \"merge heads\" {}` first",
-                heads[0],
-                ids_plain(heads)
-            ),
+            PlanError::NewNeedsHead { heads, fixes, .. } => {
+                format!("pass `--head {}` to add to one branch; or {fixes}", heads[0])
+            }
             PlanError::NotApplied(_) => "`cargo brainmig current` shows what is applied".into(),
             PlanError::Incomplete { id, section, parent, .. } if section == "down" => format!(
                 "finish reverting it by hand and run `cargo brainmig stamp {parent}`, or redo what was reverted and run `cargo brainmig stamp {id}`"
@@ -987,6 +1039,12 @@ fn collision_hint(problems: &[Problem]) -> String {
             "; then either change its `-- revises: {}` line to `-- revises: {id}` (a linear history) or join the two heads with `cargo brainmig merge -m \"merge\" heads`",
             ids_comma(&fix.rename_parents),
         ));
+        if fix.revisers.is_empty() {
+            step.push_str(&format!(
+                "; or let `cargo brainmig renumber {}` do the renaming and re-parenting (a linear history)",
+                fix.rename.display()
+            ));
+        }
         steps.push(step);
     }
     steps.join("; and ")

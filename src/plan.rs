@@ -96,8 +96,8 @@ pub fn downgrade(
 ) -> Result<Vec<usize>, PlanError> {
     let revert: BTreeSet<usize> = match target {
         Target::Base => applied.revisions.clone(),
-        Target::Revision(r) => {
-            let keep = graph.find_prefix(r)?;
+        Target::Revision(_) | Target::Offset { .. } => {
+            let keep = graph.resolve_one(target)?;
             if !applied.revisions.contains(&keep) {
                 return Err(PlanError::NotApplied(graph.node(keep).id.clone()));
             }

@@ -27,6 +27,14 @@ pub struct State {
     pub applied: AppliedSet,
     /// The migrations folder.
     pub dir: PathBuf,
+    /// Rows of revisions a baseline replaces (`-- replaces:`) whose files are gone: the
+    /// baseline stands for them.
+    pub replaced: Vec<AppliedRow>,
+    /// Baselines counted as applied because the database applied everything they replace; the
+    /// next run records them in place of those rows (no migration SQL runs).
+    pub baselines_to_record: Vec<usize>,
+    /// Baselines the database applied only part of: (baseline, replaced ids it has, ids it lacks).
+    pub part_way: Vec<(usize, Vec<RevisionId>, Vec<RevisionId>)>,
 }
 
 /// One step ready to run: what to send and how to report it.
@@ -44,6 +52,51 @@ pub struct PlannedStep {
     pub section: Section,
     /// The bookkeeping row.
     pub row: VersionRow,
+}
+
+/// A baseline whose own row is absent counts as applied when every revision it replaces is
+/// recorded (then a run records it in their place), and as part-way when only some are.
+#[allow(clippy::type_complexity)]
+fn recognise_baselines(
+    files: &[Option<RevisionFile>],
+    records: &mut [Option<AppliedRow>],
+    by_time: &mut Vec<usize>,
+    replaced: &[AppliedRow],
+) -> (Vec<usize>, Vec<(usize, Vec<RevisionId>, Vec<RevisionId>)>) {
+    let mut to_record = Vec::new();
+    let mut part_way = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let Some(file) = file else { continue };
+        if file.replaces.is_empty() || records[i].is_some() {
+            continue;
+        }
+        let row_of = |id: &RevisionId| replaced.iter().find(|r| &r.row.revision == id);
+        let (have, lack): (Vec<&RevisionId>, Vec<&RevisionId>) =
+            file.replaces.iter().partition(|id| row_of(id).is_some());
+        if lack.is_empty() {
+            let latest = have
+                .iter()
+                .filter_map(|id| row_of(id))
+                .map(|r| r.applied_at.clone())
+                .max()
+                .unwrap_or_default();
+            records[i] = Some(AppliedRow {
+                row: version_row(file),
+                applied_at: latest,
+                duration_ms: 0,
+                incomplete: None,
+            });
+            by_time.push(i);
+            to_record.push(i);
+        } else if !have.is_empty() {
+            part_way.push((
+                i,
+                have.into_iter().cloned().collect(),
+                lack.into_iter().cloned().collect(),
+            ));
+        }
+    }
+    (to_record, part_way)
 }
 
 impl State {
@@ -73,8 +126,10 @@ impl State {
                 path: Some(file.path.clone()),
             }))
             .collect();
+        let replaced_ids: HashSet<&RevisionId> =
+            source.files.iter().flat_map(|f| &f.replaces).collect();
         for row in &rows {
-            if !file_ids.contains(&row.row.revision) {
+            if !file_ids.contains(&row.row.revision) && !replaced_ids.contains(&row.row.revision) {
                 specs.push(NodeSpec {
                     id: row.row.revision.clone(),
                     parents: row.row.parents.clone(),
@@ -83,6 +138,7 @@ impl State {
             }
         }
         drop(file_ids);
+        drop(replaced_ids);
         let graph = match RevisionGraph::build(specs) {
             Ok(graph) if source.problems.is_empty() => graph,
             built => {
@@ -125,12 +181,17 @@ impl State {
         );
         let mut records: Vec<Option<AppliedRow>> = vec![None; graph.len()];
         let mut by_time = Vec::with_capacity(rows.len());
+        let mut replaced = Vec::new();
         for row in rows {
             if let Some(i) = graph.find(&row.row.revision) {
                 by_time.push(i);
                 records[i] = Some(row);
+            } else {
+                replaced.push(row);
             }
         }
+        let (baselines_to_record, part_way) =
+            recognise_baselines(&by_node_files, &mut records, &mut by_time, &replaced);
         // Rows come oldest first; rows stamped together share a time, so parents go first.
         by_time.sort_by(|a, b| {
             let ta = records[*a].as_ref().map(|r| r.applied_at.as_str());
@@ -145,6 +206,9 @@ impl State {
             broken: by_node_broken,
             records,
             dir: source.dir,
+            replaced,
+            baselines_to_record,
+            part_way,
         })
     }
 
@@ -213,6 +277,13 @@ impl State {
     ) -> Result<(), PlanError> {
         if let Some(error) = self.incomplete_error() {
             return Err(error);
+        }
+        if let Some((i, have, lack)) = self.part_way.first() {
+            return Err(PlanError::PartWayThroughBaseline {
+                baseline: self.graph.node(*i).id.clone(),
+                have: have.clone(),
+                lack: lack.clone(),
+            });
         }
         // An applied file that no longer parses was edited since it was applied: refused like
         // a changed checksum, and with `--ignore-checksums` its stored down section is used.

@@ -1,5 +1,5 @@
 //! Target expressions: arbitrary text must never panic, and whatever parses prints back to text
-//! that parses to the same target (and, except for `+N`/`-N`, to the very same text).
+//! that parses to the same target (and, except for `+N`/`-N` and `REV+N`/`REV-N`, to the very same text).
 #![no_main]
 
 use brainmig::graph::Target;
@@ -14,7 +14,7 @@ fuzz_target!(|s: &str| {
             "{printed:?}"
         );
         match target {
-            Target::Relative(n) => assert_ne!(n, 0),
+            Target::Relative(n) | Target::Offset { steps: n, .. } => assert_ne!(n, 0),
             _ => assert_eq!(printed, s),
         }
     }

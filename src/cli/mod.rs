@@ -91,6 +91,21 @@ enum Command {
     Show(commands::inspect::ShowArgs),
     /// Write a revision that merges several heads.
     Merge(commands::new::MergeArgs),
+    /// Put one branch after another instead of merging: rewrite its first `revises:` (and with
+    /// sequence ids its ids and file names).
+    ///
+    /// REV is the first revision of the branch to move; it and every revision after it move onto
+    /// the other head (or `--onto`). Refused when the configured database has applied any of
+    /// them; use it only for revisions no database has applied yet.
+    Renumber(commands::renumber::RenumberArgs),
+    /// Replace the revisions from the base to a revision with one generated baseline revision.
+    ///
+    /// The baseline's up section builds the schema those revisions build (generated in a scratch
+    /// database, as `new --autogenerate` does) and its down section empties it; its
+    /// `-- replaces:` header lists them, so a database that applied them is at the baseline.
+    /// It is proven before anything is written: same snapshot, and up, down, up in a scratch
+    /// database. The old files move to `squashed/` (or `--archive DIR`), or with `--delete` go.
+    Squash(commands::squash::SquashArgs),
     /// Record a revision as the current state without running any SQL.
     Stamp(commands::stamp::StampArgs),
     /// Record the current checksum of an applied revision after reviewing its change.
@@ -164,6 +179,12 @@ impl Cli {
             migrations_dir: self.global.migrations_dir,
             database_url: self.global.database_url,
         };
+        if self.global.format == Format::Dot && !matches!(self.command, Command::History(_)) {
+            return Err(crate::error::ConfigError::Unsupported(
+                "`--format dot` is only for `history` (use `text` or `json` here)".into(),
+            )
+            .into());
+        }
         let ctx = Context::new(
             &discovery,
             shell,
@@ -182,6 +203,8 @@ impl Cli {
             Command::Branches => commands::inspect::branches(&ctx).await,
             Command::Show(args) => commands::inspect::show(&ctx, &args).await,
             Command::Merge(args) => commands::new::merge(&ctx, &args),
+            Command::Renumber(args) => commands::renumber::exec(&ctx, &args).await,
+            Command::Squash(args) => commands::squash::exec(&ctx, &args).await,
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
             Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
             Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,

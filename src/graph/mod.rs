@@ -5,6 +5,8 @@
 //! computed once at build time because every plan, history and `--sql` script walks it.
 
 mod collision;
+pub mod conflict;
+pub mod draw;
 mod target;
 
 use std::cmp::Reverse;

@@ -88,10 +88,11 @@ pub fn refuse_several_heads(state: &State) -> Result<(), Error> {
     if heads.len() > 1 {
         return Err(Error::Drift {
             message: format!(
-                "multiple heads are present: {}",
-                quoted(&state.graph.ids(&heads))
+                "multiple heads are present: {}\n{}",
+                quoted(&state.graph.ids(&heads)),
+                crate::graph::conflict::explain(&state.graph)
             ),
-            hint: "merge them first: `cargo brainmig merge -m \"merge heads\" heads`".into(),
+            hint: crate::graph::conflict::fixes(&state.graph),
         });
     }
     Ok(())
@@ -238,7 +239,7 @@ impl Scratchpad<'_> {
 
     /// The schema after applying the revisions `order` (node indices, parents first) to an
     /// empty scratch database, and then `generated_up` if given (checked here to run).
-    async fn build_migrated(
+    pub(crate) async fn build_migrated(
         &self,
         state: &State,
         order: &[usize],

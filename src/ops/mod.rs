@@ -5,10 +5,13 @@
 //! tested where they can be) and its effects on files and databases.
 
 pub mod autogen;
+pub mod baseline;
 pub mod history;
 pub mod import;
 pub mod init;
 pub mod new;
+pub mod renumber;
 pub mod run;
 pub mod script;
+pub mod squash;
 pub mod stamp;

@@ -23,6 +23,8 @@ pub fn parents(
         if heads.len() > 1 {
             return Err(PlanError::NewNeedsHead {
                 heads: graph.ids(&heads),
+                explained: crate::graph::conflict::explain(graph),
+                fixes: crate::graph::conflict::fixes(graph),
             }
             .into());
         }

@@ -31,6 +31,7 @@ pub async fn execute(
     run: &RunOptions<'_>,
 ) -> Result<Vec<Completed>, Error> {
     state.check_runnable(run.direction, run.ignore_checksums)?;
+    super::baseline::record_recognised(shell, conn, state, run.table).await?;
     if nothing_to_revert(state, run.direction, run.target) {
         warn_broken(shell, state, &[]);
         return Ok(Vec::new());
@@ -66,7 +67,7 @@ pub async fn execute(
 }
 
 /// `down` or `down base` at base has nothing to revert: that is not an error.
-fn nothing_to_revert(state: &State, direction: Direction, target: &Target) -> bool {
+pub(crate) fn nothing_to_revert(state: &State, direction: Direction, target: &Target) -> bool {
     direction == Direction::Down
         && state.applied.revisions.is_empty()
         && matches!(target, Target::Base | Target::Relative(..0))

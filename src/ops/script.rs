@@ -1,8 +1,10 @@
-//! `up --sql` and `down --sql`: the exact script a run would send, built with no database from
-//! an assumed starting point (`FROM` in `FROM:TO`).
+//! `up --sql` and `down --sql`: the exact script a run would send. It starts from an assumed
+//! point (`FROM` in `FROM:TO`, no database needed) or, without one, from where the configured
+//! database is: its version rows are read, never written (no lock, no version table created).
 
-use crate::db::{Dialect, DurationSql, StepScript};
-use crate::error::{ConfigError, Error};
+use crate::config::DatabaseUrl;
+use crate::db::{AppliedRow, Connection, Dialect, DurationSql, StepScript};
+use crate::error::{DbError, Error};
 use crate::graph::{RevisionGraph, Target};
 use crate::output::{Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
@@ -16,44 +18,92 @@ pub struct Script {
     pub sql: String,
 }
 
-/// Where a script starts and ends: `FROM` (none for base) and `TO`.
+/// Where a script starts and ends: `FROM` and `TO`.
 pub struct Span<'a> {
-    /// The assumed starting point.
+    /// The assumed starting point (empty for base); `None` starts where the database is.
     pub from: Option<&'a str>,
     /// The target.
     pub to: &'a str,
 }
 
 impl<'a> Span<'a> {
-    /// Reads `--sql`'s target: `FROM:TO`, or `TO` alone for `up` (from base). `down` needs both
-    /// ends: without a database nothing says where it starts.
-    pub fn parse(direction: Direction, target: &'a str) -> Result<Span<'a>, ConfigError> {
-        match (target.split_once(':'), direction) {
-            (Some((from, to)), _) => Ok(Span {
+    /// Reads `--sql`'s target: `FROM:TO`, or `TO` alone (from where the database is).
+    pub fn parse(target: &'a str) -> Span<'a> {
+        match target.split_once(':') {
+            Some((from, to)) => Span {
                 from: Some(from),
                 to,
-            }),
-            (None, Direction::Up) => Ok(Span {
+            },
+            None => Span {
                 from: None,
                 to: target,
-            }),
-            (None, Direction::Down) => Err(ConfigError::Unsupported(
-                "`down --sql` needs `FROM:TO` (e.g. `head:base`): without a database it cannot know where to start".into(),
-            )),
+            },
         }
     }
 }
 
-/// The script of a run over `span`; warns about broken files the run does not need.
+/// The version rows at `url`, read only: no lock, no version table created; none when the
+/// database or its version table does not exist.
+pub async fn read_rows(url: &DatabaseUrl, table: &str) -> Result<Vec<AppliedRow>, DbError> {
+    let Some(mut conn) = Connection::open_existing(url).await? else {
+        return Ok(Vec::new());
+    };
+    let rows = conn.applied(table).await;
+    conn.close().await;
+    rows
+}
+
+/// The version rows of the database at `url`, read only: a database or SQLite file that does
+/// not exist yet, or has no version table, has nothing applied and is left as it is.
+pub async fn database_rows(
+    shell: &Shell,
+    url: &DatabaseUrl,
+    table: &str,
+) -> Result<Vec<AppliedRow>, Error> {
+    read_rows(url, table).await.map_err(|e| {
+        shell.note(
+            "without `FROM:` the script starts where the database is; to write it without a database, give its start, e.g. `base:head` or `head:base`",
+        );
+        Error::Db(e)
+    })
+}
+
+/// The script of a run over `span`; warns about broken files the run does not need. Without
+/// `FROM` it starts from `state.applied` (the database's rows) and refuses what `up` or `down`
+/// would refuse there (changed files, an unfinished step), so it is the next run's SQL.
 pub fn build(
     shell: &Shell,
     state: &State,
     (dialect, table): (Dialect, &str),
     direction: Direction,
     span: Span<'_>,
+    ignore_checksums: bool,
 ) -> Result<Script, Error> {
-    let assumed = assumed_applied(&state.graph, span.from)?;
     let target: Target = span.to.parse()?;
+    let assumed = match span.from {
+        None => {
+            state.check_runnable(direction, ignore_checksums)?;
+            // A run would first record the baseline in place of the rows it replaces; the script
+            // has no such step, so it would leave the version table wrong.
+            if let Some(&i) = state.baselines_to_record.first() {
+                return Err(crate::error::ConfigError::Unsupported(format!(
+                    "the database applied what baseline `{}` replaces but has not recorded it yet: run `cargo brainmig up` once (it records the baseline and runs nothing else that is not pending), or give the script's start, e.g. `{}:head`",
+                    state.graph.node(i).id,
+                    state.graph.node(i).id
+                ))
+                .into());
+            }
+            if super::run::nothing_to_revert(state, direction, &target) {
+                let sql = render(dialect, table, &[], direction);
+                return Ok(Script {
+                    steps: Vec::new(),
+                    sql,
+                });
+            }
+            state.applied.clone()
+        }
+        from => assumed_applied(&state.graph, from)?,
+    };
     let plan = match direction {
         Direction::Up => plan::upgrade(&state.graph, &assumed, &target)?,
         Direction::Down => plan::downgrade(&state.graph, &assumed, &target)?,
@@ -128,18 +178,16 @@ mod tests {
     use crate::graph::test_graph;
 
     #[test]
-    fn a_span_is_from_to_or_up_from_base_and_down_needs_both_ends() {
-        let ends = |d, t| Span::parse(d, t).map(|s| (s.from, s.to)).ok();
-        assert_eq!(ends(Direction::Up, "head"), Some((None, "head")));
-        assert_eq!(
-            ends(Direction::Up, "0001:head"),
-            Some((Some("0001"), "head"))
-        );
-        assert_eq!(
-            ends(Direction::Down, "head:base"),
-            Some((Some("head"), "base"))
-        );
-        assert_eq!(ends(Direction::Down, "-1"), None);
+    fn a_span_is_from_to_or_to_alone_from_the_database() {
+        let ends = |t| {
+            let span = Span::parse(t);
+            (span.from, span.to)
+        };
+        assert_eq!(ends("head"), (None, "head"));
+        assert_eq!(ends("0001:head"), (Some("0001"), "head"));
+        assert_eq!(ends(":head"), (Some(""), "head"));
+        assert_eq!(ends("head:base"), (Some("head"), "base"));
+        assert_eq!(ends("-1"), (None, "-1"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! stdout; status, progress, warnings and errors go to stderr.
 
 mod autogen;
+mod graph;
 mod lint;
 mod progress;
 mod revisions;
@@ -18,6 +19,7 @@ use console::style;
 pub use autogen::{
     DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
 };
+pub use graph::history_graph;
 pub use lint::LintView;
 pub use progress::RunProgress;
 pub use revisions::{
@@ -26,7 +28,7 @@ pub use revisions::{
 };
 pub use roundtrip::{RoundtripBar, RoundtripView};
 pub use run::{RunView, ScriptView};
-pub use scaffold::{ConfigView, InitView, NewView, SettingView};
+pub use scaffold::{ConfigView, InitView, NewView, RenumberView, SettingView, SquashView};
 pub use stamp::{RehashView, StampView};
 
 use crate::error::Error;
@@ -65,6 +67,9 @@ pub enum Format {
     Json,
     /// For `lint` in GitHub Actions: workflow annotations (other commands print text).
     Github,
+    /// Graphviz, for `history` only (described in its `--graph` help, hidden from the others).
+    #[value(hide = true)]
+    Dot,
 }
 
 /// How loud to be.

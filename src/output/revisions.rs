@@ -92,6 +92,26 @@ impl RevisionView {
         } else {
             join(&self.parents)
         };
+        let mut text = format!("{mark} {parents} -> {}, {}\n", self.title(), self.message);
+        if verbose {
+            if let Some(file) = &self.file {
+                text.push_str(&format!("      file:     {file}\n"));
+            }
+            if let Some(created) = &self.created {
+                text.push_str(&format!("      created:  {created}\n"));
+            }
+            if let (Some(at), Some(ms)) = (&self.applied_at, self.duration_ms) {
+                text.push_str(&format!("      applied:  {at} ({ms} ms)\n"));
+            }
+            if let Some(sum) = &self.checksum {
+                text.push_str(&format!("      checksum: {}\n", short(sum)));
+            }
+        }
+        text
+    }
+
+    /// The id and its tags: `0004 (head) (merge)`.
+    pub fn title(&self) -> String {
         let mut tags = Vec::new();
         if self.head {
             tags.push(tag_style("(head)"));
@@ -114,26 +134,7 @@ impl RevisionView {
             tags.push(alert_style("(changed since applied)"));
         }
         let tags: String = tags.iter().map(|t| format!(" {t}")).collect();
-        let mut text = format!(
-            "{mark} {parents} -> {}{tags}, {}\n",
-            id_style(&self.revision),
-            self.message
-        );
-        if verbose {
-            if let Some(file) = &self.file {
-                text.push_str(&format!("      file:     {file}\n"));
-            }
-            if let Some(created) = &self.created {
-                text.push_str(&format!("      created:  {created}\n"));
-            }
-            if let (Some(at), Some(ms)) = (&self.applied_at, self.duration_ms) {
-                text.push_str(&format!("      applied:  {at} ({ms} ms)\n"));
-            }
-            if let Some(sum) = &self.checksum {
-                text.push_str(&format!("      checksum: {}\n", short(sum)));
-            }
-        }
-        text
+        format!("{}{tags}", id_style(&self.revision))
     }
 }
 

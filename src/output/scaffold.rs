@@ -33,6 +33,89 @@ impl View for NewView {
     }
 }
 
+/// The files `renumber` rewrote.
+#[derive(Debug, Serialize)]
+pub struct RenumberView {
+    /// Each file: its id and path before and after, and its `revises:` now.
+    pub moved: Vec<crate::ops::renumber::Move>,
+}
+
+impl View for RenumberView {
+    fn text(&self) -> String {
+        self.moved
+            .iter()
+            .map(|m| format!("{}\n", m.new_file.display()))
+            .collect()
+    }
+
+    fn status(&self, shell: &Shell) {
+        for m in &self.moved {
+            let revises: Vec<String> = m.revises.iter().map(ToString::to_string).collect();
+            let id = if m.revision == m.new_revision {
+                m.revision.to_string()
+            } else {
+                format!("{} as {}", m.revision, m.new_revision)
+            };
+            shell.status(
+                "Renumbered",
+                format_args!("{id}, now revising {}", revises.join(", ")),
+            );
+        }
+    }
+}
+
+/// What `squash` wrote.
+#[derive(Debug, Serialize)]
+pub struct SquashView {
+    /// The baseline's id.
+    pub baseline: RevisionId,
+    /// Its file.
+    pub file: String,
+    /// What it replaces, parents first.
+    pub replaces: Vec<RevisionId>,
+    /// Where the old files went; `null` when deleted.
+    pub archive: Option<String>,
+    /// Files whose `revises:` now names the baseline.
+    pub reparented: Vec<String>,
+}
+
+impl From<crate::ops::squash::Squashed> for SquashView {
+    fn from(s: crate::ops::squash::Squashed) -> Self {
+        SquashView {
+            baseline: s.baseline,
+            file: s.file.display().to_string(),
+            replaces: s.replaces,
+            archive: s.archive.map(|a| a.display().to_string()),
+            reparented: s
+                .reparented
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        }
+    }
+}
+
+impl View for SquashView {
+    fn text(&self) -> String {
+        format!("{}\n", self.file)
+    }
+
+    fn status(&self, shell: &Shell) {
+        shell.status(
+            "Squashed",
+            format_args!(
+                "{} revisions into baseline {} (proven: same schema, up/down/up)",
+                self.replaces.len(),
+                self.baseline
+            ),
+        );
+        match &self.archive {
+            Some(dir) => shell.status("Archived", format_args!("the replaced files in {dir}")),
+            None => shell.status("Deleted", "the replaced files"),
+        }
+    }
+}
+
 /// What `init` made, and the config to add.
 #[derive(Debug, Serialize)]
 pub struct InitView {

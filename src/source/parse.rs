@@ -21,7 +21,7 @@ use super::statements;
 use crate::error::{ParseError, ParseErrorKind};
 
 /// Header keys a file may carry.
-pub const HEADER_KEYS: &[&str] = &["revision", "revises", "message", "created"];
+pub const HEADER_KEYS: &[&str] = &["revision", "revises", "message", "created", "replaces"];
 
 /// Parses the bytes of the migration file at `path`; any problem is an error.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
@@ -161,6 +161,7 @@ pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
         parents: header.revises,
         message: header.message.unwrap_or_default(),
         created: header.created,
+        replaces: header.replaces.unwrap_or_default(),
         up,
         down,
         checksum,
@@ -201,6 +202,7 @@ struct Header {
     revises_seen: bool,
     message: Option<String>,
     created: Option<String>,
+    replaces: Option<Vec<RevisionId>>,
 }
 
 impl Header {
@@ -243,6 +245,11 @@ impl Header {
             }
             "created" => {
                 if self.created.replace(value.to_owned()).is_some() {
+                    return Err(duplicate());
+                }
+            }
+            "replaces" => {
+                if self.replaces.replace(parse_parents(value)?).is_some() {
                     return Err(duplicate());
                 }
             }
@@ -742,5 +749,30 @@ mod properties {
             prop_assert_eq!((file.up.sql, file.up.transactional), generated.up);
             prop_assert_eq!(file.down.map(|d| (d.sql, d.transactional)), generated.down);
         }
+    }
+}
+
+#[cfg(test)]
+mod replaces_header {
+    use super::*;
+
+    #[test]
+    fn a_baseline_lists_what_it_replaces_once() {
+        let text = "-- revision: 0009\n-- revises:\n-- replaces: 0001, 0002a, 0003\n\n-- migrate:up\nCREATE TABLE t (id INTEGER);\n";
+        let file = parse(Path::new("0009_b.sql"), text.as_bytes()).expect("parses");
+        let ids: Vec<&str> = file.replaces.iter().map(RevisionId::as_str).collect();
+        assert_eq!(ids, ["0001", "0002a", "0003"]);
+        let plain = parse(
+            Path::new("0001_a.sql"),
+            b"-- revision: 0001\n-- migrate:up\nSELECT 1;\n",
+        )
+        .expect("parses");
+        assert!(plain.replaces.is_empty());
+        let twice = format!("-- replaces: 0004\n{text}");
+        let err = parse(Path::new("0009_b.sql"), twice.as_bytes()).expect_err("duplicate");
+        assert!(
+            matches!(err.kind, ParseErrorKind::DuplicateHeader(ref k) if k == "replaces"),
+            "{err}"
+        );
     }
 }

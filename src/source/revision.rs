@@ -38,6 +38,9 @@ pub struct RevisionFile {
     pub message: String,
     /// The `created:` header, as written.
     pub created: Option<String>,
+    /// The `replaces:` header of a baseline written by `squash`: the revisions it stands for, so
+    /// that a database which applied them is at the baseline.
+    pub replaces: Vec<RevisionId>,
     /// The `-- migrate:up` section.
     pub up: Section,
     /// The `-- migrate:down` section, if the file has one.

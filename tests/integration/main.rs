@@ -16,6 +16,7 @@ mod import;
 mod import_alembic;
 mod lint;
 mod loading;
+mod long_history;
 mod pinned;
 mod revisions;
 mod roundtrip;

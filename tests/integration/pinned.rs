@@ -143,6 +143,24 @@ fn json_of_commands_that_write_files_is_pinned() {
 }
 
 #[test]
+fn json_of_renumber_is_pinned() {
+    let project = TestProject::linear(1);
+    project
+        .revision("0002", &["0001"], "CREATE TABLE l (x INTEGER);", None)
+        .revision("0003", &["0001"], "CREATE TABLE r (x INTEGER);", None);
+    assert_snapshot!("json_renumber", json(&project, &["renumber", "0003"], 0));
+}
+
+#[test]
+fn json_of_squash_is_pinned() {
+    let project = TestProject::linear(3);
+    assert_snapshot!(
+        "json_squash",
+        json(&project, &["squash", "--to", "0002"], 0)
+    );
+}
+
+#[test]
 fn json_of_import_is_pinned() {
     let project = TestProject::from_fixture("import/sqlx");
     let url = project.sqlite_url("app.db");

@@ -4,13 +4,19 @@ use crate::cli::Context;
 use crate::error::Error;
 use crate::graph::Target;
 use crate::ops::history;
-use crate::output::{BranchesView, RevisionList, ShowView, Verbosity, warn_about_state};
+use crate::output::{
+    BranchesView, Format, RevisionList, ShowView, Verbosity, history_graph, warn_about_state,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// Only revisions in `FROM:TO` (either side may be empty; `current` is allowed).
     #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
     range: Option<String>,
+    /// Draw the graph as `git log --graph` does: lanes, branch points, merges, heads, `*` for
+    /// applied and `o` for pending revisions. `--format dot` writes Graphviz instead.
+    #[arg(long)]
+    graph: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +60,12 @@ pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
     } else {
         "no revisions in that range"
     };
-    list(ctx, RevisionList::new(&state, "history", &order), empty);
+    let dot = ctx.format == Format::Dot;
+    if (args.graph || dot) && !order.is_empty() {
+        ctx.shell.out(&history_graph(&state, &order, dot));
+    } else {
+        list(ctx, RevisionList::new(&state, "history", &order), empty);
+    }
     // Without the database there is nothing to say about what it lacks.
     if !ctx.shell.json_mode() && database_read {
         warn_about_state(&ctx.shell, &state);

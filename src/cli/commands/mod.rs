@@ -7,6 +7,8 @@ pub mod init;
 pub mod inspect;
 pub mod lint;
 pub mod new;
+pub mod renumber;
 pub mod roundtrip;
 pub mod run;
+pub mod squash;
 pub mod stamp;

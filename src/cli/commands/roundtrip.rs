@@ -49,7 +49,7 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
         Format::Json => ctx
             .shell
             .json(&serde_json::to_value(&report).unwrap_or_default()),
-        Format::Text | Format::Github => ctx.shell.out(&view.table()),
+        Format::Text | Format::Github | Format::Dot => ctx.shell.out(&view.table()),
     }
     ctx.shell.status("Finished", view.summary());
     match report.failures() {

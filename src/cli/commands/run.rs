@@ -11,7 +11,8 @@ use crate::state::State;
 /// The flags `up` and `down` share.
 #[derive(Debug, clap::Args)]
 struct RunFlags {
-    /// Print the SQL script instead of running it (no database needed).
+    /// Print the SQL script instead of running it, from where the database is (read only), or
+    /// with `FROM:TO` from FROM (no database needed).
     #[arg(long)]
     sql: bool,
     /// Run even if an applied revision's file changed since it was applied.
@@ -60,7 +61,7 @@ async fn run_or_print(
     flags: &RunFlags,
 ) -> Result<(), Error> {
     if flags.sql {
-        return print_script(ctx, direction, Span::parse(direction, target)?);
+        return print_script(ctx, direction, Span::parse(target), flags.ignore_checksums).await;
     }
     run(ctx, direction, target, flags.ignore_checksums).await
 }
@@ -87,11 +88,27 @@ async fn run(ctx: &Context, direction: Direction, target: &str, ignore: bool) ->
 }
 
 /// `--sql`: the exact script a run over `span` would send.
-fn print_script(ctx: &Context, direction: Direction, span: Span<'_>) -> Result<(), Error> {
-    let state = State::build(ctx.load_source()?, Vec::new())?;
+async fn print_script(
+    ctx: &Context,
+    direction: Direction,
+    span: Span<'_>,
+    ignore_checksums: bool,
+) -> Result<(), Error> {
     let dialect = ctx.dialect()?;
     let table = &ctx.config.version_table.value;
-    let script = ops::script::build(&ctx.shell, &state, (dialect, table), direction, span)?;
+    let rows = match span.from {
+        None => ops::script::database_rows(&ctx.shell, &ctx.database_url()?, table).await?,
+        Some(_) => Vec::new(),
+    };
+    let state = State::build(ctx.load_source()?, rows)?;
+    let script = ops::script::build(
+        &ctx.shell,
+        &state,
+        (dialect, table),
+        direction,
+        span,
+        ignore_checksums,
+    )?;
     ctx.shell
         .report(&ScriptView::new(direction, dialect, script));
     Ok(())
