@@ -8,6 +8,10 @@ use std::path::PathBuf;
 // From the leaf files, not `crate::source`, whose loader returns the errors defined here.
 use crate::source::id::{InvalidRevisionId, RevisionId};
 use crate::source::lexer::LexError;
+// Likewise the leaf files of the graph, the planner and import.
+use crate::graph::fix::CollisionFix;
+use crate::import::error::ImportError;
+use crate::plan::direction::Direction;
 
 /// The process exit codes, a documented contract for scripts and CI.
 pub mod exit_code {
@@ -79,7 +83,7 @@ pub enum Error {
     },
     /// `import` could not read, write or take over another tool's migrations.
     #[error(transparent)]
-    Import(#[from] crate::import::ImportError),
+    Import(#[from] ImportError),
 }
 
 impl Error {
@@ -399,7 +403,7 @@ pub enum Problem {
         /// The other.
         second: PathBuf,
         /// How to resolve it, when the files could be looked at (see `graph::suggest_fixes`).
-        fix: Option<Box<crate::graph::CollisionFix>>,
+        fix: Option<Box<CollisionFix>>,
     },
     /// `revises:` names a revision that no file defines.
     #[error("Can't locate revision `{parent}`, named as parent of `{id}` in `{}`", path.display())]
@@ -574,14 +578,14 @@ pub enum PlanError {
     /// The run would apply revisions whose files are broken (refused before anything runs).
     #[error(
         "cannot {} {}: {} broken:\n{}",
-        if *direction == crate::plan::Direction::Up { "apply" } else { "revert" },
+        if *direction == Direction::Up { "apply" } else { "revert" },
         if errors.len() == 1 { format!("revision `{}`", ids[0]) } else { format!("revisions {}", list(ids)) },
         if errors.len() == 1 { "its file is" } else { "their files are" },
         errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
     )]
     BrokenFiles {
         /// Apply or revert.
-        direction: crate::plan::Direction,
+        direction: Direction,
         /// The revisions, in the order they would run.
         ids: Vec<RevisionId>,
         /// What is wrong with each file.
@@ -916,7 +920,7 @@ fn bullet_list(problems: &[Problem]) -> String {
 }
 
 /// Why two files can claim one id, appended to the duplicate message.
-fn collision_story(id: &RevisionId, fix: Option<&crate::graph::CollisionFix>) -> String {
+fn collision_story(id: &RevisionId, fix: Option<&CollisionFix>) -> String {
     let Some(fix) = fix else {
         return String::new();
     };

@@ -5,6 +5,7 @@
 //! computed once at build time because every plan, history and `--sql` script walks it.
 
 mod collision;
+pub mod fix;
 mod target;
 
 use std::cmp::Reverse;
