@@ -385,7 +385,7 @@ mod tests {
             Err(not_faked())
         }
 
-        async fn snapshot(&mut self) -> Result<Schema, DbError> {
+        async fn catalog(&mut self) -> Result<Schema, DbError> {
             Err(not_faked())
         }
 

@@ -137,8 +137,8 @@ impl Database for Connection {
         forward!(self, db => db.text_rows(sql).await)
     }
 
-    async fn snapshot(&mut self) -> Result<Schema, DbError> {
-        forward!(self, db => db.snapshot().await)
+    async fn catalog(&mut self) -> Result<Schema, DbError> {
+        forward!(self, db => db.catalog().await)
     }
 
     fn canceller(&self) -> Option<Canceller> {

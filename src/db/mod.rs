@@ -31,7 +31,7 @@ pub use script::{Delivery, Dialect, DurationSql, Part, StepScript, VersionRow};
 pub use sqlite::SqliteDatabase;
 
 use crate::error::DbError;
-use crate::schema::Schema;
+use crate::schema::{Catalog, Schema};
 
 /// How often a run with `--lock-timeout` checks whether the lock came free.
 const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
@@ -94,7 +94,7 @@ pub trait Database {
     async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 
     /// Everything the catalog holds, the version table included (see [`crate::schema::snapshot`]).
-    async fn snapshot(&mut self) -> Result<Schema, DbError>;
+    async fn catalog(&mut self) -> Result<Schema, DbError>;
 
     /// A handle that cancels the running statement from elsewhere, where the server can
     /// (PostgreSQL); SQLite runs in this process and has no server statement to cancel.
@@ -129,5 +129,20 @@ pub trait Database {
             return Ok(Vec::new());
         }
         self.version_rows(table).await
+    }
+}
+
+/// Every database is a catalog to snapshot: the schema module names no dialect.
+impl<D: Database> Catalog for D {
+    async fn read_catalog(&mut self) -> Result<Schema, DbError> {
+        self.catalog().await
+    }
+
+    fn default_schema(&self) -> &'static str {
+        self.dialect().default_schema()
+    }
+
+    fn folds_name_case(&self) -> bool {
+        self.dialect().folds_name_case()
     }
 }

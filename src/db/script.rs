@@ -77,6 +77,20 @@ pub enum Delivery {
 }
 
 impl Dialect {
+    /// The schema an unqualified table name is in.
+    pub fn default_schema(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "public",
+            Dialect::Sqlite => "main",
+        }
+    }
+
+    /// True when the dialect looks names up without regard to ASCII case (SQLite); PostgreSQL
+    /// compares quoted names exactly, and the version table's name is always quoted.
+    pub fn folds_name_case(self) -> bool {
+        self == Dialect::Sqlite
+    }
+
     /// How this dialect's transactional steps are sent.
     pub fn delivery(self) -> Delivery {
         match self {

@@ -4,6 +4,7 @@
 //! A whole step (`BEGIN; <section>; <bookkeeping>; COMMIT;`) goes out as one query string, so
 //! each revision costs one round trip (see [`Database::execute_counting`]).
 
+mod catalog;
 mod connect;
 mod lock;
 pub(crate) mod scratch;
@@ -115,8 +116,8 @@ impl Database for PgDatabase {
         .await
     }
 
-    async fn snapshot(&mut self) -> Result<Schema, DbError> {
-        crate::schema::read_postgres_catalog(&mut self.conn).await
+    async fn catalog(&mut self) -> Result<Schema, DbError> {
+        catalog::read(&mut self.conn).await
     }
 
     fn canceller(&self) -> Option<Canceller> {

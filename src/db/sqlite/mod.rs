@@ -3,6 +3,7 @@
 //! SQLite runs in this process, so round trips cost nothing: a step is sent as begin, section,
 //! bookkeeping-and-commit (see [`crate::db::Delivery::LocalTransaction`]).
 
+mod catalog;
 mod lock;
 
 use std::fs::File;
@@ -116,8 +117,8 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn snapshot(&mut self) -> Result<Schema, DbError> {
-        crate::schema::read_sqlite_catalog(&mut self.conn).await
+    async fn catalog(&mut self) -> Result<Schema, DbError> {
+        catalog::read(&mut self.conn).await
     }
 
     async fn close(mut self) {
