@@ -290,7 +290,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::db::{AppliedRow, Canceller, LockHolder, VersionRow, script};
+    use crate::db::{AppliedRow, LockHolder, VersionRow, script};
     use crate::error::FailedStatement;
     use crate::schema::Schema;
 
@@ -334,6 +334,8 @@ mod tests {
     }
 
     impl Database for FakeDb {
+        type Canceller = crate::db::NoCancel;
+
         fn dialect(&self) -> Dialect {
             self.dialect
         }
@@ -387,10 +389,6 @@ mod tests {
 
         async fn catalog(&mut self) -> Result<Schema, DbError> {
             Err(not_faked())
-        }
-
-        fn canceller(&self) -> Option<Canceller> {
-            None
         }
 
         async fn close(self) {}

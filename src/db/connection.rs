@@ -104,6 +104,8 @@ impl Connection {
 }
 
 impl Database for Connection {
+    type Canceller = Canceller;
+
     fn dialect(&self) -> Dialect {
         forward!(self, db => db.dialect())
     }
@@ -142,7 +144,11 @@ impl Database for Connection {
     }
 
     fn canceller(&self) -> Option<Canceller> {
-        forward!(self, db => db.canceller())
+        // Only PostgreSQL can; a second dialect that can makes this an enum of the two.
+        match self {
+            Connection::Postgres(db) => db.canceller(),
+            Connection::Sqlite(_) => None,
+        }
     }
 
     async fn close(self) {

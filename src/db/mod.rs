@@ -56,6 +56,25 @@ pub struct LockHolder {
     pub description: Option<String>,
 }
 
+/// Cancelling the statement another connection is running, from elsewhere: what `up` and `down`
+/// do on Ctrl-C so that the statement in flight cannot go on to commit after the process exits.
+#[allow(async_fn_in_trait)]
+pub trait Cancel {
+    /// Asks the server to cancel; the connection then sees an error and rolls back. Best effort:
+    /// a failure to reach the server is ignored (the run stops before its next step anyway).
+    async fn cancel(&self);
+}
+
+/// The [`Database::Canceller`] of a dialect that cannot cancel; no value of it exists.
+#[derive(Debug, Clone, Copy)]
+pub enum NoCancel {}
+
+impl Cancel for NoCancel {
+    async fn cancel(&self) {
+        match *self {}
+    }
+}
+
 /// An open database of one dialect: everything the executor and the commands ask of it.
 ///
 /// The required methods are the dialect's own work; the provided ones (the version table's
@@ -96,9 +115,13 @@ pub trait Database {
     /// Everything the catalog holds, the version table included (see [`crate::schema::snapshot`]).
     async fn catalog(&mut self) -> Result<Schema, DbError>;
 
-    /// A handle that cancels the running statement from elsewhere, where the server can
-    /// (PostgreSQL); SQLite runs in this process and has no server statement to cancel.
-    fn canceller(&self) -> Option<Canceller> {
+    /// What cancels this connection's running statement from elsewhere: [`NoCancel`] for a
+    /// dialect with no server statement to cancel (SQLite runs in this process).
+    type Canceller: Cancel;
+
+    /// A handle that cancels the running statement from elsewhere (Ctrl-C during a run), where
+    /// the server can.
+    fn canceller(&self) -> Option<Self::Canceller> {
         None
     }
 

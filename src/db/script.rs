@@ -85,6 +85,15 @@ impl Dialect {
         }
     }
 
+    /// The setting that lets commits return before they reach the disk: for scratch databases,
+    /// where nothing must survive a crash.
+    pub fn without_durable_commits(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SET synchronous_commit = off",
+            Dialect::Sqlite => "PRAGMA synchronous = OFF",
+        }
+    }
+
     /// True when the dialect looks names up without regard to ASCII case (SQLite); PostgreSQL
     /// compares quoted names exactly, and the version table's name is always quoted.
     pub fn folds_name_case(self) -> bool {

@@ -1,9 +1,9 @@
 //! `up` and `down`: plan toward a target, then apply the plan under the run lock, stopping
-//! cleanly on Ctrl-C. The lock and the state come from the caller ([`crate::cli::Context`]).
+//! cleanly on Ctrl-C. The lock and the state come from the caller (the command's context).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::db::Connection;
+use crate::db::{Cancel, Database};
 use crate::error::Error;
 use crate::executor::{self, Completed};
 use crate::graph::Target;
@@ -26,7 +26,7 @@ pub struct RunOptions<'a> {
 /// Plans the run and applies it; returns what was committed.
 pub async fn execute(
     shell: &Shell,
-    conn: &mut Connection,
+    conn: &mut impl Database,
     state: &State,
     run: &RunOptions<'_>,
 ) -> Result<Vec<Completed>, Error> {

@@ -19,7 +19,7 @@ pub use connect::Canceller;
 pub(crate) use connect::{connect_error, connect_preferring_plain_on_loopback};
 
 use super::failure::statement_error;
-use super::{AppliedRow, Database, Dialect, LockHolder, rows};
+use super::{AppliedRow, Cancel, Database, Dialect, LockHolder, rows};
 use crate::config::DatabaseUrl;
 use crate::error::DbError;
 use crate::schema::Schema;
@@ -63,7 +63,16 @@ impl PgDatabase {
     }
 }
 
+impl Cancel for Canceller {
+    async fn cancel(&self) {
+        // The inherent method: `pg_cancel_backend` through a connection of its own.
+        Canceller::cancel(self).await;
+    }
+}
+
 impl Database for PgDatabase {
+    type Canceller = Canceller;
+
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }

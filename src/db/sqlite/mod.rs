@@ -14,7 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _};
 
 use super::failure::statement_error;
-use super::{AppliedRow, Database, Dialect, LockHolder, rows};
+use super::{AppliedRow, Database, Dialect, LockHolder, NoCancel, rows};
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
 use crate::schema::Schema;
@@ -61,6 +61,8 @@ impl SqliteDatabase {
 }
 
 impl Database for SqliteDatabase {
+    type Canceller = NoCancel;
+
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
