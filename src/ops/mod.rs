@@ -5,6 +5,7 @@
 //! tested where they can be) and its effects on files and databases.
 
 pub mod autogen;
+pub mod connect;
 pub mod history;
 pub mod import;
 pub mod init;

@@ -7,7 +7,7 @@ use crate::db::{Cancel, Database};
 use crate::error::Error;
 use crate::executor::{self, Completed};
 use crate::graph::Target;
-use crate::output::{Shell, warn_broken, warn_empty_up};
+use crate::output::{RunView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, Direction};
 use crate::state::State;
 
@@ -21,6 +21,23 @@ pub struct RunOptions<'a> {
     pub ignore_checksums: bool,
     /// The version table.
     pub table: &'a str,
+}
+
+/// Plans the run, applies it and closes the connection; returns what was committed, as the
+/// command reports it.
+pub async fn run(
+    shell: &Shell,
+    mut conn: impl Database,
+    state: &State,
+    run: &RunOptions<'_>,
+) -> Result<RunView, Error> {
+    let result = execute(shell, &mut conn, state, run).await;
+    conn.close().await;
+    Ok(RunView {
+        direction: run.direction,
+        completed: result?,
+        was_at_base: state.applied.revisions.is_empty(),
+    })
 }
 
 /// Plans the run and applies it; returns what was committed.

@@ -4,17 +4,9 @@
 use crate::db::{Dialect, DurationSql, StepScript};
 use crate::error::{ConfigError, Error};
 use crate::graph::{RevisionGraph, Target};
-use crate::output::{Shell, warn_broken, warn_empty_up};
+use crate::output::{ScriptView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
 use crate::state::{PlannedStep, State};
-
-/// The script: which revisions it runs and its text.
-pub struct Script {
-    /// The steps, in the order the script runs them.
-    pub steps: Vec<PlannedStep>,
-    /// The SQL.
-    pub sql: String,
-}
 
 /// Where a script starts and ends: `FROM` (none for base) and `TO`.
 pub struct Span<'a> {
@@ -44,14 +36,15 @@ impl<'a> Span<'a> {
     }
 }
 
-/// The script of a run over `span`; warns about broken files the run does not need.
+/// The script of a run over `span`, with no database; warns about broken files the run does
+/// not need.
 pub fn build(
     shell: &Shell,
     state: &State,
     (dialect, table): (Dialect, &str),
     direction: Direction,
     span: Span<'_>,
-) -> Result<Script, Error> {
+) -> Result<ScriptView, Error> {
     let assumed = assumed_applied(&state.graph, span.from)?;
     let target: Target = span.to.parse()?;
     let plan = match direction {
@@ -64,7 +57,7 @@ pub fn build(
         warn_empty_up(shell, state, &plan);
     }
     let sql = render(dialect, table, &steps, direction);
-    Ok(Script { steps, sql })
+    Ok(ScriptView::new(direction, dialect, &steps, sql))
 }
 
 /// What the script assumes is applied: `FROM` and its ancestors, nothing for `base` or none.

@@ -5,8 +5,8 @@ use super::new::NewArgs;
 use crate::cli::Context;
 use crate::config::DatabaseUrl;
 use crate::error::Error;
-use crate::ops::autogen::{self, Comparison, SchemaFile, Scratchpad};
-use crate::output::{DifferencesView, GeneratedView, MatchView, UnchangedView, announce_notes};
+use crate::ops::autogen::{self, SchemaFile, Scratchpad};
+use crate::output::{GeneratedView, UnchangedView, announce_notes};
 use crate::scaffold::NewRevision;
 
 /// `new --autogenerate -m MSG`.
@@ -38,7 +38,7 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
     let found = autogen::check(&pad(ctx, &url), &state, &schema, ctx.dialect()?).await?;
     let shown = schema.path.display();
     let heading = format!("`{shown}` (expected) and what the migrations build (found) differ:");
-    match report(ctx, &found, Some(shown.to_string()), heading) {
+    match autogen::report(&ctx.shell, &found, Some(shown.to_string()), heading) {
         true => Ok(()),
         false => Err(autogen::check_failed(&schema, &found)),
     }
@@ -51,7 +51,7 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
     let url = ctx.database_url()?;
     let found = autogen::drift(&pad(ctx, &url), &state, ctx.dialect()?).await?;
     let heading = "the recorded revisions (expected) and the database (found) differ:";
-    match report(ctx, &found, None, heading.to_owned()) {
+    match autogen::report(&ctx.shell, &found, None, heading.to_owned()) {
         true => Ok(()),
         false => Err(autogen::drift_found(&found)),
     }
@@ -68,19 +68,4 @@ fn pad<'a>(ctx: &'a Context, url: &'a DatabaseUrl) -> Scratchpad<'a> {
         url,
         table,
     }
-}
-
-/// Reports a comparison; true when it found nothing to change.
-fn report(ctx: &Context, found: &Comparison, schema: Option<String>, heading: String) -> bool {
-    let m = &found.migration;
-    announce_notes(&ctx.shell, m);
-    if m.is_empty() {
-        ctx.shell
-            .report(&MatchView::new(found.revisions, schema, m));
-        return true;
-    }
-    let differences = found.differences.clone();
-    ctx.shell
-        .report(&DifferencesView::new(heading, differences, m));
-    false
 }

@@ -4,7 +4,6 @@
 use crate::cli::Context;
 use crate::error::Error;
 use crate::ops::{self, run::RunOptions, script::Span};
-use crate::output::{RunView, ScriptView};
 use crate::plan::Direction;
 use crate::state::State;
 
@@ -59,40 +58,24 @@ async fn run_or_print(
     target: &str,
     flags: &RunFlags,
 ) -> Result<(), Error> {
-    if flags.sql {
-        return print_script(ctx, direction, Span::parse(direction, target)?);
-    }
-    run(ctx, direction, target, flags.ignore_checksums).await
-}
-
-async fn run(ctx: &Context, direction: Direction, target: &str, ignore: bool) -> Result<(), Error> {
-    let target = target.parse()?;
     let table = &ctx.config.version_table.value;
+    if flags.sql {
+        let span = Span::parse(direction, target)?;
+        let state = State::build(ctx.load_source()?, Vec::new())?;
+        let dialect = ctx.dialect()?;
+        let view = ops::script::build(&ctx.shell, &state, (dialect, table), direction, span)?;
+        ctx.shell.report(&view);
+        return Ok(());
+    }
+    let target = target.parse()?;
     let options = RunOptions {
         direction,
         target: &target,
-        ignore_checksums: ignore,
+        ignore_checksums: flags.ignore_checksums,
         table,
     };
-    let (mut conn, state) = ctx.connect_locked().await?;
-    let result = ops::run::execute(&ctx.shell, &mut conn, &state, &options).await;
-    conn.close().await;
-    let was_at_base = state.applied.revisions.is_empty();
-    ctx.shell.report(&RunView {
-        direction,
-        completed: result?,
-        was_at_base,
-    });
-    Ok(())
-}
-
-/// `--sql`: the exact script a run over `span` would send.
-fn print_script(ctx: &Context, direction: Direction, span: Span<'_>) -> Result<(), Error> {
-    let state = State::build(ctx.load_source()?, Vec::new())?;
-    let dialect = ctx.dialect()?;
-    let table = &ctx.config.version_table.value;
-    let script = ops::script::build(&ctx.shell, &state, (dialect, table), direction, span)?;
+    let (conn, state) = ctx.connect_locked().await?;
     ctx.shell
-        .report(&ScriptView::new(direction, dialect, script));
+        .report(&ops::run::run(&ctx.shell, conn, &state, &options).await?);
     Ok(())
 }
