@@ -38,11 +38,7 @@ pub(super) fn is_up_marker(line: &str) -> bool {
 pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
     let mut migrations = Vec::new();
     let mut skipped = Vec::new();
-    for path in super::sorted_entries(dir)? {
-        let name = file_name(&path);
-        if name.starts_with('.') {
-            continue;
-        }
+    for (path, name) in super::visible_entries(dir)? {
         let parsed = parse_name(&name).filter(|_| path.is_file());
         let Some((version, title)) = parsed else {
             let reason = if path.is_dir() {

@@ -244,8 +244,9 @@ fn read_text(path: &Path) -> Result<String, ImportError> {
     })
 }
 
-/// The entries of a folder, sorted by name.
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
+/// The entries of a folder with their names, sorted by name, leaving out hidden ones (`.keep`,
+/// `.gitkeep`): every tool ignores them, and so do we, silently.
+fn visible_entries(dir: &Path) -> Result<Vec<(PathBuf, String)>, ImportError> {
     let io = |source| ImportError::Io {
         path: dir.to_owned(),
         source,
@@ -255,7 +256,13 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
         paths.push(entry.map_err(io)?.path());
     }
     paths.sort();
-    Ok(paths)
+    Ok(paths
+        .into_iter()
+        .filter_map(|path| {
+            let name = file_name(&path);
+            (!name.starts_with('.')).then_some((path, name))
+        })
+        .collect())
 }
 
 fn file_name(path: &Path) -> String {
