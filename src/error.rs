@@ -2,6 +2,11 @@
 //!
 //! Messages say what went wrong with the offending value in backticks; the cause sits in `#[source]`
 //! and is not repeated in the message. Hints are separate so the terminal can print them as `help:`.
+//!
+//! Why one big file: [`Error::exit_code`] and the hints are the one mapping from a failure to
+//! what a script sees and what the user reads next; with every domain's enum beside them, each
+//! failure's words, hint and exit code are read and reviewed in one place (most of the lines
+//! are those words). An enum that need not be here lives in a leaf file (`import/error.rs`).
 
 use std::path::PathBuf;
 
