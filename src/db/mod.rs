@@ -21,6 +21,7 @@ mod failure;
 mod postgres;
 mod rows;
 pub mod scratch;
+mod scratch_name;
 pub mod script;
 mod sqlite;
 

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, file_name, read_text};
+use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, read_text};
 
 /// `(version, name)` of a dbmate file name: leading digits, ending in `.sql`.
 fn parse_name(name: &str) -> Option<(&str, &str)> {
@@ -107,7 +107,7 @@ fn sections(path: &Path, text: &str) -> Result<(Sql, Option<Sql>), ImportError> 
             tool: Tool::Dbmate,
             path: path.to_owned(),
             reason: "it has no `-- migrate:up` line".into(),
-            looks_like: super::sqlx::parse_name(&file_name(path)).map(|_| Tool::Sqlx),
+            looks_like: super::looks_like_sqlx(path),
         });
     };
     Ok((up, down))

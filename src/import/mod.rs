@@ -236,6 +236,11 @@ fn looks_like(dir: &Path) -> Option<Tool> {
     None
 }
 
+/// `Some(Sqlx)` when a file another reader refuses has sqlx's naming: the hint to give.
+fn looks_like_sqlx(path: &Path) -> Option<Tool> {
+    sqlx::parse_name(&file_name(path)).map(|_| Tool::Sqlx)
+}
+
 /// Reads a file as UTF-8 text, naming it when that fails.
 fn read_text(path: &Path) -> Result<String, ImportError> {
     std::fs::read_to_string(path).map_err(|source| ImportError::Io {
