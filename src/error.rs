@@ -2,12 +2,21 @@
 //!
 //! Messages say what went wrong with the offending value in backticks; the cause sits in `#[source]`
 //! and is not repeated in the message. Hints are separate so the terminal can print them as `help:`.
+//!
+//! Why one big file: [`Error::exit_code`] and the hints are the one mapping from a failure to
+//! what a script sees and what the user reads next; with every domain's enum beside them, each
+//! failure's words, hint and exit code are read and reviewed in one place (most of the lines
+//! are those words). An enum that need not be here lives in a leaf file (`import/error.rs`).
 
 use std::path::PathBuf;
 
 // From the leaf files, not `crate::source`, whose loader returns the errors defined here.
 use crate::source::id::{InvalidRevisionId, RevisionId};
 use crate::source::lexer::LexError;
+// Likewise the leaf files of the graph, the planner and import.
+use crate::graph::fix::CollisionFix;
+use crate::import::error::ImportError;
+use crate::plan::direction::Direction;
 
 /// The process exit codes, a documented contract for scripts and CI.
 pub mod exit_code {
@@ -87,7 +96,7 @@ pub enum Error {
     },
     /// `import` could not read, write or take over another tool's migrations.
     #[error(transparent)]
-    Import(#[from] crate::import::ImportError),
+    Import(#[from] ImportError),
 }
 
 impl Error {
@@ -415,7 +424,7 @@ pub enum Problem {
         /// The other.
         second: PathBuf,
         /// How to resolve it, when the files could be looked at (see `graph::suggest_fixes`).
-        fix: Option<Box<crate::graph::CollisionFix>>,
+        fix: Option<Box<CollisionFix>>,
     },
     /// `revises:` names a revision that no file defines.
     #[error("Can't locate revision `{parent}`, named as parent of `{id}` in `{}`", path.display())]
@@ -624,14 +633,14 @@ pub enum PlanError {
     /// The run would apply revisions whose files are broken (refused before anything runs).
     #[error(
         "cannot {} {}: {} broken:\n{}",
-        if *direction == crate::plan::Direction::Up { "apply" } else { "revert" },
+        if *direction == Direction::Up { "apply" } else { "revert" },
         if errors.len() == 1 { format!("revision `{}`", ids[0]) } else { format!("revisions {}", list(ids)) },
         if errors.len() == 1 { "its file is" } else { "their files are" },
         errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
     )]
     BrokenFiles {
         /// Apply or revert.
-        direction: crate::plan::Direction,
+        direction: Direction,
         /// The revisions, in the order they would run.
         ids: Vec<RevisionId>,
         /// What is wrong with each file.
@@ -984,7 +993,7 @@ fn bullet_list(problems: &[Problem]) -> String {
 }
 
 /// Why two files can claim one id, appended to the duplicate message.
-fn collision_story(id: &RevisionId, fix: Option<&crate::graph::CollisionFix>) -> String {
+fn collision_story(id: &RevisionId, fix: Option<&CollisionFix>) -> String {
     let Some(fix) = fix else {
         return String::new();
     };

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::db::{Database, Delivery, Dialect, DurationSql, StepScript};
+use crate::db::{Database, Delivery, DurationSql, StepScript};
 use crate::error::DbError;
 use crate::error::{DbMessage, RunError};
 use crate::plan::Direction;
@@ -137,127 +137,118 @@ async fn run_step<D: Database>(
     table: &str,
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
+    let sending = Sending { conn, table, step };
     if !step.section.transactional {
-        return run_statement_by_statement(conn, table, step).await;
+        return sending.statement_by_statement().await;
     }
-    match conn.dialect().delivery() {
-        Delivery::OneQuery => run_as_one_query(conn, table, step).await,
-        Delivery::LocalTransaction => run_in_local_transaction(conn, table, step).await,
+    match sending.conn.dialect().delivery() {
+        Delivery::OneQuery => sending.in_one_query().await,
+        Delivery::LocalTransaction => sending.in_local_transaction().await,
     }
 }
 
-fn script(dialect: Dialect, table: &str, step: &PlannedStep, duration: DurationSql) -> StepScript {
-    StepScript::new(
-        dialect,
-        table,
-        step.direction,
-        &step.section,
-        &step.row,
-        duration,
-    )
+/// One step on its way to the database, sent in one of three ways (the section's `transaction`
+/// setting and the dialect's [`Delivery`] choose which).
+struct Sending<'a, D> {
+    conn: &'a mut D,
+    /// The version table.
+    table: &'a str,
+    step: &'a PlannedStep,
 }
 
-/// PostgreSQL: `BEGIN; <section>; <bookkeeping>; COMMIT;` in one round trip. The server reports
-/// each completed statement, which names the failing one.
-async fn run_as_one_query<D: Database>(
-    conn: &mut D,
-    table: &str,
-    step: &PlannedStep,
-) -> Result<(), StepFailure> {
-    let script = script(
-        conn.dialect(),
-        table,
-        step,
-        DurationSql::SinceTransactionStart,
-    );
-    let sql = script.single_query();
-    let (done, error) = conn.execute_counting(&sql).await;
-    let Some(error) = error else { return Ok(()) };
-    // The transaction is aborted (or the connection gone); either way nothing of it stays.
-    let _ = conn.execute("ROLLBACK").await;
-    let (db, offset) = error.statement_words();
-    let offset = offset
-        .and_then(|o| o.checked_sub(script.prefix_len()))
-        .filter(|&o| o < step.section.sql.len());
-    // `done` counts BEGIN too; a count past the section's statements means the bookkeeping failed.
-    let statement = done.checked_sub(1);
-    if statement == Some(step.section.statements.len()) {
-        return Err(bookkeeping_failure(&error));
+impl<D: Database> Sending<'_, D> {
+    /// The step's SQL and bookkeeping, with the duration written as `duration`.
+    fn script(&self, duration: DurationSql) -> StepScript {
+        let step = self.step;
+        let dialect = self.conn.dialect();
+        StepScript::new(
+            dialect,
+            self.table,
+            step.direction,
+            &step.section,
+            &step.row,
+            duration,
+        )
     }
-    Err(StepFailure {
-        db,
-        statement,
-        offset,
-        statements_done: None,
-    })
-}
 
-/// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
-async fn run_in_local_transaction<D: Database>(
-    conn: &mut D,
-    table: &str,
-    step: &PlannedStep,
-) -> Result<(), StepFailure> {
-    let started = Instant::now();
-    conn.execute("BEGIN IMMEDIATE")
-        .await
-        .map_err(|e| plain_failure(&e))?;
-    let (done, error) = conn.execute_counting(&step.section.sql).await;
-    if let Some(error) = error {
+    /// PostgreSQL: `BEGIN; <section>; <bookkeeping>; COMMIT;` in one round trip. The server reports
+    /// each completed statement, which names the failing one.
+    async fn in_one_query(self) -> Result<(), StepFailure> {
+        let script = self.script(DurationSql::SinceTransactionStart);
+        let Sending { conn, step, .. } = self;
+        let sql = script.single_query();
+        let (done, error) = conn.execute_counting(&sql).await;
+        let Some(error) = error else { return Ok(()) };
+        // The transaction is aborted (or the connection gone); either way nothing of it stays.
         let _ = conn.execute("ROLLBACK").await;
-        return Err(StepFailure {
-            db: error.statement_words().0,
-            statement: Some(done),
-            offset: None,
-            statements_done: None,
-        });
-    }
-    let script = script(
-        conn.dialect(),
-        table,
-        step,
-        DurationSql::Measured(millis(started.elapsed())),
-    );
-    let finish = format!("{}\nCOMMIT;", script.bookkeeping);
-    if let Err(error) = conn.execute(&finish).await {
-        let _ = conn.execute("ROLLBACK").await;
-        return Err(bookkeeping_failure(&error));
-    }
-    Ok(())
-}
-
-/// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
-/// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The version row is written
-/// first and says how far the section got after every statement, so a crash leaves a precise record.
-async fn run_statement_by_statement<D: Database>(
-    conn: &mut D,
-    table: &str,
-    step: &PlannedStep,
-) -> Result<(), StepFailure> {
-    let script = script(
-        conn.dialect(),
-        table,
-        step,
-        DurationSql::SinceTransactionStart,
-    );
-    let section: &Section = &step.section;
-    for part in &script.parts {
-        let Err(error) = conn.execute(&part.sql).await else {
-            continue;
-        };
-        let Some(k) = part.statement else {
-            return Err(bookkeeping_failure(&error));
-        };
-        let statement = &section.statements[k];
         let (db, offset) = error.statement_words();
-        return Err(StepFailure {
+        let offset = offset
+            .and_then(|o| o.checked_sub(script.prefix_len()))
+            .filter(|&o| o < step.section.sql.len());
+        // `done` counts BEGIN too; a count past the section's statements means the bookkeeping failed.
+        let statement = done.checked_sub(1);
+        if statement == Some(step.section.statements.len()) {
+            return Err(bookkeeping_failure(&error));
+        }
+        Err(StepFailure {
             db,
-            statement: Some(k),
-            offset: offset.map(|o| statement.start + o),
-            statements_done: Some(k),
-        });
+            statement,
+            offset,
+            statements_done: None,
+        })
     }
-    Ok(())
+
+    /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
+    async fn in_local_transaction(self) -> Result<(), StepFailure> {
+        let started = Instant::now();
+        self.conn
+            .execute("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| plain_failure(&e))?;
+        let (done, error) = self.conn.execute_counting(&self.step.section.sql).await;
+        if let Some(error) = error {
+            let _ = self.conn.execute("ROLLBACK").await;
+            return Err(StepFailure {
+                db: error.statement_words().0,
+                statement: Some(done),
+                offset: None,
+                statements_done: None,
+            });
+        }
+        let script = self.script(DurationSql::Measured(millis(started.elapsed())));
+        let finish = format!("{}\nCOMMIT;", script.bookkeeping);
+        if let Err(error) = self.conn.execute(&finish).await {
+            let _ = self.conn.execute("ROLLBACK").await;
+            return Err(bookkeeping_failure(&error));
+        }
+        Ok(())
+    }
+
+    /// `transaction:false`: each statement on its own, so PostgreSQL does not wrap them in an implicit
+    /// transaction (`CREATE INDEX CONCURRENTLY` refuses to run in one). The version row is written
+    /// first and says how far the section got after every statement, so a crash leaves a precise record.
+    async fn statement_by_statement(self) -> Result<(), StepFailure> {
+        let script = self.script(DurationSql::SinceTransactionStart);
+        let Sending { conn, step, .. } = self;
+        let section: &Section = &step.section;
+        for part in &script.parts {
+            let Err(error) = conn.execute(&part.sql).await else {
+                continue;
+            };
+            let Some(k) = part.statement else {
+                return Err(bookkeeping_failure(&error));
+            };
+            let statement = &section.statements[k];
+            let (db, offset) = error.statement_words();
+            return Err(StepFailure {
+                db,
+                statement: Some(k),
+                offset: offset.map(|o| statement.start + o),
+                statements_done: Some(k),
+            });
+        }
+        Ok(())
+    }
 }
 
 fn plain_failure(error: &DbError) -> StepFailure {
@@ -290,7 +281,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::db::{AppliedRow, Canceller, LockHolder, VersionRow, script};
+    use crate::db::{AppliedRow, Dialect, LockHolder, VersionRow, script};
     use crate::error::FailedStatement;
     use crate::schema::Schema;
 
@@ -334,6 +325,8 @@ mod tests {
     }
 
     impl Database for FakeDb {
+        type Canceller = crate::db::NoCancel;
+
         fn dialect(&self) -> Dialect {
             self.dialect
         }
@@ -385,12 +378,8 @@ mod tests {
             Err(not_faked())
         }
 
-        async fn snapshot(&mut self) -> Result<Schema, DbError> {
+        async fn catalog(&mut self) -> Result<Schema, DbError> {
             Err(not_faked())
-        }
-
-        fn canceller(&self) -> Option<Canceller> {
-            None
         }
 
         async fn close(self) {}

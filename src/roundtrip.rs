@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::DatabaseUrl;
 use crate::db::scratch::{Scratch, ScratchSet};
-use crate::db::{Connection, Dialect};
+use crate::db::{Connection, Database};
 use crate::error::Error;
 use crate::executor::{self, Progress};
 use crate::graph::Target;
@@ -328,7 +328,7 @@ struct Outcome {
 
 /// Up, snapshot, down, compare, up again, compare. `before` is the current state's snapshot.
 async fn round_trip(
-    conn: &mut Connection,
+    conn: &mut impl Database,
     table: &str,
     state: &State,
     i: usize,
@@ -588,10 +588,7 @@ impl Workspace<'_> {
 /// there (nothing in it must survive a crash), which makes a catch-up several times faster.
 async fn open_for_catch_up(scratch: &Scratch) -> Result<Connection, Error> {
     let mut conn = Connection::open(&scratch.url()).await?;
-    let relax = match conn.dialect() {
-        Dialect::Postgres => "SET synchronous_commit = off",
-        Dialect::Sqlite => "PRAGMA synchronous = OFF",
-    };
+    let relax = conn.dialect().without_durable_commits();
     // Only a speed-up: if the server refuses, the upgrades run as they would anyway.
     let _ = conn.execute(relax).await;
     Ok(conn)
@@ -600,7 +597,7 @@ async fn open_for_catch_up(scratch: &Scratch) -> Result<Connection, Error> {
 /// Plain upgrades of `good[from..]` in `conn`. A revision that fails (it rolls back) is returned
 /// with its error, and its descendants are skipped.
 async fn catch_up(
-    conn: &mut Connection,
+    conn: &mut impl Database,
     state: &State,
     good: &[usize],
     from: usize,
@@ -623,7 +620,7 @@ async fn catch_up(
 
 /// Downgrades everything and compares with the empty database.
 async fn down_to_base(
-    conn: &mut Connection,
+    conn: &mut impl Database,
     source: &MigrationSource,
     table: &str,
     empty: &Schema,
@@ -676,7 +673,7 @@ fn base_result(status: Status, problems: Vec<String>, started: Instant) -> Revis
     }
 }
 
-async fn apply(conn: &mut Connection, table: &str, steps: &[PlannedStep]) -> Result<(), Error> {
+async fn apply(conn: &mut impl Database, table: &str, steps: &[PlannedStep]) -> Result<(), Error> {
     executor::run(conn, table, steps, &mut Silent).await?;
     Ok(())
 }

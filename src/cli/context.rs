@@ -1,9 +1,10 @@
 //! What every command starts from: the resolved config, the shell, and helpers to load the
 //! migrations and connect, so no command repeats them.
 
-use crate::config::{Config, DatabaseUrl, DiscoveryArgs, UrlOrigin};
+use crate::config::{Config, DatabaseUrl, DiscoveryArgs};
 use crate::db::{Connection, Dialect};
-use crate::error::{Error, LoadError, Problem};
+use crate::error::{Error, LoadError};
+use crate::ops;
 use crate::output::{Format, Shell};
 use crate::source::MigrationSource;
 use crate::state::State;
@@ -68,79 +69,9 @@ impl Context {
         Ok(url)
     }
 
-    /// For `current`: when the embedded default is in use and records nothing, say so, so that an
-    /// empty answer is not mistaken for a lost database.
+    /// For `current`: a note when the embedded default is in use and records nothing.
     pub fn embedded_default_note(&self, nothing_applied: bool) -> Option<String> {
-        let (DatabaseUrl::Sqlite(Some(path)), UrlOrigin::EmbeddedDefault) =
-            self.config.database_url().ok()?
-        else {
-            return None;
-        };
-        let why = format!(
-            "no database URL is configured (`--database-url`, `{}`, `.env` or `app_config`)",
-            self.config.url_env.value
-        );
-        if !path.exists() {
-            Some(format!(
-                "the embedded SQLite database `{}` does not exist yet: {why}; `cargo brainmig up` creates it",
-                path.display()
-            ))
-        } else if nothing_applied {
-            Some(format!(
-                "the embedded SQLite database `{}` has nothing applied: {why}",
-                path.display()
-            ))
-        } else {
-            None
-        }
-    }
-
-    /// Before a SQLite file is created: its folder (for the embedded default, with a
-    /// `.gitignore` so the database never gets committed). Returns the file's path when it does
-    /// not exist yet, for the note after creating it.
-    fn prepare_new_sqlite_file(
-        &self,
-        url: &DatabaseUrl,
-        origin: &UrlOrigin,
-    ) -> Result<Option<std::path::PathBuf>, Error> {
-        let DatabaseUrl::Sqlite(Some(path)) = url else {
-            return Ok(None);
-        };
-        if path.exists() {
-            return Ok(None);
-        }
-        if *origin == UrlOrigin::EmbeddedDefault
-            && let Some(dir) = path.parent()
-            && !dir.exists()
-        {
-            let io = |source| LoadError::Io {
-                path: dir.to_owned(),
-                source,
-            };
-            std::fs::create_dir_all(dir).map_err(io)?;
-            std::fs::write(
-                dir.join(".gitignore"),
-                "# brainmig's embedded development database; never committed.\n*\n",
-            )
-            .map_err(io)?;
-        }
-        Ok(Some(path.clone()))
-    }
-
-    /// The note after creating a SQLite file: its full path, and why that one.
-    fn announce_created(&self, path: &std::path::Path, origin: &UrlOrigin) {
-        if *origin == UrlOrigin::EmbeddedDefault {
-            self.shell.note(format_args!(
-                "created the embedded SQLite database `{}`: no database URL is configured (`--database-url`, `{}`, `.env` or `app_config`)",
-                path.display(),
-                self.config.url_env.value
-            ));
-        } else {
-            self.shell.note(format_args!(
-                "created the SQLite database `{}` (URL from {origin})",
-                path.display()
-            ));
-        }
+        ops::connect::embedded_default_note(&self.config, nothing_applied)
     }
 
     /// The dialect of the configured URL, without connecting.
@@ -152,71 +83,21 @@ impl Context {
         })
     }
 
-    /// Connects for a command that changes the database, takes the run lock and makes sure the
-    /// version table exists; then reads the state under the lock.
+    /// Connects for a command that changes the database, under the run lock with the version
+    /// table in place, and reads the state (see [`ops::connect::open_locked`]).
     pub async fn connect_locked(&self) -> Result<(Connection, State), Error> {
         let (url, origin) = self.config.database_url()?;
         self.shell
             .detail("Database", format_args!("{url} (from {origin})"));
         let source = self.load_source()?;
-        // Broken files are reported before the database is touched (or a SQLite file created);
-        // all but a missing parent, which the version table may know (a deleted applied file),
-        // and a duplicate id, whose fix depends on which of the two files is applied.
-        if let Err(LoadError::Problems { dir, problems }) = State::build(source.clone(), Vec::new())
-            && problems.iter().any(|p| {
-                !matches!(
-                    p,
-                    Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
-                )
-            })
-        {
-            return Err(LoadError::Problems { dir, problems }.into());
-        }
-        let created = self.prepare_new_sqlite_file(&url, &origin)?;
-        let mut conn = Connection::open(&url).await?;
-        if let Some(path) = created {
-            self.announce_created(&path, &origin);
-        }
-        let table = &self.config.version_table.value;
-        let shell = &self.shell;
-        conn.lock(table, self.lock_timeout, |holder| {
-            match holder.description {
-                Some(who) => shell.note(format_args!(
-                    "waiting for another brainmig run to finish; the lock is held by {who}"
-                )),
-                None => shell.note("waiting for another brainmig run to finish"),
-            }
-        })
-        .await?;
-        conn.ensure_version_table(table).await?;
-        let rows = conn.applied(table).await?;
-        Ok((conn, State::build(source, rows)?))
+        let url = (&url, &origin);
+        ops::connect::open_locked(&self.shell, &self.config, url, source, self.lock_timeout).await
     }
 
-    /// Reads the state for a command that only looks; a SQLite file that does not exist yet
-    /// counts as nothing applied and is not created.
+    /// Reads the state for a command that only looks; warns about broken files.
     pub async fn read_state(&self) -> Result<State, Error> {
         let url = self.database_url()?;
-        // The folder is read on a blocking thread while the database answers: the two waits
-        // overlap instead of adding up (most of `current`'s time on a large history).
-        let dir = self.config.migrations.value.clone();
-        let source = tokio::task::spawn_blocking(move || MigrationSource::load(&dir));
-        let rows = async {
-            match Connection::open_existing(&url).await? {
-                Some(mut conn) => {
-                    let rows = conn.applied(&self.config.version_table.value).await;
-                    conn.close().await;
-                    Ok::<_, Error>(rows?)
-                }
-                None => Ok(Vec::new()),
-            }
-        };
-        let (source, rows) = tokio::join!(source, rows);
-        let source = source.map_err(|e| LoadError::Io {
-            path: self.config.migrations.value.clone(),
-            source: std::io::Error::other(e),
-        })??;
-        let state = State::build(source, rows?)?;
+        let state = ops::connect::read_state(&self.config, &url).await?;
         self.warn_broken(&state, &[]);
         Ok(state)
     }

@@ -104,6 +104,8 @@ impl Connection {
 }
 
 impl Database for Connection {
+    type Canceller = Canceller;
+
     fn dialect(&self) -> Dialect {
         forward!(self, db => db.dialect())
     }
@@ -137,12 +139,16 @@ impl Database for Connection {
         forward!(self, db => db.text_rows(sql).await)
     }
 
-    async fn snapshot(&mut self) -> Result<Schema, DbError> {
-        forward!(self, db => db.snapshot().await)
+    async fn catalog(&mut self) -> Result<Schema, DbError> {
+        forward!(self, db => db.catalog().await)
     }
 
     fn canceller(&self) -> Option<Canceller> {
-        forward!(self, db => db.canceller())
+        // Only PostgreSQL can; a second dialect that can makes this an enum of the two.
+        match self {
+            Connection::Postgres(db) => db.canceller(),
+            Connection::Sqlite(_) => None,
+        }
     }
 
     async fn close(self) {

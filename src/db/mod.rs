@@ -21,6 +21,7 @@ mod failure;
 mod postgres;
 mod rows;
 pub mod scratch;
+mod scratch_name;
 pub mod script;
 mod sqlite;
 
@@ -31,7 +32,7 @@ pub use script::{Delivery, Dialect, DurationSql, Part, StepScript, VersionRow};
 pub use sqlite::SqliteDatabase;
 
 use crate::error::DbError;
-use crate::schema::Schema;
+use crate::schema::{Catalog, Schema};
 
 /// How often a run with `--lock-timeout` checks whether the lock came free.
 const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
@@ -54,6 +55,25 @@ pub struct AppliedRow {
 pub struct LockHolder {
     /// Who, as far as the database can tell (application, pid, host, since when).
     pub description: Option<String>,
+}
+
+/// Cancelling the statement another connection is running, from elsewhere: what `up` and `down`
+/// do on Ctrl-C so that the statement in flight cannot go on to commit after the process exits.
+#[allow(async_fn_in_trait)]
+pub trait Cancel {
+    /// Asks the server to cancel; the connection then sees an error and rolls back. Best effort:
+    /// a failure to reach the server is ignored (the run stops before its next step anyway).
+    async fn cancel(&self);
+}
+
+/// The [`Database::Canceller`] of a dialect that cannot cancel; no value of it exists.
+#[derive(Debug, Clone, Copy)]
+pub enum NoCancel {}
+
+impl Cancel for NoCancel {
+    async fn cancel(&self) {
+        match *self {}
+    }
 }
 
 /// An open database of one dialect: everything the executor and the commands ask of it.
@@ -94,11 +114,15 @@ pub trait Database {
     async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 
     /// Everything the catalog holds, the version table included (see [`crate::schema::snapshot`]).
-    async fn snapshot(&mut self) -> Result<Schema, DbError>;
+    async fn catalog(&mut self) -> Result<Schema, DbError>;
 
-    /// A handle that cancels the running statement from elsewhere, where the server can
-    /// (PostgreSQL); SQLite runs in this process and has no server statement to cancel.
-    fn canceller(&self) -> Option<Canceller> {
+    /// What cancels this connection's running statement from elsewhere: [`NoCancel`] for a
+    /// dialect with no server statement to cancel (SQLite runs in this process).
+    type Canceller: Cancel;
+
+    /// A handle that cancels the running statement from elsewhere (Ctrl-C during a run), where
+    /// the server can.
+    fn canceller(&self) -> Option<Self::Canceller> {
         None
     }
 
@@ -129,5 +153,20 @@ pub trait Database {
             return Ok(Vec::new());
         }
         self.version_rows(table).await
+    }
+}
+
+/// Every database is a catalog to snapshot: the schema module names no dialect.
+impl<D: Database> Catalog for D {
+    async fn read_catalog(&mut self) -> Result<Schema, DbError> {
+        self.catalog().await
+    }
+
+    fn default_schema(&self) -> &'static str {
+        self.dialect().default_schema()
+    }
+
+    fn folds_name_case(&self) -> bool {
+        self.dialect().folds_name_case()
     }
 }

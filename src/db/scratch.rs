@@ -9,11 +9,11 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use super::scratch_name;
 use crate::config::DatabaseUrl;
 use crate::error::DbError;
 
-/// The prefix of every scratch database brainmig creates; nothing else is ever dropped.
-pub const PREFIX: &str = "brainmig_rt_";
+pub use super::scratch_name::PREFIX;
 
 /// A scratch database that exists until [`Scratch::drop_now`] (or is kept with `--keep`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub enum Scratch {
 impl Scratch {
     /// Creates a scratch database next to `configured`, after sweeping unused leftovers.
     pub async fn create(configured: &DatabaseUrl) -> Result<Scratch, DbError> {
-        let name = format!("{PREFIX}{:x}_{}", unix_now(), random_suffix());
+        let name = scratch_name::new_name();
         match configured {
             DatabaseUrl::Sqlite(_) => Ok(Scratch::Sqlite {
                 path: std::env::temp_dir().join(format!("{name}.sqlite3")),
@@ -60,7 +60,7 @@ impl Scratch {
 
     /// A new name beside `self` (same server, or same folder), not created yet.
     fn sibling(&self) -> Result<Scratch, DbError> {
-        let name = format!("{PREFIX}{:x}_{}", unix_now(), random_suffix());
+        let name = scratch_name::new_name();
         Ok(match self {
             Scratch::Sqlite { .. } => Scratch::Sqlite {
                 path: std::env::temp_dir().join(format!("{name}.sqlite3")),
@@ -247,64 +247,5 @@ fn copy_failed(reason: String) -> DbError {
     DbError::Query {
         doing: "copying the scratch database".into(),
         reason,
-    }
-}
-
-/// When a name brainmig generated (`brainmig_rt_<unix seconds, hex>_<16 hex digits>`) was made;
-/// `None` for any other name, which is never dropped.
-pub(super) fn created_at(name: &str) -> Option<u64> {
-    let (time, random) = name.strip_prefix(PREFIX)?.split_once('_')?;
-    let hex = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    if random.len() != 16 || !hex(random) || !hex(time) {
-        return None;
-    }
-    u64::from_str_radix(time, 16).ok()
-}
-
-pub(super) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// 64 random bits from the standard library's randomly keyed hasher, as hex.
-fn random_suffix() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.write_u32(std::process::id());
-    format!("{:016x}", hasher.finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_generated_names_count_as_scratch() {
-        let name = format!("{PREFIX}{:x}_{}", unix_now(), random_suffix());
-        assert!(
-            created_at(&name).is_some_and(|t| t + 5 > unix_now()),
-            "{name}"
-        );
-        for other in [
-            "brainmig_rt_",
-            "brainmig_rt_mydata",
-            "brainmig_rt_6740a1b2_0123456789abcdeF",
-            "brainmig_rt_6740a1b2_0123456789abcdef0",
-            "brainmig_rt__0123456789abcdef",
-            "app",
-        ] {
-            assert_eq!(created_at(other), None, "{other}");
-        }
-        assert_ne!(random_suffix(), random_suffix());
     }
 }

@@ -77,6 +77,29 @@ pub enum Delivery {
 }
 
 impl Dialect {
+    /// The schema an unqualified table name is in.
+    pub fn default_schema(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "public",
+            Dialect::Sqlite => "main",
+        }
+    }
+
+    /// The setting that lets commits return before they reach the disk: for scratch databases,
+    /// where nothing must survive a crash.
+    pub fn without_durable_commits(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SET synchronous_commit = off",
+            Dialect::Sqlite => "PRAGMA synchronous = OFF",
+        }
+    }
+
+    /// True when the dialect looks names up without regard to ASCII case (SQLite); PostgreSQL
+    /// compares quoted names exactly, and the version table's name is always quoted.
+    pub fn folds_name_case(self) -> bool {
+        self == Dialect::Sqlite
+    }
+
     /// How this dialect's transactional steps are sent.
     pub fn delivery(self) -> Delivery {
         match self {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use crate::error::Problem;
 use crate::source::RevisionId;
 
+pub use super::fix::CollisionFix;
+
 /// One file as the collision fix needs it.
 #[derive(Debug, Clone)]
 pub struct Claim<'a> {
@@ -20,23 +22,6 @@ pub struct Claim<'a> {
     pub parents: &'a [RevisionId],
     /// True when the database records this very file (same id and checksum) as applied.
     pub applied: bool,
-}
-
-/// How to resolve one collision by hand.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CollisionFix {
-    /// The parents of the file that keeps the id.
-    pub kept_parents: Vec<RevisionId>,
-    /// The file to rename: the one not applied here, else the later one.
-    pub rename: PathBuf,
-    /// Its parents (its `-- revises:` line).
-    pub rename_parents: Vec<RevisionId>,
-    /// Its new path.
-    pub to: PathBuf,
-    /// The free id it gets.
-    pub new_id: RevisionId,
-    /// Other files that revise the colliding id: some may belong to the renamed file's branch.
-    pub revisers: Vec<PathBuf>,
 }
 
 /// Fills in the fix of every [`Problem::DuplicateRevision`] in `problems`. `taken` holds every

@@ -7,6 +7,7 @@
 mod collision;
 pub mod conflict;
 pub mod draw;
+pub mod fix;
 mod target;
 
 use std::cmp::Reverse;

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, file_name, read_text};
+use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, read_text};
 
 /// `(version, name)` of a dbmate file name: leading digits, ending in `.sql`.
 fn parse_name(name: &str) -> Option<(&str, &str)> {
@@ -38,11 +38,7 @@ pub(super) fn is_up_marker(line: &str) -> bool {
 pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
     let mut migrations = Vec::new();
     let mut skipped = Vec::new();
-    for path in super::sorted_entries(dir)? {
-        let name = file_name(&path);
-        if name.starts_with('.') {
-            continue;
-        }
+    for (path, name) in super::visible_entries(dir)? {
         let parsed = parse_name(&name).filter(|_| path.is_file());
         let Some((version, title)) = parsed else {
             let reason = if path.is_dir() {
@@ -111,7 +107,7 @@ fn sections(path: &Path, text: &str) -> Result<(Sql, Option<Sql>), ImportError> 
             tool: Tool::Dbmate,
             path: path.to_owned(),
             reason: "it has no `-- migrate:up` line".into(),
-            looks_like: super::sqlx::parse_name(&file_name(path)).map(|_| Tool::Sqlx),
+            looks_like: super::looks_like_sqlx(path),
         });
     };
     Ok((up, down))

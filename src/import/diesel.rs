@@ -5,17 +5,12 @@
 
 use std::path::Path;
 
-use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, file_name, read_text};
+use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, read_text};
 
 pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
     let mut migrations = Vec::new();
     let mut skipped = Vec::new();
-    for path in super::sorted_entries(dir)? {
-        let name = file_name(&path);
-        // diesel ignores hidden entries (`.keep`, `.gitkeep`) and so do we, silently.
-        if name.starts_with('.') {
-            continue;
-        }
+    for (path, name) in super::visible_entries(dir)? {
         if !path.is_dir() {
             skipped.push(Skipped {
                 path,

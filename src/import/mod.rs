@@ -14,64 +14,20 @@
 mod alembic;
 mod dbmate;
 mod diesel;
+pub mod error;
 mod refinery;
 mod sqlx;
 pub mod takeover;
+mod tool;
 pub mod write;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use error::ImportError;
+pub use tool::Tool;
 pub use write::{Note, PlannedFile};
 
-/// A migration tool brainmig can import from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Tool {
-    /// Folders `migrations/<version>_<name>/` with `up.sql`, `down.sql`, `metadata.toml`.
-    Diesel,
-    /// Files `migrations/<version>_<description>.sql`, or `.up.sql` and `.down.sql`.
-    Sqlx,
-    /// Files `db/migrations/<version>_<name>.sql` with up and down sections.
-    Dbmate,
-    /// Files `migrations/V<version>__<name>.sql` (and `.rs`), in subfolders too.
-    Refinery,
-    /// The project's `alembic.ini` and its `script_location`; SQL rendered by Alembic itself.
-    Alembic,
-}
-
 impl Tool {
-    /// The tool's name as users type it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Tool::Diesel => "diesel",
-            Tool::Sqlx => "sqlx",
-            Tool::Dbmate => "dbmate",
-            Tool::Refinery => "refinery",
-            Tool::Alembic => "alembic",
-        }
-    }
-
-    /// Where the tool keeps its migrations unless told otherwise, relative to the project.
-    pub fn default_dir(self) -> &'static str {
-        match self {
-            Tool::Dbmate => "db/migrations",
-            // The project folder, where `alembic.ini` names the script location.
-            Tool::Alembic => ".",
-            Tool::Diesel | Tool::Sqlx | Tool::Refinery => "migrations",
-        }
-    }
-
-    /// The table in which the tool records what it applied.
-    pub fn version_table(self) -> &'static str {
-        match self {
-            Tool::Diesel => "__diesel_schema_migrations",
-            Tool::Sqlx => "_sqlx_migrations",
-            Tool::Dbmate => "schema_migrations",
-            Tool::Refinery => "refinery_schema_history",
-            Tool::Alembic => "alembic_version",
-        }
-    }
-
     /// True when the tool's migrations are `.sql` files directly in its folder, which brainmig
     /// would try to load as revisions: the two cannot share a folder.
     fn sql_files_in_folder(self) -> bool {
@@ -125,12 +81,6 @@ impl Tool {
         }
         reading.check_unique_versions(self)?;
         Ok(reading)
-    }
-}
-
-impl fmt::Display for Tool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -286,6 +236,11 @@ fn looks_like(dir: &Path) -> Option<Tool> {
     None
 }
 
+/// `Some(Sqlx)` when a file another reader refuses has sqlx's naming: the hint to give.
+fn looks_like_sqlx(path: &Path) -> Option<Tool> {
+    sqlx::parse_name(&file_name(path)).map(|_| Tool::Sqlx)
+}
+
 /// Reads a file as UTF-8 text, naming it when that fails.
 fn read_text(path: &Path) -> Result<String, ImportError> {
     std::fs::read_to_string(path).map_err(|source| ImportError::Io {
@@ -294,8 +249,9 @@ fn read_text(path: &Path) -> Result<String, ImportError> {
     })
 }
 
-/// The entries of a folder, sorted by name.
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
+/// The entries of a folder with their names, sorted by name, leaving out hidden ones (`.keep`,
+/// `.gitkeep`): every tool ignores them, and so do we, silently.
+fn visible_entries(dir: &Path) -> Result<Vec<(PathBuf, String)>, ImportError> {
     let io = |source| ImportError::Io {
         path: dir.to_owned(),
         source,
@@ -305,218 +261,17 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
         paths.push(entry.map_err(io)?.path());
     }
     paths.sort();
-    Ok(paths)
+    Ok(paths
+        .into_iter()
+        .filter_map(|path| {
+            let name = file_name(&path);
+            (!name.starts_with('.')).then_some((path, name))
+        })
+        .collect())
 }
 
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// What can go wrong importing.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// The tool's folder does not exist.
-    #[error("no {tool} migrations folder at `{}`", dir.display())]
-    MissingDir {
-        /// The tool.
-        tool: Tool,
-        /// Where it was looked for.
-        dir: PathBuf,
-    },
-    /// The folder holds no migration of the tool.
-    #[error("`{}` holds no {tool} migrations", dir.display())]
-    NoMigrations {
-        /// The tool asked for.
-        tool: Tool,
-        /// The folder.
-        dir: PathBuf,
-        /// The tool whose layout the folder seems to have.
-        looks_like: Option<Tool>,
-    },
-    /// A file in the tool's naming that is not in its layout.
-    #[error("`{}` is not a {tool} migration: {reason}", path.display())]
-    WrongLayout {
-        /// The tool asked for.
-        tool: Tool,
-        /// The file.
-        path: PathBuf,
-        /// What gives it away.
-        reason: String,
-        /// The tool whose layout it has.
-        looks_like: Option<Tool>,
-    },
-    /// Two migrations with one version.
-    #[error("version `{version}` is used twice: `{}` and `{}`", first.display(), second.display())]
-    DuplicateVersion {
-        /// The version.
-        version: String,
-        /// One migration.
-        first: PathBuf,
-        /// The other.
-        second: PathBuf,
-    },
-    /// A version that cannot be a revision id.
-    #[error("`{}` has version `{version}`, which cannot be a revision id (ASCII letters, digits and `-`)", path.display())]
-    BadVersion {
-        /// The migration.
-        path: PathBuf,
-        /// Its version.
-        version: String,
-    },
-    /// A file or folder could not be read.
-    #[error("cannot read `{}`", path.display())]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Files to write exist already.
-    #[error("refusing to overwrite {}", paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "))]
-    Exists {
-        /// The files.
-        paths: Vec<PathBuf>,
-    },
-    /// The brainmig folder is the tool's folder.
-    #[error("the migrations folder `{}` is also the {tool} folder", dir.display())]
-    SameFolder {
-        /// The tool.
-        tool: Tool,
-        /// The folder.
-        dir: PathBuf,
-    },
-    /// A revision file could not be written.
-    #[error("cannot write `{}`", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Alembic (or a Python that can import it) is not installed.
-    #[error("Alembic is needed to import Alembic revisions: {detail}")]
-    AlembicMissing {
-        /// The command that installs it.
-        install: &'static str,
-        /// What was missing.
-        detail: String,
-    },
-    /// Running Alembic failed.
-    #[error("{what}{}", if output.is_empty() { String::new() } else { format!(":\n{output}") })]
-    AlembicFailed {
-        /// What failed.
-        what: String,
-        /// The end of what Alembic printed.
-        output: String,
-    },
-    /// The old version table records migrations the folder does not have.
-    #[error("`{table}` records {} that `{}` does not have", versions.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "), dir.display())]
-    UnknownRecorded {
-        /// The old tool's table.
-        table: &'static str,
-        /// The versions without a migration.
-        versions: Vec<String>,
-        /// The tool's folder.
-        dir: PathBuf,
-    },
-    /// sqlx recorded another checksum than the file has now.
-    #[error("`{table}` records version `{version}` with checksum {recorded}, but `{}` has {current}", path.display())]
-    ChecksumMismatch {
-        /// The old tool's table.
-        table: &'static str,
-        /// The version.
-        version: String,
-        /// Its file.
-        path: PathBuf,
-        /// What the table says (hex, shortened).
-        recorded: String,
-        /// What the file hashes to (hex, shortened).
-        current: String,
-    },
-    /// sqlx recorded a migration that failed part-way.
-    #[error(
-        "`{table}` records version `{version}` as failed (success = false): the database is in an unknown state"
-    )]
-    Dirty {
-        /// The old tool's table.
-        table: &'static str,
-        /// The version.
-        version: String,
-    },
-    /// The old table exists with columns the tool does not use.
-    #[error("`{table}` does not have the columns {tool} uses: {reason}")]
-    ForeignTable {
-        /// The tool.
-        tool: Tool,
-        /// The table.
-        table: &'static str,
-        /// What the database said.
-        reason: String,
-    },
-    /// brainmig already records revisions in this database.
-    #[error(
-        "`{table}` already records {count} revision(s); a take-over needs a database brainmig has not migrated"
-    )]
-    AlreadyManaged {
-        /// brainmig's version table.
-        table: String,
-        /// How many rows it has.
-        count: usize,
-    },
-}
-
-impl ImportError {
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            ImportError::MissingDir { .. } => {
-                Some("pass the folder with `--from DIR`".into())
-            }
-            ImportError::NoMigrations {
-                looks_like: Some(other),
-                ..
-            }
-            | ImportError::WrongLayout {
-                looks_like: Some(other),
-                ..
-            } => Some(format!(
-                "this looks like a {other} folder: run `cargo brainmig import {other}`"
-            )),
-            ImportError::NoMigrations { .. } => Some(
-                "pass the folder that holds the tool's migrations with `--from DIR`".into(),
-            ),
-            ImportError::Exists { .. } => Some(
-                "the migrations were imported already, or choose an empty folder with `--migrations-dir` (or `migrations` in `[package.metadata.brainmig]`)".into(),
-            ),
-            ImportError::SameFolder { tool, .. } => Some(format!(
-                "{tool} keeps using its folder until you switch: give brainmig another one with `--migrations-dir` (or `migrations` in `[package.metadata.brainmig]`)"
-            )),
-            ImportError::UnknownRecorded { .. } => Some(
-                "the database is ahead of this checkout: import from the folder the database was migrated from; nothing was written".into(),
-            ),
-            ImportError::ChecksumMismatch { .. } => Some(
-                "the file was edited after sqlx applied it: restore it (`git log -p` on the file) so the take-over records what really ran; nothing was written".into(),
-            ),
-            ImportError::Dirty { .. } => Some(
-                "repair the database and that row with sqlx first (`sqlx migrate run` reports it); nothing was written".into(),
-            ),
-            ImportError::AlreadyManaged { .. } => Some(
-                "this database was taken over already (or migrated by brainmig); to write only the files, run the import without a database URL".into(),
-            ),
-            ImportError::AlembicMissing { install, .. } => Some(format!(
-                "install it in the Python environment the project uses (`{install}`, plus the database driver env.py needs, e.g. `pip install psycopg2-binary`) and make sure `alembic` is on PATH; nothing was written"
-            )),
-            ImportError::AlembicFailed { .. } => Some(
-                "run `alembic history` in the project to see the same problem; brainmig runs the project's own env.py in offline mode (`alembic upgrade --sql`); nothing was written".into(),
-            ),
-            ImportError::DuplicateVersion { .. } => {
-                Some("the tool refuses this too: rename one of them".into())
-            }
-            _ => None,
-        }
-    }
 }

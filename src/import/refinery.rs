@@ -25,10 +25,7 @@ pub(super) fn parse_name(name: &str) -> Option<(&str, &str, bool)> {
 
 /// Files under `dir`, in subfolders too, as refinery finds them.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ImportError> {
-    for path in super::sorted_entries(dir)? {
-        if file_name(&path).starts_with('.') {
-            continue;
-        }
+    for (path, _) in super::visible_entries(dir)? {
         if path.is_dir() {
             walk(&path, out)?;
         } else {

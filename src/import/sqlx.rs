@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha384};
 
-use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up, file_name};
+use super::{ImportError, Migration, Reading, Skipped, Sql, Tool, Up};
 
 /// Which kind of sqlx file a name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +44,7 @@ struct Parts {
 pub(super) fn read(dir: &Path) -> Result<Reading, ImportError> {
     let mut by_version: BTreeMap<i64, (String, Parts)> = BTreeMap::new();
     let mut skipped = Vec::new();
-    for path in super::sorted_entries(dir)? {
-        let name = file_name(&path);
-        if name.starts_with('.') {
-            continue;
-        }
+    for (path, name) in super::visible_entries(dir)? {
         if path.is_dir() {
             skipped.push(Skipped {
                 path,

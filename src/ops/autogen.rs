@@ -11,7 +11,7 @@ use crate::db::scratch::Scratch;
 use crate::db::{Connection, Dialect};
 use crate::error::{ConfigError, Error, LoadError, PlanError};
 use crate::executor::{self, Progress};
-use crate::output::Shell;
+use crate::output::{DifferencesView, MatchView, Shell, announce_notes};
 use crate::plan::Direction;
 use crate::scaffold::NewRevision;
 use crate::schema::{self, Schema};
@@ -122,6 +122,20 @@ pub async fn check(
         migration,
         differences,
     })
+}
+
+/// Reports a comparison for `check` or `diff` under `heading`; true when it found nothing to
+/// change.
+pub fn report(shell: &Shell, found: &Comparison, schema: Option<String>, heading: String) -> bool {
+    let m = &found.migration;
+    announce_notes(shell, m);
+    if m.is_empty() {
+        shell.report(&MatchView::new(found.revisions, schema, m));
+        return true;
+    }
+    let differences = found.differences.clone();
+    shell.report(&DifferencesView::new(heading, differences, m));
+    false
 }
 
 /// The error `check` ends with when the migrations do not build the schema file.

@@ -4,7 +4,7 @@
 //! here, in place of the replaced rows, in one transaction and running no migration SQL, so
 //! that `down` and everything after see an ordinary applied revision.
 
-use crate::db::{Connection, DurationSql};
+use crate::db::{Database, DurationSql};
 use crate::error::Error;
 use crate::output::Shell;
 use crate::state::{State, version_row};
@@ -12,7 +12,7 @@ use crate::state::{State, version_row};
 /// Records each recognised baseline and forgets the rows it replaces.
 pub async fn record_recognised(
     shell: &Shell,
-    conn: &mut Connection,
+    conn: &mut impl Database,
     state: &State,
     table: &str,
 ) -> Result<(), Error> {

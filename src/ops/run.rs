@@ -1,13 +1,13 @@
 //! `up` and `down`: plan toward a target, then apply the plan under the run lock, stopping
-//! cleanly on Ctrl-C. The lock and the state come from the caller ([`crate::cli::Context`]).
+//! cleanly on Ctrl-C. The lock and the state come from the caller (the command's context).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::db::Connection;
+use crate::db::{Cancel, Database};
 use crate::error::Error;
 use crate::executor::{self, Completed};
 use crate::graph::Target;
-use crate::output::{Shell, warn_broken, warn_empty_up};
+use crate::output::{RunView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, Direction};
 use crate::state::State;
 
@@ -23,10 +23,27 @@ pub struct RunOptions<'a> {
     pub table: &'a str,
 }
 
+/// Plans the run, applies it and closes the connection; returns what was committed, as the
+/// command reports it.
+pub async fn run(
+    shell: &Shell,
+    mut conn: impl Database,
+    state: &State,
+    run: &RunOptions<'_>,
+) -> Result<RunView, Error> {
+    let result = execute(shell, &mut conn, state, run).await;
+    conn.close().await;
+    Ok(RunView {
+        direction: run.direction,
+        completed: result?,
+        was_at_base: state.applied.revisions.is_empty(),
+    })
+}
+
 /// Plans the run and applies it; returns what was committed.
 pub async fn execute(
     shell: &Shell,
-    conn: &mut Connection,
+    conn: &mut impl Database,
     state: &State,
     run: &RunOptions<'_>,
 ) -> Result<Vec<Completed>, Error> {

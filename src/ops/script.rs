@@ -6,17 +6,9 @@ use crate::config::DatabaseUrl;
 use crate::db::{AppliedRow, Connection, Dialect, DurationSql, StepScript};
 use crate::error::{DbError, Error};
 use crate::graph::{RevisionGraph, Target};
-use crate::output::{Shell, warn_broken, warn_empty_up};
+use crate::output::{ScriptView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
 use crate::state::{PlannedStep, State};
-
-/// The script: which revisions it runs and its text.
-pub struct Script {
-    /// The steps, in the order the script runs them.
-    pub steps: Vec<PlannedStep>,
-    /// The SQL.
-    pub sql: String,
-}
 
 /// Where a script starts and ends: `FROM` and `TO`.
 pub struct Span<'a> {
@@ -78,7 +70,7 @@ pub fn build(
     direction: Direction,
     span: Span<'_>,
     ignore_checksums: bool,
-) -> Result<Script, Error> {
+) -> Result<ScriptView, Error> {
     let target: Target = span.to.parse()?;
     let assumed = match span.from {
         None => {
@@ -95,10 +87,7 @@ pub fn build(
             }
             if super::run::nothing_to_revert(state, direction, &target) {
                 let sql = render(dialect, table, &[], direction);
-                return Ok(Script {
-                    steps: Vec::new(),
-                    sql,
-                });
+                return Ok(ScriptView::new(direction, dialect, &[], sql));
             }
             state.applied.clone()
         }
@@ -114,7 +103,7 @@ pub fn build(
         warn_empty_up(shell, state, &plan);
     }
     let sql = render(dialect, table, &steps, direction);
-    Ok(Script { steps, sql })
+    Ok(ScriptView::new(direction, dialect, &steps, sql))
 }
 
 /// What the script assumes is applied: `FROM` and its ancestors, nothing for `base` or none.

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{View, alert_style, id_style, tag_style};
+use super::{Shell, Verbosity, View, alert_style, id_style, tag_style};
 use crate::source::RevisionId;
 use crate::state::{State, short};
 
@@ -172,6 +172,13 @@ impl RevisionList {
             empty: "",
             verbose: false,
         }
+    }
+
+    /// Prints the list, or `empty` when there is nothing in it; `-v` adds details.
+    pub fn report(mut self, shell: &Shell, empty: &'static str) {
+        self.empty = empty;
+        self.verbose = shell.verbosity() == Verbosity::Verbose;
+        shell.report(&self);
     }
 }
 

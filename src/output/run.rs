@@ -5,9 +5,9 @@ use serde::Serialize;
 use super::{Shell, View};
 use crate::db::Dialect;
 use crate::executor::Completed;
-use crate::ops::script::Script;
 use crate::plan::Direction;
 use crate::source::RevisionId;
+use crate::state::PlannedStep;
 
 /// A finished run.
 #[derive(Debug, Serialize)]
@@ -54,16 +54,16 @@ pub struct ScriptView {
 }
 
 impl ScriptView {
-    /// The view of a built script.
-    pub fn new(direction: Direction, dialect: Dialect, script: Script) -> Self {
+    /// The view of a built script: its steps, in order, and its text.
+    pub fn new(direction: Direction, dialect: Dialect, steps: &[PlannedStep], sql: String) -> Self {
         ScriptView {
             direction,
             dialect: match dialect {
                 Dialect::Postgres => "postgres",
                 Dialect::Sqlite => "sqlite",
             },
-            revisions: script.steps.iter().map(|s| s.id.clone()).collect(),
-            sql: script.sql,
+            revisions: steps.iter().map(|s| s.id.clone()).collect(),
+            sql,
         }
     }
 }

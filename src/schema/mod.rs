@@ -14,23 +14,17 @@
 mod diff;
 pub mod file;
 mod kinds;
-mod postgres;
 mod sql_text;
-mod sqlite;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use self::diff::{Change, Difference, diff};
+use crate::error::DbError;
+
 pub use self::kinds::{
     ConstraintKind, FunctionKind, Identity, PolicyCommand, PolicyMode, TableKind, TriggerState,
 };
-/// The catalog readers, called by each dialect's [`Database::snapshot`].
-pub(crate) use self::{
-    postgres::snapshot as read_postgres_catalog, sqlite::snapshot as read_sqlite_catalog,
-};
-use crate::db::Database;
-use crate::error::DbError;
 
 /// A snapshot of a database's schema.
 ///
@@ -135,6 +129,21 @@ impl serde::Serialize for Privileged {
     }
 }
 
+/// What a snapshot is read from: an open database of any dialect (every `Database` of `db`
+/// is one). Declared here, not in `db`, so that the model does not import the dialects that
+/// read it.
+#[allow(async_fn_in_trait)]
+pub trait Catalog {
+    /// Everything the catalog holds, the version table included.
+    async fn read_catalog(&mut self) -> Result<Schema, DbError>;
+
+    /// The schema an unqualified table name is in (`public` on PostgreSQL, `main` on SQLite).
+    fn default_schema(&self) -> &'static str;
+
+    /// True when names are looked up without regard to ASCII case (SQLite).
+    fn folds_name_case(&self) -> bool;
+}
+
 /// Takes a snapshot of the database behind `conn`, leaving out the table named `ignore_table`
 /// (the version table, possibly schema-qualified like `app.versions`; unqualified means schema
 /// `public` on PostgreSQL and `main` on SQLite) and everything that belongs to it: its columns,
@@ -143,9 +152,9 @@ impl serde::Serialize for Privileged {
 /// On PostgreSQL the catalog is read in one query inside a short read-only transaction with a
 /// fixed `search_path`, so what a migration did to the session's `search_path` does not change
 /// how names are rendered.
-pub async fn snapshot(conn: &mut impl Database, ignore_table: &str) -> Result<Schema, DbError> {
-    let ignored = IgnoredTable::parse(ignore_table, conn.dialect());
-    let mut schema = conn.snapshot().await?;
+pub async fn snapshot(conn: &mut impl Catalog, ignore_table: &str) -> Result<Schema, DbError> {
+    let ignored = IgnoredTable::parse(ignore_table, conn.default_schema(), conn.folds_name_case());
+    let mut schema = conn.read_catalog().await?;
     schema.forget(&ignored);
     Ok(schema)
 }
@@ -239,15 +248,13 @@ struct IgnoredTable {
 }
 
 impl IgnoredTable {
-    fn parse(table: &str, dialect: crate::db::Dialect) -> IgnoredTable {
-        let default_schema = match dialect {
-            crate::db::Dialect::Postgres => "public",
-            crate::db::Dialect::Sqlite => "main",
-        };
+    /// `table`, possibly schema-qualified like `app.versions`; unqualified means
+    /// `default_schema` (`public` on PostgreSQL, `main` on SQLite).
+    fn parse(table: &str, default_schema: &str, case_insensitive: bool) -> IgnoredTable {
         let (schema, name) = table.split_once('.').unwrap_or((default_schema, table));
         IgnoredTable {
             name: QualifiedName::new(schema, name),
-            case_insensitive: dialect == crate::db::Dialect::Sqlite,
+            case_insensitive,
         }
     }
 

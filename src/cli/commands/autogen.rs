@@ -5,8 +5,8 @@ use super::new::NewArgs;
 use crate::cli::Context;
 use crate::config::DatabaseUrl;
 use crate::error::Error;
-use crate::ops::autogen::{self, Comparison, SchemaFile, Scratchpad};
-use crate::output::{DifferencesView, GeneratedView, MatchView, UnchangedView, announce_notes};
+use crate::ops::autogen::{self, SchemaFile, Scratchpad};
+use crate::output::{GeneratedView, UnchangedView, announce_notes};
 use crate::scaffold::NewRevision;
 
 /// `new --autogenerate -m MSG`.
@@ -39,7 +39,7 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
     let shown = schema.path.display();
     let heading = format!("`{shown}` (expected) and what the migrations build (found) differ:");
     let lint_errors = super::lint::for_check(ctx).await?;
-    match report(ctx, &found, Some(shown.to_string()), heading) {
+    match autogen::report(&ctx.shell, &found, Some(shown.to_string()), heading) {
         true if lint_errors > 0 => Err(Error::LintFailed {
             errors: lint_errors,
         }),
@@ -55,7 +55,7 @@ pub async fn drift(ctx: &Context) -> Result<(), Error> {
     let url = ctx.database_url()?;
     let found = autogen::drift(&pad(ctx, &url), &state, ctx.dialect()?).await?;
     let heading = "the recorded revisions (expected) and the database (found) differ:";
-    match report(ctx, &found, None, heading.to_owned()) {
+    match autogen::report(&ctx.shell, &found, None, heading.to_owned()) {
         true => Ok(()),
         false => Err(autogen::drift_found(&found)),
     }
@@ -72,19 +72,4 @@ fn pad<'a>(ctx: &'a Context, url: &'a DatabaseUrl) -> Scratchpad<'a> {
         url,
         table,
     }
-}
-
-/// Reports a comparison; true when it found nothing to change.
-fn report(ctx: &Context, found: &Comparison, schema: Option<String>, heading: String) -> bool {
-    let m = &found.migration;
-    announce_notes(&ctx.shell, m);
-    if m.is_empty() {
-        ctx.shell
-            .report(&MatchView::new(found.revisions, schema, m));
-        return true;
-    }
-    let differences = found.differences.clone();
-    ctx.shell
-        .report(&DifferencesView::new(heading, differences, m));
-    false
 }

@@ -26,17 +26,11 @@ pub struct ShowArgs {
     revision: String,
 }
 
-fn list(ctx: &Context, mut view: RevisionList, empty: &'static str) {
-    view.empty = empty;
-    view.verbose = ctx.shell.verbosity() == Verbosity::Verbose;
-    ctx.shell.report(&view);
-}
-
 pub async fn current(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let current = state.applied.current(&state.graph);
     let view = RevisionList::new(&state, "current", &current);
-    list(ctx, view, "<base> (nothing applied)");
+    view.report(&ctx.shell, "<base> (nothing applied)");
     if let Some(note) = ctx.embedded_default_note(state.applied.revisions.is_empty()) {
         ctx.shell.note(note);
     }
@@ -64,7 +58,7 @@ pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
     if (args.graph || dot) && !order.is_empty() {
         ctx.shell.out(&history_graph(&state, &order, dot));
     } else {
-        list(ctx, RevisionList::new(&state, "history", &order), empty);
+        RevisionList::new(&state, "history", &order).report(&ctx.shell, empty);
     }
     // Without the database there is nothing to say about what it lacks.
     if !ctx.shell.json_mode() && database_read {
@@ -76,7 +70,7 @@ pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
 pub async fn heads(ctx: &Context) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let view = RevisionList::new(&state, "heads", &state.graph.heads());
-    list(ctx, view, "no revisions yet");
+    view.report(&ctx.shell, "no revisions yet");
     Ok(())
 }
 

@@ -4,7 +4,6 @@
 use crate::cli::Context;
 use crate::error::Error;
 use crate::ops::{self, run::RunOptions, script::Span};
-use crate::output::{RunView, ScriptView};
 use crate::plan::Direction;
 use crate::state::State;
 
@@ -60,56 +59,35 @@ async fn run_or_print(
     target: &str,
     flags: &RunFlags,
 ) -> Result<(), Error> {
-    if flags.sql {
-        return print_script(ctx, direction, Span::parse(target), flags.ignore_checksums).await;
-    }
-    run(ctx, direction, target, flags.ignore_checksums).await
-}
-
-async fn run(ctx: &Context, direction: Direction, target: &str, ignore: bool) -> Result<(), Error> {
-    let target = target.parse()?;
     let table = &ctx.config.version_table.value;
+    if flags.sql {
+        let span = Span::parse(target);
+        let rows = match span.from {
+            None => ops::script::database_rows(&ctx.shell, &ctx.database_url()?, table).await?,
+            Some(_) => Vec::new(),
+        };
+        let state = State::build(ctx.load_source()?, rows)?;
+        let (dialect, ignore) = (ctx.dialect()?, flags.ignore_checksums);
+        let view = ops::script::build(
+            &ctx.shell,
+            &state,
+            (dialect, table),
+            direction,
+            span,
+            ignore,
+        )?;
+        ctx.shell.report(&view);
+        return Ok(());
+    }
+    let target = target.parse()?;
     let options = RunOptions {
         direction,
         target: &target,
-        ignore_checksums: ignore,
+        ignore_checksums: flags.ignore_checksums,
         table,
     };
-    let (mut conn, state) = ctx.connect_locked().await?;
-    let result = ops::run::execute(&ctx.shell, &mut conn, &state, &options).await;
-    conn.close().await;
-    let was_at_base = state.applied.revisions.is_empty();
-    ctx.shell.report(&RunView {
-        direction,
-        completed: result?,
-        was_at_base,
-    });
-    Ok(())
-}
-
-/// `--sql`: the exact script a run over `span` would send.
-async fn print_script(
-    ctx: &Context,
-    direction: Direction,
-    span: Span<'_>,
-    ignore_checksums: bool,
-) -> Result<(), Error> {
-    let dialect = ctx.dialect()?;
-    let table = &ctx.config.version_table.value;
-    let rows = match span.from {
-        None => ops::script::database_rows(&ctx.shell, &ctx.database_url()?, table).await?,
-        Some(_) => Vec::new(),
-    };
-    let state = State::build(ctx.load_source()?, rows)?;
-    let script = ops::script::build(
-        &ctx.shell,
-        &state,
-        (dialect, table),
-        direction,
-        span,
-        ignore_checksums,
-    )?;
+    let (conn, state) = ctx.connect_locked().await?;
     ctx.shell
-        .report(&ScriptView::new(direction, dialect, script));
+        .report(&ops::run::run(&ctx.shell, conn, &state, &options).await?);
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! A whole step (`BEGIN; <section>; <bookkeeping>; COMMIT;`) goes out as one query string, so
 //! each revision costs one round trip (see [`Database::execute_counting`]).
 
+mod catalog;
 mod connect;
 mod lock;
 pub(crate) mod scratch;
@@ -18,7 +19,7 @@ pub use connect::Canceller;
 pub(crate) use connect::{connect_error, connect_preferring_plain_on_loopback};
 
 use super::failure::statement_error;
-use super::{AppliedRow, Database, Dialect, LockHolder, rows};
+use super::{AppliedRow, Cancel, Database, Dialect, LockHolder, rows};
 use crate::config::DatabaseUrl;
 use crate::error::DbError;
 use crate::schema::Schema;
@@ -62,7 +63,16 @@ impl PgDatabase {
     }
 }
 
+impl Cancel for Canceller {
+    async fn cancel(&self) {
+        // The inherent method: `pg_cancel_backend` through a connection of its own.
+        Canceller::cancel(self).await;
+    }
+}
+
 impl Database for PgDatabase {
+    type Canceller = Canceller;
+
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -115,8 +125,8 @@ impl Database for PgDatabase {
         .await
     }
 
-    async fn snapshot(&mut self) -> Result<Schema, DbError> {
-        crate::schema::read_postgres_catalog(&mut self.conn).await
+    async fn catalog(&mut self) -> Result<Schema, DbError> {
+        catalog::read(&mut self.conn).await
     }
 
     fn canceller(&self) -> Option<Canceller> {

@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, Connection as _};
 
 use super::{connect_error, connect_preferring_plain_on_loopback};
 use crate::config::DatabaseUrl;
-use crate::db::scratch::{created_at, unix_now};
+use crate::db::scratch_name::{created_at, unix_now};
 use crate::error::{ConnectFailure, DbError};
 
 /// Creates database `name` on the server of `raw` (`url`), after sweeping unused leftovers.

@@ -3,6 +3,7 @@
 //! SQLite runs in this process, so round trips cost nothing: a step is sent as begin, section,
 //! bookkeeping-and-commit (see [`crate::db::Delivery::LocalTransaction`]).
 
+mod catalog;
 mod lock;
 
 use std::fs::File;
@@ -13,7 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _};
 
 use super::failure::statement_error;
-use super::{AppliedRow, Database, Dialect, LockHolder, rows};
+use super::{AppliedRow, Database, Dialect, LockHolder, NoCancel, rows};
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
 use crate::schema::Schema;
@@ -60,6 +61,8 @@ impl SqliteDatabase {
 }
 
 impl Database for SqliteDatabase {
+    type Canceller = NoCancel;
+
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
@@ -116,8 +119,8 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn snapshot(&mut self) -> Result<Schema, DbError> {
-        crate::schema::read_sqlite_catalog(&mut self.conn).await
+    async fn catalog(&mut self) -> Result<Schema, DbError> {
+        catalog::read(&mut self.conn).await
     }
 
     async fn close(mut self) {

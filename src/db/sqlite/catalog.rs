@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-use super::{
+use crate::db::query_error;
+use crate::error::DbError;
+use crate::schema::{
     Column, Constraint, ConstraintKind, Index, QualifiedName, Schema, Table, TableKind, Trigger,
     TriggerState, View,
 };
-use crate::db::query_error;
-use crate::error::DbError;
 use crate::source::{Token, TokenKind, sqlite_tokens};
 
 /// Every object but SQLite's own (`sqlite_%`), with the table flags of `pragma_table_list`.
@@ -53,7 +53,7 @@ ORDER BY m.name, f.id, f.seq
 "#;
 
 /// Reads the schema of the `main` database in four queries.
-pub async fn snapshot(conn: &mut SqliteConnection) -> Result<Schema, DbError> {
+pub async fn read(conn: &mut SqliteConnection) -> Result<Schema, DbError> {
     let fail = |e: sqlx::Error| query_error("taking a schema snapshot", &e);
     let objects = sqlx::query(OBJECTS)
         .fetch_all(&mut *conn)

@@ -6,15 +6,8 @@ use std::collections::BTreeSet;
 use crate::error::PlanError;
 use crate::graph::{RevisionGraph, Target};
 
-/// Apply or revert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Run up sections.
-    Up,
-    /// Run down sections.
-    Down,
-}
+pub mod direction;
+pub use direction::Direction;
 
 /// What is applied, as the planner needs it.
 #[derive(Debug, Clone, Default)]

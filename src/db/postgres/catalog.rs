@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{
+use crate::db::query_error;
+use crate::error::DbError;
+use crate::schema::{
     Column, Constraint, ConstraintKind, DefaultPrivileges, Extension, Function, FunctionKind,
     Grants, Identity, Index, Namespace, Policy, PolicyCommand, PolicyMode, Privileged,
     QualifiedName, Schema, Sequence, SequenceOwner, Table, TableKind, Trigger, TriggerState, Type,
     TypeKind, View,
 };
-use crate::db::query_error;
-use crate::error::DbError;
 
 /// Reads the catalog. The query runs in a transaction (a savepoint if one is open) that is rolled
 /// back, so its settings stay local:
@@ -28,7 +28,7 @@ use crate::error::DbError;
 ///   tables), where hash joins stay linear;
 /// - JIT is off: the cost of the plans that nested loops were kept out of passes JIT's threshold,
 ///   and compiling the query took longer than running it (200 ms per snapshot).
-pub async fn snapshot(conn: &mut sqlx::PgConnection) -> Result<Schema, DbError> {
+pub async fn read(conn: &mut sqlx::PgConnection) -> Result<Schema, DbError> {
     let fail = |e: sqlx::Error| query_error("taking a schema snapshot", &e);
     let mut tx = sqlx::Connection::begin(conn).await.map_err(fail)?;
     sqlx::query(
