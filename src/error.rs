@@ -22,6 +22,11 @@ pub mod exit_code {
     /// `check` and `diff`: the schema file, the migrations and the database disagree (or there
     /// are several heads).
     pub const DRIFT: u8 = 4;
+    /// `current --check` and `Migrator::check`: revisions of this build are not applied yet.
+    pub const PENDING: u8 = 5;
+    /// `current --check` and `Migrator::check`: the database has revisions this build does not
+    /// know (it was migrated by a newer build).
+    pub const UNKNOWN_APPLIED: u8 = 6;
     /// Interrupted by Ctrl-C: the revision in flight was rolled back, earlier ones stay applied.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -78,8 +83,21 @@ pub enum Error {
         message: String,
     },
     /// `import` could not read, write or take over another tool's migrations.
+    #[cfg(feature = "cli")]
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// A schema check: the database is behind the migrations of this build.
+    #[error("the database is not at head: {} pending ({})", plural(pending.len(), "revision"), id_list(pending))]
+    Pending {
+        /// The revisions `up` would apply, in order.
+        pending: Vec<RevisionId>,
+    },
+    /// A schema check: the database has revisions the migrations of this build do not have.
+    #[error("the database has {} this build does not know ({})", plural(unknown.len(), "revision"), id_list(unknown))]
+    UnknownApplied {
+        /// The applied revisions with no file.
+        unknown: Vec<RevisionId>,
+    },
 }
 
 impl Error {
@@ -93,6 +111,8 @@ impl Error {
             Error::Interrupted => exit_code::INTERRUPTED,
             Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,
             Error::Drift { .. } => exit_code::DRIFT,
+            Error::Pending { .. } => exit_code::PENDING,
+            Error::UnknownApplied { .. } => exit_code::UNKNOWN_APPLIED,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
@@ -122,7 +142,14 @@ impl Error {
             Error::SchemaFile { .. } => {
                 Some("the `schema` file must be plain DDL that runs on an empty database".into())
             }
+            #[cfg(feature = "cli")]
             Error::Import(e) => e.hint(),
+            Error::Pending { .. } => {
+                Some("apply them with `cargo brainmig up` (or let the application migrate itself)".into())
+            }
+            Error::UnknownApplied { .. } => Some(
+                "this build is older than the database: deploy the build that has those revisions, or revert them with it".into(),
+            ),
         }
     }
 }
@@ -897,6 +924,13 @@ impl ScaffoldError {
             ScaffoldError::BadMessage => None,
         }
     }
+}
+
+fn id_list(ids: &[RevisionId]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {
