@@ -106,7 +106,7 @@ impl Migrator {
             None => Vec::new(),
         };
         let state = State::build(self.migrations.source(), rows)?;
-        status_of(&state)
+        Status::of(&state)
     }
 
     /// The applied revisions no applied revision revises.
@@ -166,22 +166,24 @@ impl Migrator {
     }
 }
 
-/// The status of a built state.
-fn status_of(state: &State) -> Result<Status, Error> {
-    let graph = &state.graph;
-    let unknown = graph.ids(&state.missing_files());
-    let pending = if unknown.is_empty() {
-        graph.ids(&plan::upgrade(graph, &state.applied, &Target::Heads)?)
-    } else {
-        // A graph the files do not fully describe: nothing can be planned honestly.
-        Vec::new()
-    };
-    Ok(Status {
-        current: graph.ids(&state.applied.current(graph)),
-        heads: graph.ids(&graph.heads()),
-        pending,
-        unknown,
-    })
+impl Status {
+    /// Where `state`'s database stands against its files (`current --check` shares it).
+    pub fn of(state: &State) -> Result<Status, Error> {
+        let graph = &state.graph;
+        let unknown = graph.ids(&state.missing_files());
+        let pending = if unknown.is_empty() {
+            graph.ids(&plan::upgrade(graph, &state.applied, &Target::Heads)?)
+        } else {
+            // A graph the files do not fully describe: nothing can be planned honestly.
+            Vec::new()
+        };
+        Ok(Status {
+            current: graph.ids(&state.applied.current(graph)),
+            heads: graph.ids(&graph.heads()),
+            pending,
+            unknown,
+        })
+    }
 }
 
 /// Unknown revisions first: a database ahead of the build is the worse surprise.

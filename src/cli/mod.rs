@@ -80,7 +80,7 @@ enum Command {
     #[command(visible_alias = "downgrade")]
     Down(commands::run::DownArgs),
     /// Show the revisions the database is at.
-    Current,
+    Current(commands::inspect::CurrentArgs),
     /// List revisions, newest first, marking what is applied and the heads.
     History(commands::inspect::HistoryArgs),
     /// List the heads.
@@ -169,7 +169,7 @@ impl Cli {
             Command::New(args) => commands::new::exec(&ctx, &args),
             Command::Up(args) => commands::run::up(&ctx, &args).await,
             Command::Down(args) => commands::run::down(&ctx, &args).await,
-            Command::Current => commands::inspect::current(&ctx).await,
+            Command::Current(args) => commands::inspect::current(&ctx, &args).await,
             Command::History(args) => commands::inspect::history(&ctx, &args).await,
             Command::Heads => commands::inspect::heads(&ctx).await,
             Command::Branches => commands::inspect::branches(&ctx).await,

@@ -357,3 +357,43 @@ fn the_library_without_the_command_line_pulls_none_of_its_dependencies() {
     // And the default, the command line, does have them: the filter above can see them.
     assert!(tree(&["--features", "cli"]).iter().any(|c| c == "clap"));
 }
+
+#[test]
+fn current_check_exits_0_at_head_5_with_pending_and_6_with_unknown_revisions() {
+    let db = TestDb::postgres();
+    let project = cli_project();
+    let out = project.on(&db, &["current", "--check"]).fails_with(5);
+    assert!(
+        out.stderr
+            .contains("4 revisions pending (`0001`, `0002`, `0003`, `0004`)"),
+        "{}",
+        out.stderr
+    );
+    assert!(db.tables().is_empty(), "a check creates nothing");
+    project.on(&db, &["up", "0003"]).success();
+    let out = project.on(&db, &["current", "--check"]).fails_with(5);
+    assert!(
+        out.stderr.contains("1 revision pending (`0004`)"),
+        "{}",
+        out.stderr
+    );
+    project.on(&db, &["up"]).success();
+    let out = project.on(&db, &["current", "--check"]).success();
+    assert!(out.stdout.contains("0004 (head)"), "{}", out.stdout);
+    // A newer build applied 0005; this one does not know it.
+    let newer = cli_project();
+    newer.revision("0005", &["0004"], "CREATE TABLE later (id int);", None);
+    newer.on(&db, &["up"]).success();
+    let out = project.on(&db, &["current", "--check"]).fails_with(6);
+    assert!(
+        out.stderr.contains("this build does not know (`0005`)"),
+        "{}",
+        out.stderr
+    );
+    let json = project
+        .on(&db, &["current", "--check", "--format", "json"])
+        .fails_with(6);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["error"]["unknown"], serde_json::json!(["0005"]));
+    assert_eq!(doc["error"]["exit_code"], 6);
+}
