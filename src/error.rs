@@ -799,6 +799,9 @@ pub enum ConnectFailure {
     NoDatabase,
     /// Something answered, but not in PostgreSQL's protocol (another server on that port).
     NotPostgres,
+    /// The server answered but cannot take a connection yet: starting up, shutting down, in
+    /// recovery, or out of connection slots (`--wait` retries these).
+    NotReady,
     /// Anything else.
     Other,
 }
@@ -814,6 +817,9 @@ impl DbError {
                 }
                 ConnectFailure::NotPostgres => Some(
                     "check the port in the URL (PostgreSQL listens on 5432 by default; 3306 is MySQL's and MariaDB's) and that the URL's scheme names the database you run: brainmig speaks PostgreSQL (`postgres://`) and SQLite (`sqlite://`)".into(),
+                ),
+                ConnectFailure::NotReady => Some(
+                    "the server is starting up or out of connection slots: pass `--wait` to retry until it accepts".into(),
                 ),
                 ConnectFailure::Other => None,
             },

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::{DatabaseUrl, UrlOrigin};
-use crate::db::Connection;
+use crate::db::{Connection, wait};
 use crate::embed::EmbeddedMigrations;
 use crate::error::{ConfigError, Error};
 use crate::executor::{self, Completed, Progress};
@@ -29,6 +29,7 @@ pub struct Migrator {
     migrations: EmbeddedMigrations,
     version_table: String,
     lock_timeout: Option<Duration>,
+    wait: Option<Duration>,
 }
 
 /// What a run applied.
@@ -61,6 +62,7 @@ impl Migrator {
             migrations,
             version_table: DEFAULT_VERSION_TABLE.to_owned(),
             lock_timeout: None,
+            wait: None,
         }
     }
 
@@ -79,6 +81,14 @@ impl Migrator {
         self
     }
 
+    /// Like the command line's `--wait`: retry connecting for up to `wait` while the server is
+    /// unreachable, starting up or out of connection slots (a `tracing` event per retry); bad
+    /// credentials and missing databases fail at once. `None`, the default, tries once.
+    pub fn wait(mut self, wait: Option<Duration>) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Applies every pending revision (to the single head, like `cargo brainmig up`).
     pub async fn run(&self, url: &str) -> Result<Report, Error> {
         self.run_to(url, &Target::Head).await
@@ -87,7 +97,7 @@ impl Migrator {
     /// Applies the revisions up to `target` (`head`, `heads`, a revision id or `+N`).
     pub async fn run_to(&self, url: &str, target: &Target) -> Result<Report, Error> {
         let url = parse_url(url)?;
-        let mut conn = Connection::open(&url).await?;
+        let mut conn = wait::retrying(self.wait, || Connection::open(&url), trace_retry).await?;
         let result = self.run_on(&mut conn, target).await;
         conn.close().await;
         result
@@ -97,7 +107,9 @@ impl Migrator {
     /// created and counts as nothing applied).
     pub async fn status(&self, url: &str) -> Result<Status, Error> {
         let url = parse_url(url)?;
-        let rows = match Connection::open_existing(&url).await? {
+        let rows = match wait::retrying(self.wait, || Connection::open_existing(&url), trace_retry)
+            .await?
+        {
             Some(mut conn) => {
                 let rows = conn.applied(&self.version_table).await;
                 conn.close().await;
@@ -206,6 +218,15 @@ pub fn verdict(status: &Status) -> Result<(), Error> {
 fn parse_url(raw: &str) -> Result<DatabaseUrl, ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     DatabaseUrl::parse(raw, &cwd, &UrlOrigin::Environment("DATABASE_URL".into()))
+}
+
+fn trace_retry(retry: wait::Retry<'_>) {
+    tracing::info!(
+        target: "brainmig",
+        error = %retry.error,
+        waited_ms = retry.waited.as_millis() as u64,
+        "waiting for the database"
+    );
 }
 
 /// The run's events as `tracing` events.

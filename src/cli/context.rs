@@ -18,6 +18,8 @@ pub struct Context {
     pub format: Format,
     /// `--lock-timeout`: how long to wait for another run's lock; `None` waits for ever.
     pub lock_timeout: Option<std::time::Duration>,
+    /// `--wait`: how long to retry connecting while the database is not up; `None` tries once.
+    pub wait: Option<std::time::Duration>,
 }
 
 impl Context {
@@ -38,7 +40,26 @@ impl Context {
             shell,
             format,
             lock_timeout,
+            wait: None,
         })
+    }
+
+    /// With `--wait`.
+    pub fn with_wait(mut self, wait: Option<std::time::Duration>) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Runs `connect`, retrying under `--wait` with a spinner.
+    async fn waiting_for<T, Fut>(&self, connect: impl FnMut() -> Fut) -> Result<T, Error>
+    where
+        Fut: std::future::Future<Output = Result<T, crate::error::DbError>>,
+    {
+        let mut waiting = self.shell.waiting();
+        let conn =
+            crate::db::wait::retrying(self.wait, connect, |retry| waiting.retry(&retry)).await;
+        waiting.done();
+        Ok(conn?)
     }
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
@@ -173,7 +194,7 @@ impl Context {
             return Err(LoadError::Problems { dir, problems }.into());
         }
         let created = self.prepare_new_sqlite_file(&url, &origin)?;
-        let mut conn = Connection::open(&url).await?;
+        let mut conn = self.waiting_for(|| Connection::open(&url)).await?;
         if let Some(path) = created {
             self.announce_created(&path, &origin);
         }
@@ -202,7 +223,7 @@ impl Context {
         let dir = self.config.migrations.value.clone();
         let source = tokio::task::spawn_blocking(move || MigrationSource::load(&dir));
         let rows = async {
-            match Connection::open_existing(&url).await? {
+            match self.waiting_for(|| Connection::open_existing(&url)).await? {
                 Some(mut conn) => {
                     let rows = conn.applied(&self.config.version_table.value).await;
                     conn.close().await;

@@ -23,6 +23,7 @@ mod rows;
 pub mod scratch;
 pub mod script;
 mod sqlite;
+pub mod wait;
 
 pub use connection::Connection;
 pub(crate) use failure::{describe, query_error};

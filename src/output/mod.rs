@@ -8,6 +8,7 @@ mod roundtrip;
 mod run;
 mod scaffold;
 mod stamp;
+mod wait;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -26,6 +27,7 @@ pub use roundtrip::{RoundtripBar, RoundtripView};
 pub use run::{RunView, ScriptView};
 pub use scaffold::{ConfigView, InitView, NewView, SettingView};
 pub use stamp::{RehashView, StampView};
+pub use wait::Waiting;
 
 use crate::error::Error;
 

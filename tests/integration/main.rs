@@ -23,3 +23,4 @@ mod schema;
 mod script;
 mod state;
 mod upgrade;
+mod wait;
