@@ -255,3 +255,18 @@ impl Progress for TracingProgress {
 
     fn done(&mut self) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn the_migrator_s_futures_can_be_spawned_on_a_multi_threaded_runtime() {
+        let migrator = Migrator::new(EmbeddedMigrations::new(&[]));
+        assert_send(&migrator.run("sqlite::memory:"));
+        assert_send(&migrator.status("sqlite::memory:"));
+        assert_send(&migrator.check("sqlite::memory:"));
+    }
+}
