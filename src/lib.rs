@@ -52,4 +52,4 @@ pub use error::{Error, exit_code};
 pub use source::RevisionId;
 
 #[cfg(feature = "migrate")]
-pub use migrator::Migrator;
+pub use migrator::{Connect, Migrator};

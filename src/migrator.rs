@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::{DatabaseUrl, UrlOrigin};
-use crate::db::{Connection, wait};
+use crate::db::{Connection, PgDatabase, wait};
 use crate::embed::EmbeddedMigrations;
-use crate::error::{ConfigError, Error};
+use crate::error::{ConnectFailure, DbError, Error};
 use crate::executor::{self, Completed, Progress};
 use crate::graph::Target;
 use crate::plan::{self, Direction};
@@ -90,14 +90,19 @@ impl Migrator {
     }
 
     /// Applies every pending revision (to the single head, like `cargo brainmig up`).
-    pub async fn run(&self, url: &str) -> Result<Report, Error> {
-        self.run_to(url, &Target::Head).await
+    pub async fn run(&self, db: impl Into<Connect<'_>>) -> Result<Report, Error> {
+        self.run_to(db, &Target::Head).await
     }
 
     /// Applies the revisions up to `target` (`head`, `heads`, a revision id or `+N`).
-    pub async fn run_to(&self, url: &str, target: &Target) -> Result<Report, Error> {
-        let url = parse_url(url)?;
-        let mut conn = wait::retrying(self.wait, || Connection::open(&url), trace_retry).await?;
+    pub async fn run_to(
+        &self,
+        db: impl Into<Connect<'_>>,
+        target: &Target,
+    ) -> Result<Report, Error> {
+        let db = db.into();
+        db.check()?;
+        let mut conn = wait::retrying(self.wait, || db.open(), trace_retry).await?;
         let result = self.run_on(&mut conn, target).await;
         conn.close().await;
         result
@@ -105,11 +110,10 @@ impl Migrator {
 
     /// Where the database stands; reads only (a SQLite file that does not exist is not
     /// created and counts as nothing applied).
-    pub async fn status(&self, url: &str) -> Result<Status, Error> {
-        let url = parse_url(url)?;
-        let rows = match wait::retrying(self.wait, || Connection::open_existing(&url), trace_retry)
-            .await?
-        {
+    pub async fn status(&self, db: impl Into<Connect<'_>>) -> Result<Status, Error> {
+        let db = db.into();
+        db.check()?;
+        let rows = match wait::retrying(self.wait, || db.open_existing(), trace_retry).await? {
             Some(mut conn) => {
                 let rows = conn.applied(&self.version_table).await;
                 conn.close().await;
@@ -122,20 +126,20 @@ impl Migrator {
     }
 
     /// The applied revisions no applied revision revises.
-    pub async fn current(&self, url: &str) -> Result<Vec<RevisionId>, Error> {
-        Ok(self.status(url).await?.current)
+    pub async fn current(&self, db: impl Into<Connect<'_>>) -> Result<Vec<RevisionId>, Error> {
+        Ok(self.status(db).await?.current)
     }
 
     /// The revisions a run would apply, in order.
-    pub async fn pending(&self, url: &str) -> Result<Vec<RevisionId>, Error> {
-        Ok(self.status(url).await?.pending)
+    pub async fn pending(&self, db: impl Into<Connect<'_>>) -> Result<Vec<RevisionId>, Error> {
+        Ok(self.status(db).await?.pending)
     }
 
     /// For an app that must not migrate itself: succeeds only when the database is exactly at
     /// the embedded heads. Otherwise [`Error::UnknownApplied`] (exit code 6) when the database
     /// has revisions this build does not know, else [`Error::Pending`] (exit code 5).
-    pub async fn check(&self, url: &str) -> Result<Status, Error> {
-        let status = self.status(url).await?;
+    pub async fn check(&self, db: impl Into<Connect<'_>>) -> Result<Status, Error> {
+        let status = self.status(db).await?;
         verdict(&status)?;
         Ok(status)
     }
@@ -213,9 +217,110 @@ pub fn verdict(status: &Status) -> Result<(), Error> {
     Ok(())
 }
 
-/// URLs as the command line reads them; a relative SQLite path is relative to the working
+/// What the migrator connects to: a URL (as `DATABASE_URL` gives it; a relative SQLite path
+/// is relative to the working directory) or the application's sqlx pool, whose connect options
+/// it uses for connections of its own (the run lock must outlive any one pooled connection).
+#[derive(Debug, Clone, Copy)]
+pub enum Connect<'a> {
+    /// `postgres://...` or `sqlite://...`.
+    Url(&'a str),
+    /// A PostgreSQL pool.
+    Postgres(&'a sqlx::PgPool),
+    /// A SQLite pool on a file (an in-memory pool is refused: another connection would see
+    /// another, empty database).
+    Sqlite(&'a sqlx::SqlitePool),
+}
+
+impl<'a> From<&'a str> for Connect<'a> {
+    fn from(url: &'a str) -> Self {
+        Connect::Url(url)
+    }
+}
+
+impl<'a> From<&'a String> for Connect<'a> {
+    fn from(url: &'a String) -> Self {
+        Connect::Url(url)
+    }
+}
+
+impl<'a> From<&'a sqlx::PgPool> for Connect<'a> {
+    fn from(pool: &'a sqlx::PgPool) -> Self {
+        Connect::Postgres(pool)
+    }
+}
+
+impl<'a> From<&'a sqlx::SqlitePool> for Connect<'a> {
+    fn from(pool: &'a sqlx::SqlitePool) -> Self {
+        Connect::Sqlite(pool)
+    }
+}
+
+impl Connect<'_> {
+    /// A malformed URL is refused before any attempt, as the command line refuses it (exit 2).
+    fn check(&self) -> Result<(), Error> {
+        match *self {
+            Connect::Url(raw) => parse_url(raw).map(drop).map_err(Error::from),
+            _ => Ok(()),
+        }
+    }
+
+    /// Opens a connection, creating a SQLite file if needed.
+    async fn open(&self) -> Result<Connection, DbError> {
+        match self.target()? {
+            Opening::Url(url) => Connection::open(&url).await,
+            Opening::PgPool(pool) => open_like_pool(pool).await,
+        }
+    }
+
+    /// Opens a connection to look only: `None` for a SQLite file that does not exist yet.
+    async fn open_existing(&self) -> Result<Option<Connection>, DbError> {
+        match self.target()? {
+            Opening::Url(url) => Connection::open_existing(&url).await,
+            Opening::PgPool(pool) => open_like_pool(pool).await.map(Some),
+        }
+    }
+
+    /// The URL to open, or the PostgreSQL pool to take options from.
+    fn target(&self) -> Result<Opening<'_>, DbError> {
+        match *self {
+            Connect::Url(raw) => parse_url(raw)
+                .map(Opening::Url)
+                .map_err(|e| DbError::Connect {
+                    url: crate::config::redact(raw),
+                    reason: e.to_string(),
+                    kind: ConnectFailure::Other,
+                }),
+            Connect::Postgres(pool) => Ok(Opening::PgPool(pool)),
+            Connect::Sqlite(pool) => {
+                let path = pool.connect_options().get_filename().to_owned();
+                if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+                    return Err(DbError::Connect {
+                        url: "sqlite::memory:".into(),
+                        reason: "an in-memory SQLite pool cannot be migrated: pass a file".into(),
+                        kind: ConnectFailure::Other,
+                    });
+                }
+                Ok(Opening::Url(DatabaseUrl::Sqlite(Some(path))))
+            }
+        }
+    }
+}
+
+/// What [`Connect`] opens.
+enum Opening<'a> {
+    Url(DatabaseUrl),
+    /// A PostgreSQL pool whose connect options the migrator borrows.
+    PgPool(&'a sqlx::PgPool),
+}
+
+async fn open_like_pool(pool: &sqlx::PgPool) -> Result<Connection, DbError> {
+    let db = PgDatabase::connect_with_pool_options(&pool.connect_options()).await?;
+    Ok(Connection::Postgres(Box::new(db)))
+}
+
+/// URLs as `DATABASE_URL` gives them; a relative SQLite path is relative to the working
 /// directory.
-fn parse_url(raw: &str) -> Result<DatabaseUrl, ConfigError> {
+fn parse_url(raw: &str) -> Result<DatabaseUrl, crate::error::ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     DatabaseUrl::parse(raw, &cwd, &UrlOrigin::Environment("DATABASE_URL".into()))
 }

@@ -240,8 +240,16 @@ fn the_app_s_check_says_pending_then_up_to_date_then_unknown_revisions() {
     assert!(text(&out.stderr).contains("`0005`"));
 }
 
-/// Builds a copy of the app in `project` into the shared target directory.
+/// Builds a copy of the app in `project` into the shared target directory, as package
+/// `second-brain-copy`, so that it never replaces the binary the other tests run.
 fn build_copy(project: &TestProject) -> std::process::Output {
+    let manifest = project.read("Cargo.toml");
+    if !manifest.contains("second-brain-copy") {
+        project.write(
+            "Cargo.toml",
+            &manifest.replacen("name = \"second-brain\"", "name = \"second-brain-copy\"", 1),
+        );
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -288,7 +296,7 @@ fn a_malformed_file_is_a_compile_error_and_added_or_removed_files_rebuild_the_ap
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
         PathBuf::from,
     ))
-    .join("debug/second-brain");
+    .join("debug/second-brain-copy");
     // Keep this build's binary: other tests' builds replace the one in the target directory.
     let five = project.root.with_extension("five");
     std::fs::copy(&binary, &five).unwrap();
