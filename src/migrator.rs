@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::config::{DatabaseUrl, UrlOrigin};
 use crate::db::{Connection, PgDatabase, wait};
 use crate::embed::EmbeddedMigrations;
-use crate::error::{ConnectFailure, DbError, Error};
+use crate::error::{ConnectFailure, DbError, Error, LoadError, Problem};
 use crate::executor::{self, Completed, Progress};
 use crate::graph::Target;
 use crate::plan::{self, Direction};
@@ -148,8 +148,18 @@ impl Migrator {
         let table = self.version_table.as_str();
         let source = self.migrations.source();
         // Files that do not parse are refused before the database is touched, as `up` does
-        // (the build script already refused them; this guards hand-built lists).
-        State::build(source.clone(), Vec::new())?;
+        // (the build script already refused them; this guards hand-built lists). A missing
+        // parent and a duplicate id wait for the version table, which may explain them.
+        if let Err(LoadError::Problems { dir, problems }) = State::build(source.clone(), Vec::new())
+            && problems.iter().any(|p| {
+                !matches!(
+                    p,
+                    Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
+                )
+            })
+        {
+            return Err(LoadError::Problems { dir, problems }.into());
+        }
         let waiting_since = Instant::now();
         conn.lock(table, self.lock_timeout, |holder| {
             tracing::info!(
