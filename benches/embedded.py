@@ -122,7 +122,7 @@ async fn main() {
 
 
 def build(app, target, profile):
-    cmd = ["cargo", "build", "--quiet", "--offline"] + (["--release"] if profile == "release" else [])
+    cmd = ["cargo", "build", "--quiet"] + (["--release"] if profile == "release" else [])
     env = dict(os.environ, CARGO_TARGET_DIR=str(target))
     subprocess.run(cmd, cwd=app, env=env, check=True)
     name = "bench-embedded" if app.name == "embedded" else "bench-sqlx"
