@@ -405,3 +405,83 @@ fn current_check_exits_0_at_head_5_with_pending_and_6_with_unknown_revisions() {
     assert_eq!(doc["error"]["unknown"], serde_json::json!(["0005"]));
     assert_eq!(doc["error"]["exit_code"], 6);
 }
+
+/// The files of `project`'s migrations folder as an embedded set, as the build script gives it.
+fn embedded_from(project: &TestProject) -> brainmig::embed::EmbeddedMigrations {
+    let mut files: Vec<(&'static str, &'static str)> =
+        std::fs::read_dir(project.path("migrations"))
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let rel = format!("migrations/{}", path.file_name().unwrap().to_string_lossy());
+                let text = std::fs::read_to_string(&path).unwrap();
+                (
+                    &*Box::leak(rel.into_boxed_str()),
+                    &*Box::leak(text.into_boxed_str()),
+                )
+            })
+            .collect();
+    files.sort();
+    brainmig::embed::EmbeddedMigrations::new(Box::leak(files.into_boxed_slice()))
+}
+
+#[test]
+fn the_migrator_records_transaction_false_progress_and_down_sql_as_the_command_line_does() {
+    let db = TestDb::postgres();
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);",
+        Some("DROP TABLE a;"),
+    );
+    project.write(
+        "migrations/0002_concurrently.sql",
+        "-- revision: 0002\n-- revises: 0001\n\n-- migrate:up transaction:false\n\
+         CREATE INDEX CONCURRENTLY a_x_idx ON a (x);\nSELECT * FROM no_such_table;\nCREATE TABLE b (x INTEGER);\n\n\
+         -- migrate:down transaction:false\nDROP TABLE b;\nDROP INDEX CONCURRENTLY a_x_idx;\n",
+    );
+    let migrator = brainmig::Migrator::new(embedded_from(&project));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let error = runtime
+        .block_on(migrator.run(db.url().as_str()))
+        .unwrap_err();
+    let brainmig::Error::Run(run) = &error else {
+        panic!("expected a failed revision, got {error}")
+    };
+    assert_eq!(run.id.to_string(), "0002");
+    assert_eq!(run.statements_done, Some(1));
+    assert_eq!(
+        db.strings(
+            "SELECT revision || ':' || coalesce(incomplete, 'complete') || ':' || coalesce(down_sql, '') \
+             FROM brainmig_version ORDER BY 1"
+        ),
+        [
+            "0001:complete:DROP TABLE a;\n",
+            "0002:up 1/3:DROP TABLE b;\nDROP INDEX CONCURRENTLY a_x_idx;\n"
+        ]
+    );
+    // The command line reads the app's progress and refuses as after its own run.
+    let out = project.on(&db, &["up"]).fails_with(1);
+    assert!(
+        out.stderr.contains("revision `0002` did not finish"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("stopped at up 1/3 statements"),
+        "{}",
+        out.stderr
+    );
+    // And the migrator refuses the same way.
+    let again = runtime
+        .block_on(migrator.run(db.url().as_str()))
+        .unwrap_err();
+    assert!(
+        again.to_string().contains("revision `0002` did not finish"),
+        "{again}"
+    );
+}
