@@ -10,7 +10,7 @@ use crate::support::{TestDb, TestProject, fixture_dir, sqlite_strings};
 
 /// The app's binary, built once per test process (cargo's own lock makes later builds in other
 /// processes a no-op) into this repository's target directory, so sqlx is not compiled again.
-fn app() -> &'static Path {
+pub(crate) fn app() -> &'static Path {
     static APP: OnceLock<PathBuf> = OnceLock::new();
     APP.get_or_init(|| {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -62,7 +62,7 @@ fn cargo() -> Command {
 
 /// The app in `dir` with `DATABASE_URL` = `url` and nothing else in its environment: no cargo,
 /// no migrations folder.
-fn run_app(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn run_app(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
     app_command(app(), dir, url, args).output().unwrap()
 }
 

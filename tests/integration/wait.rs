@@ -178,3 +178,18 @@ fn wait_does_not_retry_an_unknown_role_or_a_missing_database() {
     }
     assert!(db.tables().is_empty());
 }
+
+#[test]
+fn the_app_s_migrator_waits_for_a_late_database_too() {
+    let db = TestDb::postgres();
+    let port = free_port();
+    proxy_opening_after(port, Duration::from_secs(3));
+    // The example app sets `Migrator::wait` to 30 s.
+    let out = crate::embedded::run_app(&TestProject::empty().root, &url_via(&db, port), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(db.applied(), ["0001", "0002", "0003", "0004"]);
+}
