@@ -15,6 +15,7 @@ use crate::source::id::{InvalidRevisionId, RevisionId};
 use crate::source::lexer::LexError;
 // Likewise the leaf files of the graph, the planner and import.
 use crate::graph::fix::CollisionFix;
+#[cfg(feature = "cli")]
 use crate::import::error::ImportError;
 use crate::plan::direction::Direction;
 
@@ -31,6 +32,11 @@ pub mod exit_code {
     /// `check` and `diff`: the schema file, the migrations and the database disagree (or there
     /// are several heads).
     pub const DRIFT: u8 = 4;
+    /// `current --check` and `Migrator::check`: revisions of this build are not applied yet.
+    pub const PENDING: u8 = 5;
+    /// `current --check` and `Migrator::check`: the database has revisions this build does not
+    /// know (it was migrated by a newer build).
+    pub const UNKNOWN_APPLIED: u8 = 6;
     /// `lint` (and `check`): a finding at error severity remains.
     pub const LINT: u8 = 7;
     /// Interrupted by Ctrl-C: the revision in flight was rolled back, earlier ones stay applied.
@@ -95,8 +101,21 @@ pub enum Error {
         message: String,
     },
     /// `import` could not read, write or take over another tool's migrations.
+    #[cfg(feature = "cli")]
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// A schema check: the database is behind the migrations of this build.
+    #[error("the database is not at head: {} pending ({})", plural(pending.len(), "revision"), id_list(pending))]
+    Pending {
+        /// The revisions `up` would apply, in order.
+        pending: Vec<RevisionId>,
+    },
+    /// A schema check: the database has revisions the migrations of this build do not have.
+    #[error("the database has {} this build does not know ({})", plural(unknown.len(), "revision"), id_list(unknown))]
+    UnknownApplied {
+        /// The applied revisions with no file.
+        unknown: Vec<RevisionId>,
+    },
 }
 
 impl Error {
@@ -111,6 +130,8 @@ impl Error {
             Error::RoundtripFailed { .. } => exit_code::ROUNDTRIP_FAILED,
             Error::Drift { .. } => exit_code::DRIFT,
             Error::LintFailed { .. } => exit_code::LINT,
+            Error::Pending { .. } => exit_code::PENDING,
+            Error::UnknownApplied { .. } => exit_code::UNKNOWN_APPLIED,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
@@ -144,7 +165,14 @@ impl Error {
             Error::SchemaFile { .. } => {
                 Some("the `schema` file must be plain DDL that runs on an empty database".into())
             }
+            #[cfg(feature = "cli")]
             Error::Import(e) => e.hint(),
+            Error::Pending { .. } => {
+                Some("apply them with `cargo brainmig up` (or let the application migrate itself)".into())
+            }
+            Error::UnknownApplied { .. } => Some(
+                "this build is older than the database: deploy the build that has those revisions, or revert them with it".into(),
+            ),
         }
     }
 }
@@ -849,6 +877,9 @@ pub enum ConnectFailure {
     NoDatabase,
     /// Something answered, but not in PostgreSQL's protocol (another server on that port).
     NotPostgres,
+    /// The server answered but cannot take a connection yet: starting up, shutting down, in
+    /// recovery, or out of connection slots (`--wait` retries these).
+    NotReady,
     /// Anything else.
     Other,
 }
@@ -864,6 +895,9 @@ impl DbError {
                 }
                 ConnectFailure::NotPostgres => Some(
                     "check the port in the URL (PostgreSQL listens on 5432 by default; 3306 is MySQL's and MariaDB's) and that the URL's scheme names the database you run: brainmig speaks PostgreSQL (`postgres://`) and SQLite (`sqlite://`)".into(),
+                ),
+                ConnectFailure::NotReady => Some(
+                    "the server is starting up or out of connection slots: pass `--wait` to retry until it accepts".into(),
                 ),
                 ConnectFailure::Other => None,
             },
@@ -974,6 +1008,13 @@ impl ScaffoldError {
             ScaffoldError::BadMessage => None,
         }
     }
+}
+
+fn id_list(ids: &[RevisionId]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -44,7 +44,7 @@ pub async fn run<D: Database>(
     conn: &mut D,
     table: &str,
     steps: &[PlannedStep],
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<Vec<Completed>, Box<RunError>> {
     run_until_stopped(conn, table, steps, progress, &AtomicBool::new(false)).await
 }
@@ -55,7 +55,7 @@ pub async fn run_until_stopped<D: Database>(
     conn: &mut D,
     table: &str,
     steps: &[PlannedStep],
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
     stop: &AtomicBool,
 ) -> Result<Vec<Completed>, Box<RunError>> {
     let mut completed = Vec::with_capacity(steps.len());

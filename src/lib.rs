@@ -7,23 +7,51 @@
 //! commands print, through typed views (clap prints its own help and usage errors).
 //! `ARCHITECTURE.md` at the repository root maps the modules.
 
-pub mod autogen;
-pub mod cli;
-pub mod config;
-pub mod db;
+//!
+//! Features: `cli` (default) is the command line; `migrate` is what an application needs to run
+//! its migrations itself ([`Migrator`], [`embedded_migrations!`]) without the command line's
+//! dependencies; with no feature the crate is the parser and [`build`], for a build script.
+
+// Pure, and all a build script needs (no sqlx, no tokio).
+pub mod build;
+pub mod embed;
 pub mod error;
-pub mod executor;
 pub mod graph;
-pub mod import;
-pub mod lint;
-pub mod ops;
-pub mod output;
 pub mod plan;
-pub mod roundtrip;
-pub mod scaffold;
-pub mod schema;
 pub mod source;
+
+#[cfg(feature = "migrate")]
+pub mod config;
+#[cfg(feature = "migrate")]
+pub mod db;
+#[cfg(feature = "migrate")]
+pub mod executor;
+#[cfg(feature = "migrate")]
+pub mod migrator;
+#[cfg(feature = "migrate")]
+pub mod scaffold;
+#[cfg(feature = "migrate")]
+pub mod schema;
+#[cfg(feature = "migrate")]
 pub mod state;
+
+#[cfg(feature = "cli")]
+pub mod autogen;
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "cli")]
+pub mod import;
+#[cfg(feature = "cli")]
+pub mod lint;
+#[cfg(feature = "cli")]
+pub mod ops;
+#[cfg(feature = "cli")]
+pub mod output;
+#[cfg(feature = "cli")]
+pub mod roundtrip;
 
 pub use error::{Error, exit_code};
 pub use source::RevisionId;
+
+#[cfg(feature = "migrate")]
+pub use migrator::{Connect, Migrator};

@@ -19,6 +19,8 @@ pub struct Context {
     pub format: Format,
     /// `--lock-timeout`: how long to wait for another run's lock; `None` waits for ever.
     pub lock_timeout: Option<std::time::Duration>,
+    /// `--wait`: how long to retry connecting while the database is not up; `None` tries once.
+    pub wait: Option<std::time::Duration>,
 }
 
 impl Context {
@@ -39,7 +41,14 @@ impl Context {
             shell,
             format,
             lock_timeout,
+            wait: None,
         })
+    }
+
+    /// With `--wait`.
+    pub fn with_wait(mut self, wait: Option<std::time::Duration>) -> Self {
+        self.wait = wait;
+        self
     }
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
@@ -91,13 +100,14 @@ impl Context {
             .detail("Database", format_args!("{url} (from {origin})"));
         let source = self.load_source()?;
         let url = (&url, &origin);
-        ops::connect::open_locked(&self.shell, &self.config, url, source, self.lock_timeout).await
+        let waits = (self.lock_timeout, self.wait);
+        ops::connect::open_locked(&self.shell, &self.config, url, source, waits).await
     }
 
     /// Reads the state for a command that only looks; warns about broken files.
     pub async fn read_state(&self) -> Result<State, Error> {
         let url = self.database_url()?;
-        let state = ops::connect::read_state(&self.config, &url).await?;
+        let state = ops::connect::read_state(&self.shell, &self.config, &url, self.wait).await?;
         self.warn_broken(&state, &[]);
         Ok(state)
     }

@@ -61,6 +61,18 @@ struct GlobalArgs {
     /// Give up after waiting this many seconds for another run's lock (default: wait).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     lock_timeout: Option<std::time::Duration>,
+    /// Retry connecting while the database is unreachable, starting up or full, for up to
+    /// DURATION (`30s`, `2m`; default 60s); bad credentials and missing databases fail at once.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "60s",
+        value_parser = crate::db::wait::parse_duration
+    )]
+    wait: Option<std::time::Duration>,
     /// Output format of data commands.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     format: Format,
@@ -80,7 +92,7 @@ enum Command {
     #[command(visible_alias = "downgrade")]
     Down(commands::run::DownArgs),
     /// Show the revisions the database is at.
-    Current,
+    Current(commands::inspect::CurrentArgs),
     /// List revisions, newest first, marking what is applied and the heads.
     History(commands::inspect::HistoryArgs),
     /// List the heads.
@@ -190,14 +202,15 @@ impl Cli {
             shell,
             self.global.format,
             self.global.lock_timeout,
-        )?;
+        )?
+        .with_wait(self.global.wait);
         match self.command {
             Command::Init => commands::init::exec(&ctx),
             Command::New(args) if args.autogenerate => commands::autogen::new(&ctx, &args).await,
             Command::New(args) => commands::new::exec(&ctx, &args),
             Command::Up(args) => commands::run::up(&ctx, &args).await,
             Command::Down(args) => commands::run::down(&ctx, &args).await,
-            Command::Current => commands::inspect::current(&ctx).await,
+            Command::Current(args) => commands::inspect::current(&ctx, &args).await,
             Command::History(args) => commands::inspect::history(&ctx, &args).await,
             Command::Heads => commands::inspect::heads(&ctx).await,
             Command::Branches => commands::inspect::branches(&ctx).await,

@@ -5,6 +5,11 @@
 //! reads live where they are used: `NO_COLOR` in `main.rs` (it styles output before any config
 //! exists) and `PGSSLMODE` in `db/postgres.rs` (libpq's variable, for the TLS decision).
 
+// Without the command line (an application embedding the migrator) there is no cargo project to
+// discover: only the URL types are used, and discovery's helpers would be dead code.
+#![cfg_attr(not(feature = "cli"), allow(dead_code))]
+
+#[cfg(feature = "cli")]
 mod metadata_cache;
 mod url;
 
@@ -118,6 +123,7 @@ pub struct Config {
     cwd: PathBuf,
 }
 
+#[cfg(feature = "cli")]
 /// The brainmig tables of a workspace, found through `cargo metadata` (or its cached answer).
 struct Workspace {
     root: PathBuf,
@@ -127,6 +133,7 @@ struct Workspace {
 }
 
 impl Config {
+    #[cfg(feature = "cli")]
     /// Finds the workspace (unless `--migrations-dir` is given and there is no Cargo.toml) and
     /// resolves every setting.
     pub fn discover(args: &DiscoveryArgs, cwd: &Path) -> Result<Config, ConfigError> {
@@ -369,6 +376,7 @@ fn find_upward(start: &Path, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+#[cfg(feature = "cli")]
 fn read_workspace(args: &DiscoveryArgs, cwd: &Path) -> Result<Workspace, ConfigError> {
     let manifest_path = args.manifest_path.as_ref().map(|path| cwd.join(path));
     let cargo_failed = |e: cargo_metadata::Error| ConfigError::CargoMetadata {
@@ -387,6 +395,7 @@ fn read_workspace(args: &DiscoveryArgs, cwd: &Path) -> Result<Workspace, ConfigE
     }
 }
 
+#[cfg(feature = "cli")]
 fn workspace_of(
     metadata: &cargo_metadata::Metadata,
     args: &DiscoveryArgs,
@@ -418,6 +427,7 @@ fn first_line(s: &str) -> String {
         .to_owned()
 }
 
+#[cfg(feature = "cli")]
 /// `-p NAME`, else the package of `--manifest-path`, else the package whose folder holds `cwd`.
 fn select_package<'m>(
     metadata: &'m cargo_metadata::Metadata,
@@ -529,7 +539,7 @@ impl Layered {
 }
 
 /// Accepts `name` or `schema.name`, each a plain SQL identifier.
-fn validate_table_name(name: &str) -> Result<(), ConfigError> {
+pub(crate) fn validate_table_name(name: &str) -> Result<(), ConfigError> {
     let ident = |s: &str| {
         let mut bytes = s.bytes();
         matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')

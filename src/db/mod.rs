@@ -24,6 +24,7 @@ pub mod scratch;
 mod scratch_name;
 pub mod script;
 mod sqlite;
+pub mod wait;
 
 pub use connection::Connection;
 pub(crate) use failure::{describe, query_error};

@@ -7,10 +7,11 @@
 //! folder while the database answers and never creates a file.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::config::{Config, DatabaseUrl, UrlOrigin};
 use crate::db::Connection;
-use crate::error::{Error, LoadError, Problem};
+use crate::error::{DbError, Error, LoadError, Problem};
 use crate::output::Shell;
 use crate::source::MigrationSource;
 use crate::state::State;
@@ -22,11 +23,11 @@ pub async fn open_locked(
     config: &Config,
     (url, origin): (&DatabaseUrl, &UrlOrigin),
     source: MigrationSource,
-    lock_timeout: Option<std::time::Duration>,
+    (lock_timeout, wait): (Option<Duration>, Option<Duration>),
 ) -> Result<(Connection, State), Error> {
     refuse_broken_before_connecting(&source)?;
     let created = prepare_new_sqlite_file(url, origin)?;
-    let mut conn = Connection::open(url).await?;
+    let mut conn = waiting_for(shell, wait, || Connection::open(url)).await?;
     if let Some(path) = created {
         shell.note(created_note(&path, origin, &config.url_env.value));
     }
@@ -45,13 +46,18 @@ pub async fn open_locked(
 
 /// Reads the state for a command that only looks; a SQLite file that does not exist yet counts
 /// as nothing applied and is not created.
-pub async fn read_state(config: &Config, url: &DatabaseUrl) -> Result<State, Error> {
+pub async fn read_state(
+    shell: &Shell,
+    config: &Config,
+    url: &DatabaseUrl,
+    wait: Option<Duration>,
+) -> Result<State, Error> {
     // The folder is read on a blocking thread while the database answers: the two waits
     // overlap instead of adding up (most of `current`'s time on a large history).
     let dir = config.migrations.value.clone();
     let source = tokio::task::spawn_blocking(move || MigrationSource::load(&dir));
     let rows = async {
-        match Connection::open_existing(url).await? {
+        match waiting_for(shell, wait, || Connection::open_existing(url)).await? {
             Some(mut conn) => {
                 let rows = conn.applied(&config.version_table.value).await;
                 conn.close().await;
@@ -66,6 +72,21 @@ pub async fn read_state(config: &Config, url: &DatabaseUrl) -> Result<State, Err
         source: std::io::Error::other(e),
     })??;
     Ok(State::build(source, rows?)?)
+}
+
+/// Runs `connect`, retrying under `--wait` (`None` tries once) with a spinner on a terminal.
+pub async fn waiting_for<T, Fut>(
+    shell: &Shell,
+    wait: Option<Duration>,
+    connect: impl FnMut() -> Fut,
+) -> Result<T, Error>
+where
+    Fut: Future<Output = Result<T, DbError>>,
+{
+    let mut waiting = shell.waiting();
+    let conn = crate::db::wait::retrying(wait, connect, |retry| waiting.retry(&retry)).await;
+    waiting.done();
+    Ok(conn?)
 }
 
 /// Broken files are reported before the database is touched (or a SQLite file created); all

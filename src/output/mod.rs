@@ -10,6 +10,7 @@ mod roundtrip;
 mod run;
 mod scaffold;
 mod stamp;
+mod wait;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -30,6 +31,7 @@ pub use roundtrip::{RoundtripBar, RoundtripView};
 pub use run::{RunView, ScriptView};
 pub use scaffold::{ConfigView, InitView, NewView, RenumberView, SettingView, SquashView};
 pub use stamp::{RehashView, StampView};
+pub use wait::Waiting;
 
 use crate::error::Error;
 
@@ -391,6 +393,13 @@ pub fn error_json(error: &Error) -> serde_json::Value {
         "hint": error.hint(),
         "exit_code": error.exit_code(),
     });
+    // A schema check's verdict, as lists a deploy script can read.
+    if let Error::Pending { pending } = error {
+        value["pending"] = serde_json::json!(pending);
+    }
+    if let Error::UnknownApplied { unknown } = error {
+        value["unknown"] = serde_json::json!(unknown);
+    }
     if let Error::Run(run) = error {
         value["revision"] = serde_json::json!(run.id);
         value["file"] = serde_json::json!(run.path.display().to_string());

@@ -111,6 +111,11 @@ fn json_of_commands_that_look_is_pinned() {
     assert_snapshot!("json_branches", json(&project, &["branches"], 0));
     assert_snapshot!("json_show", json(&project, &["show", "0002"], 0));
     assert_snapshot!("json_config", json(&project, &["config"], 0));
+    // 0003 is pending: `current --check` exits 5 with the list.
+    assert_snapshot!(
+        "json_current_check_pending",
+        json(&project, &["current", "--check"], 5)
+    );
     project.write(
         "migrations/0004_lint.sql",
         &rev(

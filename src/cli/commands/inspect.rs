@@ -9,6 +9,14 @@ use crate::output::{
 };
 
 #[derive(Debug, clap::Args)]
+pub struct CurrentArgs {
+    /// Exit 5 when revisions are pending, 6 when the database has revisions these migrations
+    /// do not know: "is the schema exactly what this build expects?"
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// Only revisions in `FROM:TO` (either side may be empty; `current` is allowed).
     #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
@@ -26,13 +34,17 @@ pub struct ShowArgs {
     revision: String,
 }
 
-pub async fn current(ctx: &Context) -> Result<(), Error> {
+pub async fn current(ctx: &Context, args: &CurrentArgs) -> Result<(), Error> {
     let state = ctx.read_state().await?;
     let current = state.applied.current(&state.graph);
     let view = RevisionList::new(&state, "current", &current);
     view.report(&ctx.shell, "<base> (nothing applied)");
     if let Some(note) = ctx.embedded_default_note(state.applied.revisions.is_empty()) {
         ctx.shell.note(note);
+    }
+    if args.check {
+        // The verdict is the error (exit 5 or 6), not a warning.
+        return crate::migrator::verdict(&crate::migrator::Status::of(&state)?);
     }
     warn_about_state(&ctx.shell, &state);
     Ok(())

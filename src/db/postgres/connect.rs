@@ -101,6 +101,9 @@ pub(crate) fn connect_error(redacted_url: &str, error: &sqlx::Error) -> DbError 
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01" | "28000") => ConnectFailure::Auth,
             Some("3D000") => ConnectFailure::NoDatabase,
+            // cannot_connect_now (starting up, shutting down, recovery), too_many_connections,
+            // and the slots reserved for superusers.
+            Some("57P03" | "53300" | "53000") => ConnectFailure::NotReady,
             _ => ConnectFailure::Other,
         },
         _ => ConnectFailure::Other,

@@ -41,6 +41,27 @@ impl PgDatabase {
         let options = PgConnectOptions::from_str(raw)
             .map_err(|e| connect_error(&redacted_url, &e))?
             .application_name("cargo-brainmig");
+        Self::connect_with(options, raw, redacted_url).await
+    }
+
+    /// Connects with the options of an application's pool (the embedded migrator): connections
+    /// of its own, since the run lock must outlive any one pooled connection.
+    pub async fn connect_with_pool_options(options: &PgConnectOptions) -> Result<Self, DbError> {
+        let redacted_url = format!(
+            "postgres://{}@{}:{}/{}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
+        Self::connect_with(options.clone(), "", redacted_url).await
+    }
+
+    async fn connect_with(
+        options: PgConnectOptions,
+        raw: &str,
+        redacted_url: String,
+    ) -> Result<Self, DbError> {
         let (options, mut conn) = connect_preferring_plain_on_loopback(options, raw)
             .await
             .map_err(|e| connect_error(&redacted_url, &e))?;

@@ -224,6 +224,15 @@ impl TestProject {
     pub fn from_fixture(name: &str) -> TestProject {
         let project = TestProject::empty();
         copy_dir(&fixture_dir(name), &project.root);
+        // An app fixture depends on brainmig by a relative path, which the copy would break
+        // (`cargo metadata` loads path dependencies): point it at this repository.
+        let manifest = project.root.join("Cargo.toml");
+        if let Ok(text) = std::fs::read_to_string(&manifest)
+            && text.contains("path = \"../..\"")
+        {
+            let repo = format!("path = {:?}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::write(&manifest, text.replace("path = \"../..\"", &repo)).unwrap();
+        }
         project
     }
 

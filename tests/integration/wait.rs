@@ -1,0 +1,195 @@
+//! `--wait`: connecting to a server that is not up yet. A listener this test opens late (a small
+//! TCP proxy to the test server) stands in for a database container that is still starting.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::support::{TestDb, TestProject, admin_url};
+
+/// A port on this machine where nothing listens now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The test server's address, from the admin URL.
+fn server_addr() -> String {
+    let url = url::Url::parse(&admin_url()).unwrap();
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(5432)
+    )
+}
+
+/// `db`'s URL through `port`.
+fn url_via(db: &TestDb, port: u16) -> String {
+    let mut url = url::Url::parse(&db.url()).unwrap();
+    url.set_port(Some(port)).unwrap();
+    url.to_string()
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buffer[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+/// After `delay`, listens on `port` and forwards every connection to the test server.
+fn proxy_opening_after(port: u16, delay: Duration) {
+    let server = server_addr();
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(upstream) = TcpStream::connect(&server) else {
+                continue;
+            };
+            let (c2, u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+            std::thread::spawn(move || pipe(client, upstream));
+            std::thread::spawn(move || pipe(u2, c2));
+        }
+    });
+}
+
+#[test]
+fn wait_connects_once_a_late_server_starts_listening() {
+    let db = TestDb::postgres();
+    let project = TestProject::linear(2);
+    let port = free_port();
+    proxy_opening_after(port, Duration::from_secs(3));
+    let url = url_via(&db, port);
+    let out = project
+        .brainmig([
+            "up",
+            "--wait=30s",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &url,
+        ])
+        .success();
+    // Not a terminal: one note, not a line per attempt.
+    assert_eq!(
+        out.stderr.matches("waiting for the database").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.applied(), ["0001", "0002"]);
+    // `current` reads through the same wait.
+    let out = project
+        .brainmig([
+            "current",
+            "--wait",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &url,
+        ])
+        .success();
+    assert!(out.stdout.contains("0002"), "{}", out.stdout);
+}
+
+#[test]
+fn wait_gives_up_at_its_timeout_with_the_usual_error() {
+    let project = TestProject::linear(1);
+    let url = format!("postgres://postgres@127.0.0.1:{}/nowhere", free_port());
+    let without = project
+        .brainmig([
+            "up",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &url,
+        ])
+        .fails_with(1);
+    let with = project
+        .brainmig([
+            "up",
+            "--wait=1s",
+            "--migrations-dir",
+            "migrations",
+            "--database-url",
+            &url,
+        ])
+        .fails_with(1);
+    assert!(
+        with.stderr.contains("waiting for the database"),
+        "{}",
+        with.stderr
+    );
+    let error_line = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("error:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(error_line(&with.stderr), error_line(&without.stderr));
+    assert!(
+        with.stderr.contains("is the server running"),
+        "{}",
+        with.stderr
+    );
+}
+
+#[test]
+fn wait_does_not_retry_an_unknown_role_or_a_missing_database() {
+    let db = TestDb::postgres();
+    let project = TestProject::linear(1);
+    let mut unknown_role = url::Url::parse(&db.url()).unwrap();
+    unknown_role.set_username("bm_no_such_role").unwrap();
+    let mut missing_db = url::Url::parse(&db.url()).unwrap();
+    missing_db.set_path(&format!("{}_missing", db.name));
+    for url in [unknown_role.to_string(), missing_db.to_string()] {
+        let started = Instant::now();
+        let out = project
+            .brainmig([
+                "up",
+                "--wait=60s",
+                "--migrations-dir",
+                "migrations",
+                "--database-url",
+                &url,
+            ])
+            .fails_with(1);
+        assert!(
+            !out.stderr.contains("waiting for the database"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "failed at once, not after the timeout"
+        );
+    }
+    assert!(db.tables().is_empty());
+}
+
+#[test]
+fn the_app_s_migrator_waits_for_a_late_database_too() {
+    let db = TestDb::postgres();
+    let port = free_port();
+    proxy_opening_after(port, Duration::from_secs(3));
+    // The example app sets `Migrator::wait` to 30 s.
+    let out = crate::embedded::run_app(&TestProject::empty().root, &url_via(&db, port), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(db.applied(), ["0001", "0002", "0003", "0004"]);
+}
