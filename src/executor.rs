@@ -13,7 +13,7 @@ use crate::error::DbError;
 use crate::error::{DbMessage, RunError};
 use crate::plan::Direction;
 use crate::source::{RevisionId, Section};
-use crate::state::PlannedStep;
+use crate::state::{PlannedStep, State, version_row};
 
 /// Receives the run's events, to draw a bar or print lines.
 pub trait Progress {
@@ -661,4 +661,53 @@ mod tests {
             assert!(!error.interrupted);
         }
     }
+}
+
+/// A baseline written by `squash` (`-- replaces: a, b, c`), recorded in place of the rows of the
+/// revisions it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedBaseline {
+    /// The baseline.
+    pub id: RevisionId,
+    /// How many version rows it took the place of.
+    pub replaced: usize,
+}
+
+/// Records each baseline the state recognised (the database applied everything it replaces)
+/// and forgets the rows it replaces, in one transaction, running no migration SQL; from then on
+/// `down` and everything after see an ordinary applied revision. Runs under the run lock, before
+/// a plan: `up`, `down` and the embedded migrator share it.
+pub async fn record_baselines(
+    conn: &mut impl Database,
+    state: &State,
+    table: &str,
+) -> Result<Vec<RecordedBaseline>, DbError> {
+    let files: Vec<_> = (state.baselines_to_record.iter())
+        .filter_map(|&i| state.files[i].as_ref())
+        .collect();
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dialect = conn.dialect();
+    let mut sql = String::from("BEGIN;\n");
+    for file in &files {
+        for id in &file.replaces {
+            sql.push_str(&dialect.delete_version(table, id));
+            sql.push('\n');
+        }
+        sql.push_str(&dialect.insert_version(table, &version_row(file), DurationSql::Measured(0)));
+        sql.push('\n');
+    }
+    sql.push_str("COMMIT;\n");
+    if let Err(e) = conn.execute(&sql).await {
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(e.context("recording the baseline"));
+    }
+    Ok(files
+        .iter()
+        .map(|file| RecordedBaseline {
+            id: file.id.clone(),
+            replaced: file.replaces.len(),
+        })
+        .collect())
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::config::{DatabaseUrl, UrlOrigin};
 use crate::db::{Connection, PgDatabase, wait};
 use crate::embed::EmbeddedMigrations;
-use crate::error::{ConnectFailure, DbError, Error, LoadError, Problem};
+use crate::error::{ConnectFailure, DbError, Error};
 use crate::executor::{self, Completed, Progress};
 use crate::graph::Target;
 use crate::plan::{self, Direction};
@@ -148,18 +148,8 @@ impl Migrator {
         let table = self.version_table.as_str();
         let source = self.migrations.source();
         // Files that do not parse are refused before the database is touched, as `up` does
-        // (the build script already refused them; this guards hand-built lists). A missing
-        // parent and a duplicate id wait for the version table, which may explain them.
-        if let Err(LoadError::Problems { dir, problems }) = State::build(source.clone(), Vec::new())
-            && problems.iter().any(|p| {
-                !matches!(
-                    p,
-                    Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
-                )
-            })
-        {
-            return Err(LoadError::Problems { dir, problems }.into());
-        }
+        // (the build script already refused them; this guards hand-built lists).
+        State::refuse_broken_before_connecting(&source)?;
         let waiting_since = Instant::now();
         conn.lock(table, self.lock_timeout, |holder| {
             tracing::info!(
@@ -175,6 +165,14 @@ impl Migrator {
             let rows = conn.applied(table).await?;
             let state = State::build(source, rows)?;
             state.check_runnable(Direction::Up, false)?;
+            for baseline in executor::record_baselines(conn, &state, table).await? {
+                tracing::info!(
+                    target: "brainmig",
+                    baseline = %baseline.id,
+                    replaced = baseline.replaced,
+                    "recorded a squash baseline in place of the revisions it replaces"
+                );
+            }
             let plan = plan::upgrade(&state.graph, &state.applied, target)?;
             let steps = state.steps(&plan, Direction::Up)?;
             let applied = executor::run(conn, table, &steps, &mut TracingProgress).await?;

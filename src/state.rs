@@ -100,6 +100,26 @@ fn recognise_baselines(
 }
 
 impl State {
+    /// Refuses, before any database is touched (or a SQLite file created), files that no
+    /// version table can excuse: all problems but a missing parent, which the table may know (a
+    /// deleted applied file), and a duplicate id, whose fix depends on which file is applied.
+    /// `up`, `down`, `stamp` and the embedded migrator share it.
+    pub fn refuse_broken_before_connecting(source: &MigrationSource) -> Result<(), LoadError> {
+        match State::build(source.clone(), Vec::new()) {
+            Err(LoadError::Problems { dir, problems })
+                if problems.iter().any(|p| {
+                    !matches!(
+                        p,
+                        Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
+                    )
+                }) =>
+            {
+                Err(LoadError::Problems { dir, problems })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Joins the loaded files and the recorded rows. Fails when a file's header cannot be read
     /// or the graph cannot be built (duplicate ids, unknown parents, cycles), reporting every
     /// problem of the folder at once; a file broken only in its sections joins the graph and is

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::config::{Config, DatabaseUrl, UrlOrigin};
 use crate::db::Connection;
-use crate::error::{DbError, Error, LoadError, Problem};
+use crate::error::{DbError, Error, LoadError};
 use crate::output::Shell;
 use crate::source::MigrationSource;
 use crate::state::State;
@@ -25,7 +25,7 @@ pub async fn open_locked(
     source: MigrationSource,
     (lock_timeout, wait): (Option<Duration>, Option<Duration>),
 ) -> Result<(Connection, State), Error> {
-    refuse_broken_before_connecting(&source)?;
+    State::refuse_broken_before_connecting(&source)?;
     let created = prepare_new_sqlite_file(url, origin)?;
     let mut conn = waiting_for(shell, wait, || Connection::open(url)).await?;
     if let Some(path) = created {
@@ -87,25 +87,6 @@ where
     let conn = crate::db::wait::retrying(wait, connect, |retry| waiting.retry(&retry)).await;
     waiting.done();
     Ok(conn?)
-}
-
-/// Broken files are reported before the database is touched (or a SQLite file created); all
-/// but a missing parent, which the version table may know (a deleted applied file), and a
-/// duplicate id, whose fix depends on which of the two files is applied.
-fn refuse_broken_before_connecting(source: &MigrationSource) -> Result<(), Error> {
-    match State::build(source.clone(), Vec::new()) {
-        Err(LoadError::Problems { dir, problems })
-            if problems.iter().any(|p| {
-                !matches!(
-                    p,
-                    Problem::UnknownParent { .. } | Problem::DuplicateRevision { .. }
-                )
-            }) =>
-        {
-            Err(LoadError::Problems { dir, problems }.into())
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Before a SQLite file is created: its folder (for the embedded default, with a `.gitignore`

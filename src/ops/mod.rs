@@ -5,7 +5,6 @@
 //! tested where they can be) and its effects on files and databases.
 
 pub mod autogen;
-pub mod baseline;
 pub mod connect;
 pub mod history;
 pub mod import;

@@ -48,7 +48,15 @@ pub async fn execute(
     run: &RunOptions<'_>,
 ) -> Result<Vec<Completed>, Error> {
     state.check_runnable(run.direction, run.ignore_checksums)?;
-    super::baseline::record_recognised(shell, conn, state, run.table).await?;
+    for baseline in executor::record_baselines(conn, state, run.table).await? {
+        shell.status(
+            "Recorded",
+            format_args!(
+                "baseline {} in place of the {} revisions it replaces; no migration SQL was run",
+                baseline.id, baseline.replaced
+            ),
+        );
+    }
     if nothing_to_revert(state, run.direction, run.target) {
         warn_broken(shell, state, &[]);
         return Ok(Vec::new());
