@@ -4,6 +4,7 @@ use crate::cli::Context;
 use crate::config::DatabaseUrl;
 use crate::db::scratch::{Scratch, ScratchSet};
 use crate::error::Error;
+use crate::ops::connect::waiting_for;
 use crate::output::{Format, RoundtripView};
 use crate::roundtrip;
 
@@ -27,7 +28,8 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
     let url = ctx.database_url()?;
     let scratches = ScratchSet::new();
-    let scratch = scratches.create(&url).await?;
+    // The first scratch database proves the server is up; the later ones need no `--wait`.
+    let scratch = waiting_for(&ctx.shell, ctx.wait, || scratches.create(&url)).await?;
     scratches.set_main(&scratch);
     ctx.shell.detail("Scratch", scratch.describe());
     let options = roundtrip::Options {
@@ -35,7 +37,7 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
         strict: args.strict,
     };
     let result = tokio::select! {
-        result = run_in(ctx, &scratches, &url, scratch, &source, options) => result,
+        result = run_in(ctx, (&scratches, &url), scratch, &source, options) => result,
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     };
     // Dropping the run's future closed its connections; the drops below force out any leftover.
@@ -60,8 +62,7 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
 
 async fn run_in(
     ctx: &Context,
-    scratches: &ScratchSet,
-    url: &DatabaseUrl,
+    (scratches, url): (&ScratchSet, &DatabaseUrl),
     scratch: Scratch,
     source: &crate::source::MigrationSource,
     options: roundtrip::Options<'_>,
