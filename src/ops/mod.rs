@@ -10,6 +10,7 @@ pub mod connect;
 pub mod history;
 pub mod import;
 pub mod init;
+pub mod lint;
 pub mod new;
 pub mod renumber;
 pub mod run;
