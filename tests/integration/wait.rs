@@ -350,3 +350,32 @@ fn up_sql_and_renumber_read_a_late_server_s_rows() {
     );
     assert!(project.path("migrations/0003_r.sql").exists());
 }
+
+#[test]
+fn import_takes_over_the_version_table_of_a_late_server() {
+    let db = TestDb::postgres();
+    let project = TestProject::from_fixture("import/dbmate");
+    db.execute(
+        "CREATE TABLE schema_migrations (version VARCHAR(128) PRIMARY KEY);
+         INSERT INTO schema_migrations (version) VALUES ('20240110090000');",
+    );
+    let url = late_url(&db);
+    let out = project
+        .brainmig([
+            "import",
+            "dbmate",
+            "--migrations-dir",
+            "brainmig",
+            "--wait=30s",
+            "--database-url",
+            &url,
+        ])
+        .success();
+    waited_once(&out);
+    assert!(
+        out.stderr.contains("Recorded 1 revision(s) as applied"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.applied(), ["20240110090000"]);
+}
