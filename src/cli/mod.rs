@@ -94,7 +94,7 @@ enum Command {
     /// Show the revisions the database is at.
     Current(commands::inspect::CurrentArgs),
     /// List revisions, newest first, marking what is applied and the heads.
-    History(commands::inspect::HistoryArgs),
+    History(commands::history::HistoryArgs),
     /// List the heads.
     Heads,
     /// List the branch points and their branches.
@@ -211,7 +211,7 @@ impl Cli {
             Command::Up(args) => commands::run::up(&ctx, &args).await,
             Command::Down(args) => commands::run::down(&ctx, &args).await,
             Command::Current(args) => commands::inspect::current(&ctx, &args).await,
-            Command::History(args) => commands::inspect::history(&ctx, &args).await,
+            Command::History(args) => commands::history::exec(&ctx, &args).await,
             Command::Heads => commands::inspect::heads(&ctx).await,
             Command::Branches => commands::inspect::branches(&ctx).await,
             Command::Show(args) => commands::inspect::show(&ctx, &args).await,

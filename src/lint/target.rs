@@ -2,6 +2,8 @@
 //! applied (tables they create exist; tables of the others do not yet) and its major version.
 //! Without one, everything is linted against the configured or default version.
 
+use std::fmt::Display;
+
 use crate::config::DatabaseUrl;
 use crate::db::{AppliedRow, Connection, Database};
 
@@ -17,8 +19,14 @@ pub struct Reading {
     pub unreachable: Option<String>,
 }
 
-/// Asks the database at `url` (None: none configured) what it has applied and its version.
-pub async fn read(url: Option<&DatabaseUrl>, table: &str, configured: Option<u32>) -> Reading {
+/// Asks the database at `url` (None: none configured) what it has applied and its version,
+/// connecting with `open` (the caller's `--wait` retry around [`Connection::open_existing`]).
+pub async fn read<E: Display>(
+    url: Option<&DatabaseUrl>,
+    table: &str,
+    configured: Option<u32>,
+    open: impl AsyncFnOnce(&DatabaseUrl) -> Result<Option<Connection>, E>,
+) -> Reading {
     let offline = |why: String| Reading {
         rows: Vec::new(),
         target: match configured {
@@ -38,7 +46,7 @@ pub async fn read(url: Option<&DatabaseUrl>, table: &str, configured: Option<u32
     let Some(url) = url else {
         return offline("no database URL is configured".into());
     };
-    let mut conn = match Connection::open_existing(url).await {
+    let mut conn = match open(url).await {
         Ok(Some(conn)) => conn,
         Ok(None) => return offline(format!("`{url}` does not exist yet")),
         Err(e) => return offline(format!("`{url}` did not answer ({e})")),

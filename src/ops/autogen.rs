@@ -11,6 +11,7 @@ use crate::db::scratch::Scratch;
 use crate::db::{Connection, Dialect};
 use crate::error::{ConfigError, Error, LoadError, PlanError};
 use crate::executor::{self, Progress};
+use crate::ops::connect::waiting_for;
 use crate::output::{DifferencesView, MatchView, Shell, announce_notes};
 use crate::plan::Direction;
 use crate::scaffold::NewRevision;
@@ -26,6 +27,9 @@ pub struct Scratchpad<'a> {
     pub url: &'a DatabaseUrl,
     /// The version table.
     pub table: &'a str,
+    /// `--wait`: the first scratch database retries creating itself (on PostgreSQL, connecting to
+    /// the configured server) while the server is not up; once it is, later ones need not.
+    pub wait: Option<Duration>,
 }
 
 /// The declarative schema file: where it is and its text.
@@ -169,7 +173,8 @@ pub async fn drift(
     dialect: Dialect,
 ) -> Result<Comparison, Error> {
     refuse_missing_files(state)?;
-    let live = match Connection::open_existing(pad.url).await? {
+    let live = match waiting_for(pad.shell, pad.wait, || Connection::open_existing(pad.url)).await?
+    {
         Some(mut conn) => {
             let snapshot = schema::snapshot(&mut conn, pad.table).await;
             conn.close().await;
@@ -236,7 +241,7 @@ impl Scratchpad<'_> {
         &self,
         work: impl AsyncFnOnce(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let scratch = Scratch::create(self.url).await?;
+        let scratch = waiting_for(self.shell, self.wait, || Scratch::create(self.url)).await?;
         self.shell.detail("Scratch", scratch.describe());
         let result = tokio::select! {
             result = async {

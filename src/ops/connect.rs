@@ -1,5 +1,6 @@
 //! Opening the configured database for a command: what `up`, `down`, `stamp` and the read-only
-//! commands share before they do their own work.
+//! commands share before they do their own work, and [`waiting_for`], the `--wait` retry every
+//! command's connect goes through (with a spinner on a terminal).
 //!
 //! A command that changes the database refuses broken files before it touches anything (or
 //! creates a SQLite file), creates the embedded default's folder with a `.gitignore`, takes the

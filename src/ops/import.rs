@@ -10,6 +10,7 @@ use crate::config::{Config, DatabaseUrl, UrlOrigin};
 use crate::db::Connection;
 use crate::error::Error;
 use crate::import::{self, ImportError, PlannedFile, Reading, Tool, takeover, write};
+use crate::ops::connect::waiting_for;
 use crate::output::Shell;
 
 /// What an import needs from the command line.
@@ -20,6 +21,8 @@ pub struct Importer<'a> {
     pub config: &'a Config,
     /// `--lock-timeout`.
     pub lock_timeout: Option<Duration>,
+    /// `--wait`: how long to retry connecting while the server is not up.
+    pub wait: Option<Duration>,
 }
 
 impl Importer<'_> {
@@ -86,11 +89,14 @@ async fn connect_and_take_over(
     dry_run: bool,
 ) -> Result<(), Error> {
     let url = ctx.database_url()?;
-    let conn = if dry_run {
-        Connection::open_existing(&url).await?
-    } else {
-        Some(Connection::open(&url).await?)
-    };
+    let url = &url;
+    let conn = waiting_for(ctx.shell, ctx.wait, move || async move {
+        match dry_run {
+            true => Connection::open_existing(url).await,
+            false => Connection::open(url).await.map(Some),
+        }
+    })
+    .await?;
     let Some(mut conn) = conn else {
         // A SQLite file that does not exist: nothing to take over, and a dry run creates nothing.
         report_reading(ctx, reading, files);

@@ -9,6 +9,7 @@ pub mod connect;
 pub mod history;
 pub mod import;
 pub mod init;
+pub mod lint;
 pub mod new;
 pub mod renumber;
 pub mod run;

@@ -2,12 +2,16 @@
 //! point (`FROM` in `FROM:TO`, no database needed) or, without one, from where the configured
 //! database is: its version rows are read, never written (no lock, no version table created).
 
-use crate::config::DatabaseUrl;
+use std::time::Duration;
+
+use crate::config::{Config, DatabaseUrl};
 use crate::db::{AppliedRow, Connection, Dialect, DurationSql, StepScript};
-use crate::error::{DbError, Error};
+use crate::error::Error;
 use crate::graph::{RevisionGraph, Target};
+use crate::ops::connect::waiting_for;
 use crate::output::{ScriptView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
+use crate::source::MigrationSource;
 use crate::state::{PlannedStep, State};
 
 /// Where a script starts and ends: `FROM` and `TO`.
@@ -34,29 +38,87 @@ impl<'a> Span<'a> {
     }
 }
 
+/// Where `--sql` reads from: the configured folder and, without `FROM:`, the configured database.
+pub struct Scripting<'a> {
+    /// Where notes and the `-v` line go.
+    pub shell: &'a Shell,
+    /// The migrations folder, the version table and the database URL.
+    pub config: &'a Config,
+    /// The dialect the script is written in.
+    pub dialect: Dialect,
+    /// `--wait`: how long to retry connecting while the server is not up.
+    pub wait: Option<Duration>,
+}
+
+impl<'a> Scripting<'a> {
+    /// Gathers what a script is written from.
+    pub fn new(
+        shell: &'a Shell,
+        config: &'a Config,
+        dialect: Dialect,
+        wait: Option<Duration>,
+    ) -> Self {
+        Scripting {
+            shell,
+            config,
+            dialect,
+            wait,
+        }
+    }
+}
+
+/// `up --sql TARGET` and `down --sql TARGET`: the script of that run (see [`Span`] and [`build`]),
+/// from where the database is unless `FROM:` is given.
+pub async fn script(
+    s: &Scripting<'_>,
+    direction: Direction,
+    target: &str,
+    ignore_checksums: bool,
+) -> Result<ScriptView, Error> {
+    let table = &s.config.version_table.value;
+    let span = Span::parse(target);
+    let rows = match span.from {
+        None => {
+            let (url, origin) = s.config.database_url()?;
+            s.shell
+                .detail("Database", format_args!("{url} (from {origin})"));
+            database_rows(s.shell, &url, table, s.wait).await?
+        }
+        Some(_) => Vec::new(),
+    };
+    let state = State::build(MigrationSource::load(&s.config.migrations.value)?, rows)?;
+    let dialect = (s.dialect, table.as_str());
+    build(s.shell, &state, dialect, direction, span, ignore_checksums)
+}
+
 /// The version rows at `url`, read only: no lock, no version table created; none when the
-/// database or its version table does not exist.
-pub async fn read_rows(url: &DatabaseUrl, table: &str) -> Result<Vec<AppliedRow>, DbError> {
-    let Some(mut conn) = Connection::open_existing(url).await? else {
+/// database or its version table does not exist. Connecting retries under `--wait`.
+pub async fn read_rows(
+    shell: &Shell,
+    url: &DatabaseUrl,
+    table: &str,
+    wait: Option<Duration>,
+) -> Result<Vec<AppliedRow>, Error> {
+    let Some(mut conn) = waiting_for(shell, wait, || Connection::open_existing(url)).await? else {
         return Ok(Vec::new());
     };
     let rows = conn.applied(table).await;
     conn.close().await;
-    rows
+    Ok(rows?)
 }
 
 /// The version rows of the database at `url`, read only: a database or SQLite file that does
 /// not exist yet, or has no version table, has nothing applied and is left as it is.
-pub async fn database_rows(
+async fn database_rows(
     shell: &Shell,
     url: &DatabaseUrl,
     table: &str,
+    wait: Option<Duration>,
 ) -> Result<Vec<AppliedRow>, Error> {
-    read_rows(url, table).await.map_err(|e| {
+    read_rows(shell, url, table, wait).await.inspect_err(|_| {
         shell.note(
             "without `FROM:` the script starts where the database is; to write it without a database, give its start, e.g. `base:head` or `head:base`",
         );
-        Error::Db(e)
     })
 }
 

@@ -193,3 +193,189 @@ fn the_app_s_migrator_waits_for_a_late_database_too() {
     );
     assert_eq!(db.applied(), ["0001", "0002", "0003", "0004"]);
 }
+
+/// `url` through a proxy to the test server that starts listening three seconds from now.
+fn late_url(db: &TestDb) -> String {
+    let port = free_port();
+    proxy_opening_after(port, Duration::from_secs(3));
+    url_via(db, port)
+}
+
+/// One "waiting" note (not a terminal): the command retried, and its later connections (scratch
+/// databases on the same server, lint's read) found the server up.
+fn waited_once(out: &crate::support::Outcome) {
+    assert_eq!(
+        out.stderr.matches("waiting for the database").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn check_and_diff_wait_for_a_late_server_and_their_scratch_databases_follow() {
+    let db = TestDb::postgres();
+    let project = TestProject::from_fixture("second-brain");
+    let out = project
+        .brainmig(["check", "--wait=30s", "--database-url", &late_url(&db)])
+        .success();
+    waited_once(&out);
+    assert!(
+        out.stderr.contains("matches what they build"),
+        "{}",
+        out.stderr
+    );
+    project
+        .brainmig(["up", "--database-url", &db.url()])
+        .success();
+    db.execute("CREATE TABLE added_by_hand (id integer)");
+    let out = project
+        .brainmig(["diff", "--wait=30s", "--database-url", &late_url(&db)])
+        .fails_with(4);
+    waited_once(&out);
+    assert!(out.stdout.contains("added_by_hand"), "{}", out.stdout);
+}
+
+#[test]
+fn test_roundtrip_waits_for_a_late_server_and_gives_up_on_a_dead_port() {
+    let db = TestDb::postgres();
+    let project = TestProject::linear(3);
+    let url = late_url(&db);
+    let (m, d) = ("--migrations-dir", "migrations");
+    let out = project
+        .brainmig(["test-roundtrip", "--wait=30s", m, d, "--database-url", &url])
+        .success();
+    waited_once(&out);
+    assert!(out.stderr.contains("0 failed"), "{}", out.stderr);
+    assert!(
+        db.tables().is_empty(),
+        "the configured database is not touched"
+    );
+
+    let dead = format!("postgres://postgres@127.0.0.1:{}/nowhere", free_port());
+    let out = project
+        .brainmig(["test-roundtrip", "--wait=1s", m, d, "--database-url", &dead])
+        .fails_with(1);
+    waited_once(&out);
+    assert!(
+        out.stderr.contains("is the server running"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn lint_reads_a_late_server_s_applied_revisions_and_version() {
+    let db = TestDb::postgres();
+    let project = crate::lint::project_with("CREATE TABLE notes (id bigint);");
+    project.on(&db, &["up", "0001"]).success();
+    let (m, d) = ("--migrations-dir", "migrations");
+    let url = late_url(&db);
+    let out = project
+        .brainmig([
+            "lint",
+            "--format=json",
+            "--wait=30s",
+            m,
+            d,
+            "--database-url",
+            &url,
+        ])
+        .success();
+    waited_once(&out);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // Without the database, every revision would be linted against the default version.
+    assert_eq!(doc["revisions"], serde_json::json!(["0002"]));
+    assert_eq!(doc["target_version_from"], "server");
+
+    // A server that never comes: lint waits, then lints every revision as without one.
+    let dead = format!("postgres://postgres@127.0.0.1:{}/nowhere", free_port());
+    let out = project
+        .brainmig([
+            "lint",
+            "--format=json",
+            "--wait=1s",
+            m,
+            d,
+            "--database-url",
+            &dead,
+        ])
+        .success();
+    waited_once(&out);
+    assert!(
+        out.stderr.contains("linting every revision"),
+        "{}",
+        out.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["revisions"], serde_json::json!(["0001", "0002"]));
+}
+
+#[test]
+fn up_sql_and_renumber_read_a_late_server_s_rows() {
+    let db = TestDb::postgres();
+    let project = TestProject::linear(2);
+    project.on(&db, &["up", "0001"]).success();
+    let (m, d) = ("--migrations-dir", "migrations");
+    let url = late_url(&db);
+    let out = project
+        .brainmig(["up", "--sql", "--wait=30s", m, d, "--database-url", &url])
+        .success();
+    waited_once(&out);
+    // From where the database is: only 0002's table.
+    assert!(out.stdout.contains("CREATE TABLE t2"), "{}", out.stdout);
+    assert!(!out.stdout.contains("CREATE TABLE t1"), "{}", out.stdout);
+
+    // Two branches after 0001; the database has applied 0003, so it may not move.
+    project.revision("0003", &["0001"], "CREATE TABLE t3 (id int);", None);
+    project.on(&db, &["up", "0003"]).success();
+    let url = late_url(&db);
+    let out = project
+        .brainmig([
+            "renumber",
+            "0003",
+            "--wait=30s",
+            m,
+            d,
+            "--database-url",
+            &url,
+        ])
+        .fails_with(2);
+    waited_once(&out);
+    assert!(
+        out.stderr
+            .contains("the configured database has applied `0003`"),
+        "{}",
+        out.stderr
+    );
+    assert!(project.path("migrations/0003_r.sql").exists());
+}
+
+#[test]
+fn import_takes_over_the_version_table_of_a_late_server() {
+    let db = TestDb::postgres();
+    let project = TestProject::from_fixture("import/dbmate");
+    db.execute(
+        "CREATE TABLE schema_migrations (version VARCHAR(128) PRIMARY KEY);
+         INSERT INTO schema_migrations (version) VALUES ('20240110090000');",
+    );
+    let url = late_url(&db);
+    let out = project
+        .brainmig([
+            "import",
+            "dbmate",
+            "--migrations-dir",
+            "brainmig",
+            "--wait=30s",
+            "--database-url",
+            &url,
+        ])
+        .success();
+    waited_once(&out);
+    assert!(
+        out.stderr.contains("Recorded 1 revision(s) as applied"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.applied(), ["20240110090000"]);
+}

@@ -71,5 +71,6 @@ fn pad<'a>(ctx: &'a Context, url: &'a DatabaseUrl) -> Scratchpad<'a> {
         shell: &ctx.shell,
         url,
         table,
+        wait: ctx.wait,
     }
 }

@@ -27,6 +27,7 @@ pub async fn exec(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
         shell: &ctx.shell,
         config: &ctx.config,
         lock_timeout: ctx.lock_timeout,
+        wait: ctx.wait,
     };
     ops::import::import(&importer, args.tool, args.from.as_deref(), args.dry_run).await
 }

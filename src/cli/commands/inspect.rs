@@ -1,12 +1,9 @@
-//! Read-only commands: `current`, `history`, `heads`, `branches`, `show`.
+//! Read-only commands: `current`, `heads`, `branches`, `show` (`history` has its own file).
 
 use crate::cli::Context;
 use crate::error::Error;
 use crate::graph::Target;
-use crate::ops::history;
-use crate::output::{
-    BranchesView, Format, RevisionList, ShowView, Verbosity, history_graph, warn_about_state,
-};
+use crate::output::{BranchesView, RevisionList, ShowView, Verbosity, warn_about_state};
 
 #[derive(Debug, clap::Args)]
 pub struct CurrentArgs {
@@ -14,17 +11,6 @@ pub struct CurrentArgs {
     /// do not know: "is the schema exactly what this build expects?"
     #[arg(long)]
     check: bool,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct HistoryArgs {
-    /// Only revisions in `FROM:TO` (either side may be empty; `current` is allowed).
-    #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
-    range: Option<String>,
-    /// Draw the graph as `git log --graph` does: lanes, branch points, merges, heads, `*` for
-    /// applied and `o` for pending revisions. `--format dot` writes Graphviz instead.
-    #[arg(long)]
-    graph: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,35 +33,6 @@ pub async fn current(ctx: &Context, args: &CurrentArgs) -> Result<(), Error> {
         return crate::migrator::verdict(&crate::migrator::Status::of(&state)?);
     }
     warn_about_state(&ctx.shell, &state);
-    Ok(())
-}
-
-pub async fn history(ctx: &Context, args: &HistoryArgs) -> Result<(), Error> {
-    let (state, database_read) = match ctx.read_state().await {
-        Ok(state) => (state, true),
-        Err(Error::Db(e)) => {
-            let why = format!("cannot read the applied state ({e}); showing files only");
-            ctx.shell.warn(why);
-            (ctx.offline_state()?, false)
-        }
-        Err(e) => return Err(e),
-    };
-    let order = history::newest_first(&state.graph, &state.applied, args.range.as_deref())?;
-    let empty = if state.graph.is_empty() {
-        "no revisions yet; create one with `cargo brainmig new -m \"...\"`"
-    } else {
-        "no revisions in that range"
-    };
-    let dot = ctx.format == Format::Dot;
-    if (args.graph || dot) && !order.is_empty() {
-        ctx.shell.out(&history_graph(&state, &order, dot));
-    } else {
-        RevisionList::new(&state, "history", &order).report(&ctx.shell, empty);
-    }
-    // Without the database there is nothing to say about what it lacks.
-    if !ctx.shell.json_mode() && database_read {
-        warn_about_state(&ctx.shell, &state);
-    }
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 pub mod autogen;
 pub mod config;
+pub mod history;
 pub mod import;
 pub mod init;
 pub mod inspect;

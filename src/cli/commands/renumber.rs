@@ -21,7 +21,7 @@ pub async fn exec(ctx: &Context, args: &RenumberArgs) -> Result<(), Error> {
     let source = ctx.load_source()?;
     let moves = ops::renumber::plan(&source.files, &args.start, args.onto.as_deref())?;
     let table = &ctx.config.version_table.value;
-    match ops::script::read_rows(&ctx.database_url()?, table).await {
+    match ops::script::read_rows(&ctx.shell, &ctx.database_url()?, table, ctx.wait).await {
         Ok(rows) => ops::renumber::refuse_applied(&moves, &source.files, &rows)?,
         Err(e) => ctx.shell.warn(format_args!(
             "cannot read the configured database ({e}); renumber only revisions that no database has applied"

@@ -1,9 +1,9 @@
 //! `test-roundtrip`: run every revision up, down and up again in a scratch database.
 
 use crate::cli::Context;
-use crate::config::DatabaseUrl;
-use crate::db::scratch::{Scratch, ScratchSet};
+use crate::db::scratch::ScratchSet;
 use crate::error::Error;
+use crate::ops::connect::waiting_for;
 use crate::output::{Format, RoundtripView};
 use crate::roundtrip;
 
@@ -27,17 +27,30 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
     let url = ctx.database_url()?;
     let scratches = ScratchSet::new();
-    let scratch = scratches.create(&url).await?;
+    // The first scratch database proves the server is up; the later ones need no `--wait`.
+    let scratch = waiting_for(&ctx.shell, ctx.wait, || scratches.create(&url)).await?;
     scratches.set_main(&scratch);
     ctx.shell.detail("Scratch", scratch.describe());
     let options = roundtrip::Options {
         from: args.from.as_deref(),
         strict: args.strict,
     };
+    let table = &ctx.config.version_table.value;
+    let mut progress = ctx.shell.roundtrip_progress();
+    let run = roundtrip::run(
+        &scratches,
+        &url,
+        scratch,
+        &source,
+        table,
+        options,
+        &mut progress,
+    );
     let result = tokio::select! {
-        result = run_in(ctx, &scratches, &url, scratch, &source, options) => result,
+        result = run => result,
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     };
+    drop(progress);
     // Dropping the run's future closed its connections; the drops below force out any leftover.
     if let Some(kept) = scratches.finish(args.keep).await {
         ctx.shell
@@ -56,26 +69,4 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
         0 => Ok(()),
         failed => Err(Error::RoundtripFailed { failed }),
     }
-}
-
-async fn run_in(
-    ctx: &Context,
-    scratches: &ScratchSet,
-    url: &DatabaseUrl,
-    scratch: Scratch,
-    source: &crate::source::MigrationSource,
-    options: roundtrip::Options<'_>,
-) -> Result<roundtrip::Report, Error> {
-    let table = &ctx.config.version_table.value;
-    let mut progress = ctx.shell.roundtrip_progress();
-    roundtrip::run(
-        scratches,
-        url,
-        scratch,
-        source,
-        table,
-        options,
-        &mut progress,
-    )
-    .await
 }

@@ -3,9 +3,9 @@
 
 use crate::cli::Context;
 use crate::error::Error;
-use crate::ops::{self, run::RunOptions, script::Span};
+use crate::ops::script::{self, Scripting};
+use crate::ops::{self, run::RunOptions};
 use crate::plan::Direction;
-use crate::state::State;
 
 /// The flags `up` and `down` share.
 #[derive(Debug, clap::Args)]
@@ -59,23 +59,9 @@ async fn run_or_print(
     target: &str,
     flags: &RunFlags,
 ) -> Result<(), Error> {
-    let table = &ctx.config.version_table.value;
     if flags.sql {
-        let span = Span::parse(target);
-        let rows = match span.from {
-            None => ops::script::database_rows(&ctx.shell, &ctx.database_url()?, table).await?,
-            Some(_) => Vec::new(),
-        };
-        let state = State::build(ctx.load_source()?, rows)?;
-        let (dialect, ignore) = (ctx.dialect()?, flags.ignore_checksums);
-        let view = ops::script::build(
-            &ctx.shell,
-            &state,
-            (dialect, table),
-            direction,
-            span,
-            ignore,
-        )?;
+        let scripting = Scripting::new(&ctx.shell, &ctx.config, ctx.dialect()?, ctx.wait);
+        let view = script::script(&scripting, direction, target, flags.ignore_checksums).await?;
         ctx.shell.report(&view);
         return Ok(());
     }
@@ -84,7 +70,7 @@ async fn run_or_print(
         direction,
         target: &target,
         ignore_checksums: flags.ignore_checksums,
-        table,
+        table: &ctx.config.version_table.value,
     };
     let (conn, state) = ctx.connect_locked().await?;
     ctx.shell

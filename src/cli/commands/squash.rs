@@ -28,6 +28,7 @@ pub async fn exec(ctx: &Context, args: &SquashArgs) -> Result<(), Error> {
         shell: &ctx.shell,
         url: &url,
         table: &ctx.config.version_table.value,
+        wait: ctx.wait,
     };
     let archive = match (&args.archive, args.delete) {
         (_, true) => None,
