@@ -354,38 +354,37 @@ fn alter_table_cmd(
 }
 
 fn add_constraint(c: &Constraint, table: &str, fire: &mut impl FnMut(&'static Rule, String)) {
-    let kind = c.contype;
     let name = if c.conname.is_empty() {
         String::new()
     } else {
         format!(" \"{}\"", c.conname)
     };
-    if (kind == ConstrType::ConstrForeign as i32 || kind == ConstrType::ConstrCheck as i32)
-        && !c.skip_validation
-    {
-        let what = if kind == ConstrType::ConstrForeign as i32 {
-            "foreign key"
-        } else {
-            "check constraint"
-        };
-        fire(
+    // A check or foreign key validates every row under the lock unless NOT VALID; a unique or
+    // primary key without `USING INDEX` builds its index under the lock.
+    let (rule, what, danger) = match ConstrType::try_from(c.contype) {
+        Ok(ConstrType::ConstrForeign) if !c.skip_validation => (
             &rules::CONSTRAINT_VALIDATED,
-            format!("{what}{name} on \"{table}\" added without NOT VALID"),
-        );
-    }
-    if (kind == ConstrType::ConstrUnique as i32 || kind == ConstrType::ConstrPrimary as i32)
-        && c.indexname.is_empty()
-    {
-        let what = if kind == ConstrType::ConstrUnique as i32 {
-            "UNIQUE"
-        } else {
-            "PRIMARY KEY"
-        };
-        fire(
+            "foreign key",
+            "added without NOT VALID",
+        ),
+        Ok(ConstrType::ConstrCheck) if !c.skip_validation => (
+            &rules::CONSTRAINT_VALIDATED,
+            "check constraint",
+            "added without NOT VALID",
+        ),
+        Ok(ConstrType::ConstrUnique) if c.indexname.is_empty() => (
             &rules::UNIQUE_WITHOUT_INDEX,
-            format!("{what}{name} on \"{table}\" builds its index under lock"),
-        );
-    }
+            "UNIQUE",
+            "builds its index under lock",
+        ),
+        Ok(ConstrType::ConstrPrimary) if c.indexname.is_empty() => (
+            &rules::UNIQUE_WITHOUT_INDEX,
+            "PRIMARY KEY",
+            "builds its index under lock",
+        ),
+        _ => return,
+    };
+    fire(rule, format!("{what}{name} on \"{table}\" {danger}"));
 }
 
 /// `ADD COLUMN` on an existing table.
