@@ -30,6 +30,8 @@ pub struct UpArgs {
     target: String,
     #[command(flatten)]
     flags: RunFlags,
+    #[command(flatten)]
+    fleet: super::fleet::FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,14 +45,38 @@ pub struct DownArgs {
     target: String,
     #[command(flatten)]
     flags: RunFlags,
+    #[command(flatten)]
+    fleet: super::fleet::FleetArgs,
 }
 
 pub async fn up(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
-    run_or_print(ctx, Direction::Up, &args.target, &args.flags).await
+    let (fleet, flags) = (&args.fleet, &args.flags);
+    if fleet.runs_fleet(flags.sql.then_some("--sql"))? {
+        return super::fleet::migrate(
+            ctx,
+            fleet,
+            Direction::Up,
+            &args.target,
+            flags.ignore_checksums,
+        )
+        .await;
+    }
+    run_or_print(ctx, Direction::Up, &args.target, flags).await
 }
 
 pub async fn down(ctx: &Context, args: &DownArgs) -> Result<(), Error> {
-    run_or_print(ctx, Direction::Down, &args.target, &args.flags).await
+    let (fleet, flags) = (&args.fleet, &args.flags);
+    if fleet.runs_fleet(flags.sql.then_some("--sql"))? {
+        return super::fleet::migrate(
+            ctx,
+            fleet,
+            Direction::Down,
+            &args.target,
+            flags.ignore_checksums,
+        )
+        .await;
+    }
+    run_or_print(ctx, Direction::Down, &args.target, flags).await
 }
 
 async fn run_or_print(
