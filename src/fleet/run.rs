@@ -82,7 +82,10 @@ where
     let mut waiting = targets.iter();
     let mut running = FuturesUnordered::new();
     let mut rows = Vec::with_capacity(targets.len());
-    let mut stop = false;
+    let (mut stop, mut interrupted) = (false, false);
+    // Ctrl-C: start no further target; those running stop as their single-database run does.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     loop {
         while !stop && running.len() < fleet.jobs.max(1) {
             let Some(target) = waiting.next() else { break };
@@ -91,27 +94,60 @@ where
             let run = work(target, quiet);
             running.push(async move { (run.await, messages) });
         }
-        let Some((row, messages)) = running.next().await else {
-            break;
+        let next = if interrupted {
+            running.next().await
+        } else {
+            tokio::select! {
+                biased;
+                _ = &mut ctrl_c => {
+                    (stop, interrupted) = (true, true);
+                    continue;
+                }
+                next = running.next() => next,
+            }
         };
+        let Some((row, messages)) = next else { break };
         progress.done(&row, &messages.text());
         stop |= fleet.fail_fast && row.result == TargetResult::Failed;
+        // A target's own run saw the Ctrl-C first.
+        if row.exit_code == crate::error::exit_code::INTERRUPTED {
+            (stop, interrupted) = (true, true);
+        }
         rows.push(row);
     }
     progress.finish();
-    rows.extend(waiting.map(|t| FleetRow {
-        target: t.name.clone(),
-        url: t.url.redacted(),
+    rows.extend(waiting.map(|t| not_started(t, interrupted)));
+    rows
+}
+
+/// A target the fleet did not start: skipped after a failure under `--fail-fast`, or failed
+/// (with Ctrl-C's exit code) when the run was interrupted, so the exit code says so.
+fn not_started(target: &FleetTarget, interrupted: bool) -> FleetRow {
+    let (result, detail, exit_code) = if interrupted {
+        (
+            TargetResult::Failed,
+            "not started: interrupted (Ctrl-C)",
+            crate::error::exit_code::INTERRUPTED,
+        )
+    } else {
+        (
+            TargetResult::Skipped,
+            "skipped: an earlier target failed (`--fail-fast`)",
+            0,
+        )
+    };
+    FleetRow {
+        target: target.name.clone(),
+        url: target.url.redacted(),
         from: Vec::new(),
         to: Vec::new(),
-        result: TargetResult::Skipped,
-        detail: "skipped: an earlier target failed (`--fail-fast`)".into(),
+        result,
+        detail: detail.into(),
         pending: None,
         error: None,
         time_ms: 0,
-        exit_code: 0,
-    }));
-    rows
+        exit_code,
+    }
 }
 
 /// One target of `up`/`down`: the same lock, state and run as the single-database command.

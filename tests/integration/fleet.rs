@@ -389,3 +389,61 @@ fn bad_selections_are_usage_errors_and_an_unreachable_target_keeps_its_password_
         ["3"]
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_fleet_starting_targets_and_exits_130() {
+    let dbs: Vec<TestDb> = (0..3).map(|_| TestDb::postgres()).collect();
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);\nSELECT pg_sleep(60);",
+        None,
+    );
+    let urls: Vec<String> = dbs.iter().map(TestDb::url).collect();
+    project.write("targets.txt", &urls.join("\n"));
+    let mut run = project.brainmig([
+        "up",
+        "--migrations-dir",
+        "migrations",
+        "--targets-file",
+        "targets.txt",
+        "--jobs",
+        "1",
+    ]);
+    run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = run.cmd.spawn().unwrap();
+    // The first target is asleep on the server (polled, not timed: up to a minute).
+    let sleeping = format!(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = '{}' \
+         AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+        dbs[0].name
+    );
+    let admin = TestDb::postgres();
+    for _ in 0..1200 {
+        if admin.strings(&sleeping) != ["0"] {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert_eq!(
+        stdout.matches("not started: interrupted (Ctrl-C)").count(),
+        2,
+        "{stdout}"
+    );
+    for db in &dbs {
+        assert!(
+            db.tables().is_empty() || db.tables() == ["brainmig_version"],
+            "{}",
+            db.name
+        );
+    }
+}
