@@ -140,7 +140,9 @@ impl Error {
             Error::UnknownApplied { .. } => exit_code::UNKNOWN_APPLIED,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
             #[cfg(feature = "cli")]
-            Error::Fleet(e) => e.exit_code(),
+            Error::Fleet(e) if e.is_usage() => exit_code::USAGE,
+            #[cfg(feature = "cli")]
+            Error::Fleet(e) => e.targets_exit_code().unwrap_or(exit_code::FAILURE),
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
             }

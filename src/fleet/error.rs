@@ -64,15 +64,21 @@ fn list(names: &[String]) -> String {
 }
 
 impl FleetError {
-    /// Usage errors (2), a failed query (1), or the failed targets' shared code.
-    pub fn exit_code(&self) -> u8 {
-        use crate::error::exit_code;
-        match self {
+    /// True for a mistake in the command line or the targets' list (exit code 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
             FleetError::UnknownTarget { .. }
-            | FleetError::NoTargets { .. }
-            | FleetError::TargetsFile { .. } => exit_code::USAGE,
-            FleetError::TargetsQuery { .. } => exit_code::FAILURE,
-            FleetError::TargetsFailed { exit_code, .. } => *exit_code,
+                | FleetError::NoTargets { .. }
+                | FleetError::TargetsFile { .. }
+        )
+    }
+
+    /// The exit code the failed targets share, when targets failed.
+    pub fn targets_exit_code(&self) -> Option<u8> {
+        match self {
+            FleetError::TargetsFailed { exit_code, .. } => Some(*exit_code),
+            _ => None,
         }
     }
 

@@ -79,14 +79,14 @@ mod tests {
             row("a", TargetResult::Failed, 2),
             row("b", TargetResult::Failed, 2),
         ]);
-        assert_eq!(shared.expect_err("failed").exit_code(), 2);
+        assert_eq!(shared.expect_err("failed").targets_exit_code(), Some(2));
         let mixed = verdict(&[
             row("a", TargetResult::Failed, 2),
             row("b", TargetResult::Failed, 130),
             row("c", TargetResult::Skipped, 0),
         ]);
         let err = mixed.expect_err("failed");
-        assert_eq!(err.exit_code(), 1);
+        assert_eq!(err.targets_exit_code(), Some(1));
         assert!(
             err.to_string().starts_with("2 of 3 target(s) failed"),
             "{err}"
