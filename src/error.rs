@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use crate::source::id::{InvalidRevisionId, RevisionId};
 use crate::source::lexer::LexError;
 // Likewise the leaf files of the graph, the planner and import.
+#[cfg(feature = "cli")]
+use crate::fleet::error::FleetError;
 use crate::graph::fix::CollisionFix;
 #[cfg(feature = "cli")]
 use crate::import::error::ImportError;
@@ -104,6 +106,10 @@ pub enum Error {
     #[cfg(feature = "cli")]
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// Choosing a fleet's targets failed, or some of its targets did.
+    #[cfg(feature = "cli")]
+    #[error(transparent)]
+    Fleet(#[from] FleetError),
     /// A schema check: the database is behind the migrations of this build.
     #[error("the database is not at head: {} pending ({})", plural(pending.len(), "revision"), id_list(pending))]
     Pending {
@@ -133,6 +139,10 @@ impl Error {
             Error::Pending { .. } => exit_code::PENDING,
             Error::UnknownApplied { .. } => exit_code::UNKNOWN_APPLIED,
             Error::Plan(e) if e.is_usage() => exit_code::USAGE,
+            #[cfg(feature = "cli")]
+            Error::Fleet(e) if e.is_usage() => exit_code::USAGE,
+            #[cfg(feature = "cli")]
+            Error::Fleet(e) => e.targets_exit_code().unwrap_or(exit_code::FAILURE),
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
             }
@@ -167,6 +177,8 @@ impl Error {
             }
             #[cfg(feature = "cli")]
             Error::Import(e) => e.hint(),
+            #[cfg(feature = "cli")]
+            Error::Fleet(e) => e.hint(),
             Error::Pending { .. } => {
                 Some("apply them with `cargo brainmig up` (or let the application migrate itself)".into())
             }
@@ -210,6 +222,14 @@ pub enum ConfigError {
         manifest: PathBuf,
         /// What it should be, e.g. "a string".
         expected: &'static str,
+    },
+    /// A target's `url-env` names a variable that is not set.
+    #[error("target `{target}`: the environment variable `{var}` (its `url-env`) is not set")]
+    TargetEnvUnset {
+        /// The target.
+        target: String,
+        /// The variable.
+        var: String,
     },
     /// The app config file named by `app_config` could not be read.
     #[error("cannot read the app config `{path}`")]
@@ -284,7 +304,7 @@ impl ConfigError {
                 "known keys: disable, severity, target-version".into()
             }
             ConfigError::UnknownKey { .. } => {
-                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style, schema, lint"
+                "known keys: migrations, version_table, url_env, app_config, app_config_key, template, revision_style, schema, lint, targets"
                     .into()
             }
             ConfigError::NoProject(_) | ConfigError::CargoMetadata { .. } => {

@@ -40,6 +40,8 @@ pub mod autogen;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
+pub mod fleet;
+#[cfg(feature = "cli")]
 pub mod import;
 #[cfg(feature = "cli")]
 pub mod lint;

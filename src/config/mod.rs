@@ -11,12 +11,16 @@
 
 #[cfg(feature = "cli")]
 mod metadata_cache;
+#[cfg(feature = "cli")]
+mod targets;
 mod url;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+#[cfg(feature = "cli")]
+pub use targets::NamedUrl;
 pub use url::{DatabaseUrl, UrlOrigin, redact};
 
 use crate::error::ConfigError;
@@ -32,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "revision_style",
     "schema",
     "lint",
+    "targets",
 ];
 
 /// The folder of the embedded default database, beside the migrations folder.
@@ -118,6 +123,8 @@ pub struct Config {
     pub schema: Option<Setting<PathBuf>>,
     /// The `lint` table as written, its full name and its Cargo.toml (read by `lint::config`).
     pub lint: Option<(Value, String, PathBuf)>,
+    /// The `targets` table as written (read by [`Config::targets`]).
+    targets: Option<(Value, String, PathBuf)>,
     cli_url: Option<String>,
     /// The folder brainmig was started in: relative paths in settings are shortened against it.
     cwd: PathBuf,
@@ -243,6 +250,7 @@ impl Config {
             revision_style,
             schema,
             lint: table.raw("lint"),
+            targets: table.raw("targets"),
             cli_url: args.database_url.clone(),
             cwd: cwd.to_owned(),
         })
@@ -258,6 +266,13 @@ impl Config {
             .unwrap_or(&migrations)
             .join(EMBEDDED_DIR)
             .join("dev.sqlite3")
+    }
+
+    #[cfg(feature = "cli")]
+    /// The fleet's named targets from `[package|workspace.metadata.brainmig.targets]`, sorted
+    /// by name; SQLite paths relative to the workspace root.
+    pub fn targets(&self) -> Result<Vec<NamedUrl>, ConfigError> {
+        targets::configured(self.targets.as_ref(), &self.base_dir)
     }
 
     /// Resolves the database URL: `--database-url`, then the environment variable, then `.env` at

@@ -19,6 +19,8 @@ pub enum UrlOrigin {
     AppConfig(PathBuf, String),
     /// Nothing was configured: the SQLite file under the target directory.
     EmbeddedDefault,
+    /// A fleet target of that name (`targets`, `--targets-file`, `--targets-query`).
+    Target(String),
 }
 
 impl fmt::Display for UrlOrigin {
@@ -29,6 +31,7 @@ impl fmt::Display for UrlOrigin {
             UrlOrigin::DotEnv(path, var) => write!(f, "`{var}` in `{}`", path.display()),
             UrlOrigin::AppConfig(path, key) => write!(f, "key `{key}` of `{}`", path.display()),
             UrlOrigin::EmbeddedDefault => f.write_str("the embedded default"),
+            UrlOrigin::Target(name) => write!(f, "target `{name}`"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! stdout; status, progress, warnings and errors go to stderr.
 
 mod autogen;
+mod fleet;
 mod graph;
 mod lint;
 mod progress;
@@ -20,6 +21,7 @@ use console::style;
 pub use autogen::{
     DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
 };
+pub use fleet::{FleetProgress, FleetRow, FleetView, TargetResult, revisions_text};
 pub use graph::history_graph;
 pub use lint::LintView;
 pub use progress::RunProgress;

@@ -13,6 +13,7 @@ mod config;
 mod embedded;
 mod faults;
 mod first_hour;
+mod fleet;
 mod import;
 mod import_alembic;
 mod lint;

@@ -98,6 +98,19 @@ fn json_of_commands_that_run_or_record_revisions_is_pinned() {
 }
 
 #[test]
+fn json_of_fleet_runs_is_pinned() {
+    let project = TestProject::linear(2);
+    project.write("targets.txt", "sqlite://a.db\nsqlite://b.db\n");
+    std::fs::write(project.root.join("b.db"), b"").unwrap();
+    crate::support::sqlite_strings(&project.root.join("b.db"), "CREATE TABLE t2 (id INTEGER)");
+    let fleet = ["--targets-file", "targets.txt"];
+    let up: Vec<&str> = ["up"].iter().chain(&fleet).copied().collect();
+    assert_snapshot!("json_fleet_up_one_failed", json(&project, &up, 1));
+    let current: Vec<&str> = ["current"].iter().chain(&fleet).copied().collect();
+    assert_snapshot!("json_fleet_current", json(&project, &current, 0));
+}
+
+#[test]
 fn json_of_commands_that_look_is_pinned() {
     let project = TestProject::linear(2);
     project.write(

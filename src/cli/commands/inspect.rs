@@ -11,6 +11,8 @@ pub struct CurrentArgs {
     /// do not know: "is the schema exactly what this build expects?"
     #[arg(long)]
     check: bool,
+    #[command(flatten)]
+    fleet: super::fleet::FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +23,9 @@ pub struct ShowArgs {
 }
 
 pub async fn current(ctx: &Context, args: &CurrentArgs) -> Result<(), Error> {
+    if args.fleet.runs_fleet(args.check.then_some("--check"))? {
+        return super::fleet::current(ctx, &args.fleet).await;
+    }
     let state = ctx.read_state().await?;
     let current = state.applied.current(&state.graph);
     let view = RevisionList::new(&state, "current", &current);

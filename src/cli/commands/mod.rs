@@ -2,6 +2,7 @@
 
 pub mod autogen;
 pub mod config;
+pub mod fleet;
 pub mod history;
 pub mod import;
 pub mod init;

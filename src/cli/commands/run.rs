@@ -1,6 +1,7 @@
 //! `up` (alias `upgrade`) and `down` (alias `downgrade`): run toward a target ([`ops::run`]), or
 //! print the script of that run ([`ops::script`]).
 
+use super::fleet::FleetArgs;
 use crate::cli::Context;
 use crate::error::Error;
 use crate::ops::script::{self, Scripting};
@@ -30,6 +31,8 @@ pub struct UpArgs {
     target: String,
     #[command(flatten)]
     flags: RunFlags,
+    #[command(flatten)]
+    fleet: FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,14 +46,18 @@ pub struct DownArgs {
     target: String,
     #[command(flatten)]
     flags: RunFlags,
+    #[command(flatten)]
+    fleet: FleetArgs,
 }
 
 pub async fn up(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
-    run_or_print(ctx, Direction::Up, &args.target, &args.flags).await
+    let (flags, fleet) = (&args.flags, &args.fleet);
+    run_or_print(ctx, Direction::Up, &args.target, flags, fleet).await
 }
 
 pub async fn down(ctx: &Context, args: &DownArgs) -> Result<(), Error> {
-    run_or_print(ctx, Direction::Down, &args.target, &args.flags).await
+    let (flags, fleet) = (&args.flags, &args.fleet);
+    run_or_print(ctx, Direction::Down, &args.target, flags, fleet).await
 }
 
 async fn run_or_print(
@@ -58,10 +65,15 @@ async fn run_or_print(
     direction: Direction,
     target: &str,
     flags: &RunFlags,
+    fleet: &FleetArgs,
 ) -> Result<(), Error> {
+    let ignore = flags.ignore_checksums;
+    if fleet.runs_fleet(flags.sql.then_some("--sql"))? {
+        return super::fleet::migrate(ctx, fleet, direction, target, ignore).await;
+    }
     if flags.sql {
         let scripting = Scripting::new(&ctx.shell, &ctx.config, ctx.dialect()?, ctx.wait);
-        let view = script::script(&scripting, direction, target, flags.ignore_checksums).await?;
+        let view = script::script(&scripting, direction, target, ignore).await?;
         ctx.shell.report(&view);
         return Ok(());
     }
@@ -69,7 +81,7 @@ async fn run_or_print(
     let options = RunOptions {
         direction,
         target: &target,
-        ignore_checksums: flags.ignore_checksums,
+        ignore_checksums: ignore,
         table: &ctx.config.version_table.value,
     };
     let (conn, state) = ctx.connect_locked().await?;

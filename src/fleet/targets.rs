@@ -1,0 +1,271 @@
+//! Which databases a fleet command runs on: the targets of the config, of a targets file or of a
+//! query's rows, named, then narrowed by `--target` patterns. Pure but for reading the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::error::FleetError;
+use crate::config::{Config, DatabaseUrl, NamedUrl, UrlOrigin};
+use crate::error::Error;
+
+/// One database of the fleet.
+pub type FleetTarget = NamedUrl;
+
+/// Where a fleet's targets are listed.
+pub enum TargetList<'a> {
+    /// `--targets-file`.
+    File(&'a Path),
+    /// `--targets-query`, run on the configured (control) database.
+    Query {
+        /// The control database.
+        control: DatabaseUrl,
+        /// The query; its first column is a URL.
+        sql: &'a str,
+    },
+    /// `[package.metadata.brainmig.targets]`.
+    Config,
+}
+
+/// The targets `list` names, narrowed by the `--target` patterns; an empty list is an error
+/// that says where it looked.
+pub async fn resolve(
+    list: TargetList<'_>,
+    config: &Config,
+    patterns: &[String],
+) -> Result<Vec<FleetTarget>, Error> {
+    let base: &PathBuf = &config.base_dir;
+    let (all, why) = match list {
+        TargetList::File(file) => {
+            let why = format!("`{}` lists no database URL", file.display());
+            (from_file(file)?, why)
+        }
+        TargetList::Query { control, sql } => {
+            let why = "the targets query returned no rows".to_owned();
+            (from_query(&control, sql, base).await?, why)
+        }
+        TargetList::Config => {
+            let why = "no `[package.metadata.brainmig.targets]` are configured".to_owned();
+            (config.targets()?, why)
+        }
+    };
+    if all.is_empty() {
+        return Err(FleetError::NoTargets { why }.into());
+    }
+    Ok(select(all, patterns)?)
+}
+
+/// Reads `--targets-file`: one URL per line, `#` comments and blank lines skipped; relative
+/// SQLite paths are taken from the file's folder, so the file means the same from anywhere.
+pub fn from_file(path: &Path) -> Result<Vec<FleetTarget>, FleetError> {
+    let text = std::fs::read_to_string(path).map_err(|e| FleetError::TargetsFile {
+        path: path.to_owned(),
+        line: None,
+        reason: e.to_string(),
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut urls = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split_once('#').map_or(line, |(url, _)| url).trim();
+        if line.is_empty() {
+            continue;
+        }
+        let url = DatabaseUrl::parse(line, base, &UrlOrigin::Target(format!("line {}", i + 1)))
+            .map_err(|e| FleetError::TargetsFile {
+                path: path.to_owned(),
+                line: Some(i + 1),
+                reason: e.to_string(),
+            })?;
+        urls.push(url);
+    }
+    Ok(named(urls))
+}
+
+/// The first column of `--targets-query`'s rows, as URLs (relative SQLite paths from `base`).
+pub fn from_rows(
+    rows: Vec<Vec<Option<String>>>,
+    base: &Path,
+) -> Result<Vec<FleetTarget>, FleetError> {
+    let mut urls = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        let origin = UrlOrigin::Target(format!("row {}", i + 1));
+        let Some(Some(text)) = row.into_iter().next() else {
+            return Err(FleetError::TargetsQuery {
+                reason: format!("row {} has no URL in its first column", i + 1),
+            });
+        };
+        let url =
+            DatabaseUrl::parse(&text, base, &origin).map_err(|e| FleetError::TargetsQuery {
+                reason: e.to_string(),
+            })?;
+        urls.push(url);
+    }
+    Ok(named(urls))
+}
+
+/// Runs `--targets-query` on the control database (`--database-url`) and reads its rows.
+pub async fn from_query(
+    control: &DatabaseUrl,
+    sql: &str,
+    base: &Path,
+) -> Result<Vec<FleetTarget>, FleetError> {
+    let failed = |e: crate::error::DbError| FleetError::TargetsQuery {
+        reason: e.to_string(),
+    };
+    let mut conn = crate::db::Connection::open(control).await.map_err(failed)?;
+    let rows = crate::db::Database::text_rows(&mut conn, sql).await;
+    conn.close().await;
+    from_rows(rows.map_err(failed)?, base)
+}
+
+/// Names for unnamed URLs: `host/db` for PostgreSQL, the file name for SQLite, with `#2`, `#3`
+/// after a name that repeats; never the password.
+pub fn named(urls: Vec<DatabaseUrl>) -> Vec<FleetTarget> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    urls.into_iter()
+        .map(|url| {
+            let base = derived_name(&url);
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            let name = if *n == 1 { base } else { format!("{base}#{n}") };
+            FleetTarget { name, url }
+        })
+        .collect()
+}
+
+fn derived_name(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Postgres(raw) => match url::Url::parse(raw) {
+            Ok(parsed) => format!("{}{}", parsed.host_str().unwrap_or_default(), parsed.path()),
+            Err(_) => url.redacted(),
+        },
+        DatabaseUrl::Sqlite(Some(path)) => path
+            .file_name()
+            .map_or_else(|| url.redacted(), |f| f.to_string_lossy().into_owned()),
+        DatabaseUrl::Sqlite(None) => "sqlite::memory:".into(),
+    }
+}
+
+/// Narrows `targets` to those a pattern names (all of them when there are no patterns). A
+/// pattern that matches nothing is an error, so a typo does not silently skip a tenant.
+pub fn select(
+    targets: Vec<FleetTarget>,
+    patterns: &[String],
+) -> Result<Vec<FleetTarget>, FleetError> {
+    if let Some(unmatched) = patterns
+        .iter()
+        .find(|p| !targets.iter().any(|t| glob_matches(p, &t.name)))
+    {
+        return Err(FleetError::UnknownTarget {
+            pattern: unmatched.clone(),
+            known: targets.iter().map(|t| t.name.clone()).collect(),
+        });
+    }
+    if patterns.is_empty() {
+        return Ok(targets);
+    }
+    Ok(targets
+        .into_iter()
+        .filter(|t| patterns.iter().any(|p| glob_matches(p, &t.name)))
+        .collect())
+}
+
+/// `*` (any run of characters) and `?` (one character); everything else literal.
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // Classic two-pointer match with backtracking to the last `*`.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(name: &str) -> FleetTarget {
+        FleetTarget {
+            name: name.into(),
+            url: DatabaseUrl::Sqlite(None),
+        }
+    }
+
+    #[test]
+    fn globs_match_runs_and_single_characters() {
+        for (p, n) in [
+            ("tenant-*", "tenant-a"),
+            ("*", ""),
+            ("t?n*", "tenant"),
+            ("a*b*c", "axxbyc"),
+            ("exact", "exact"),
+        ] {
+            assert!(glob_matches(p, n), "{p} {n}");
+        }
+        for (p, n) in [
+            ("tenant-*", "tenan"),
+            ("a?", "a"),
+            ("a*b", "axc"),
+            ("exact", "exactly"),
+        ] {
+            assert!(!glob_matches(p, n), "{p} {n}");
+        }
+    }
+
+    #[test]
+    fn selection_keeps_matches_and_names_a_pattern_that_matches_nothing() {
+        let all = || vec![t("prod"), t("tenant-a"), t("tenant-b")];
+        let picked = select(all(), &["tenant-*".into()]).expect("matches");
+        assert_eq!(picked.len(), 2);
+        assert_eq!(select(all(), &[]).expect("all").len(), 3);
+        let err = select(all(), &["tenant-*".into(), "stagin".into()]).expect_err("typo");
+        assert!(matches!(err, FleetError::UnknownTarget { pattern, .. } if pattern == "stagin"));
+    }
+
+    #[test]
+    fn derived_names_hide_passwords_and_repeat_with_a_number() {
+        let urls = vec![
+            DatabaseUrl::Postgres("postgres://u:secret@db1:5432/tenant_a".into()),
+            DatabaseUrl::Sqlite(Some("/data/x/app.db".into())),
+            DatabaseUrl::Sqlite(Some("/data/y/app.db".into())),
+        ];
+        let names: Vec<String> = named(urls).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["db1/tenant_a", "app.db", "app.db#2"]);
+    }
+
+    #[test]
+    fn a_bad_line_of_a_targets_file_is_named_by_number_without_its_text() {
+        let dir = std::env::temp_dir().join(format!("brainmig-fleet-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("targets.txt");
+        std::fs::write(
+            &file,
+            "# tenants\nsqlite://a.db\n\nnot-a-url:secret@x # bad\n",
+        )
+        .expect("written");
+        let err = from_file(&file).expect_err("bad line");
+        assert!(
+            matches!(err, FleetError::TargetsFile { line: Some(4), .. }),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("secret"), "{err}");
+        std::fs::write(&file, "sqlite://a.db # first\nsqlite:///abs/b.db\n").expect("written");
+        let targets = from_file(&file).expect("valid");
+        assert_eq!(targets[0].url, DatabaseUrl::Sqlite(Some(dir.join("a.db"))));
+        assert_eq!(targets[1].name, "b.db");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,449 @@
+//! Tests for fleets (issue #18): `up`, `down` and `current` over many databases at once, from
+//! the config's `targets`, a targets file or a query.
+
+use std::process::Stdio;
+
+use crate::support::{Outcome, TestDb, TestProject, sqlite_strings};
+
+const SECRET: &str = "fl33t-s3cr3t";
+
+/// `linear(3)` as a cargo project whose Cargo.toml carries `targets`.
+fn project_with_targets(targets: &str) -> TestProject {
+    let project = TestProject::linear(3);
+    project.write(
+        "Cargo.toml",
+        &format!(
+            "[package]\nname = \"fleet\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+             [package.metadata.brainmig.targets]\n{targets}"
+        ),
+    );
+    project.write("src/main.rs", "fn main() {}\n");
+    project
+}
+
+fn assert_no_secret(out: &Outcome) {
+    assert!(
+        !out.stdout.contains(SECRET) && !out.stderr.contains(SECRET),
+        "a password was printed\nstdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+/// The table's data rows (after the header), as printed.
+fn table_rows(out: &Outcome) -> Vec<String> {
+    out.stdout
+        .lines()
+        .skip(1)
+        .filter(|l| !l.contains(" target(s): "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_configured_fleet_of_postgres_and_sqlite_targets_reaches_head_and_says_where_each_is() {
+    let (a, b, c) = (TestDb::postgres(), TestDb::postgres(), TestDb::postgres());
+    let project = project_with_targets(&format!(
+        "tenant-a = \"{}\"\ntenant-b = {{ url-env = \"FLEET_TENANT_B\" }}\n\
+         tenant-c = {{ url = \"{}\", url-env = \"FLEET_TENANT_C_PASSWORD\" }}\ndevice = \"sqlite://device.db\"\n",
+        a.url(),
+        c.url(),
+    ));
+    let run = |args: &[&str]| {
+        project
+            .brainmig(args)
+            .env("FLEET_TENANT_B", &b.url_with_password(SECRET))
+            .env("FLEET_TENANT_C_PASSWORD", SECRET)
+    };
+    let out = run(&["up", "--all-targets"]).success();
+    assert_no_secret(&out);
+    for name in ["tenant-a", "tenant-b", "tenant-c", "device"] {
+        assert!(
+            out.stderr
+                .contains(&format!("{name}: applied 3 revision(s) (<base> -> 0003)")),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stdout
+            .contains("4 target(s): 4 ok, 0 failed, 0 skipped"),
+        "{}",
+        out.stdout
+    );
+    for db in [&a, &b, &c] {
+        assert_eq!(db.applied(), ["0001", "0002", "0003"]);
+    }
+    let device = project.root.join("device.db");
+    assert_eq!(
+        sqlite_strings(&device, "SELECT revision FROM brainmig_version ORDER BY 1"),
+        ["0001", "0002", "0003"]
+    );
+
+    // `down` on a glob of them only.
+    let out = run(&[
+        "down",
+        "0001",
+        "--target",
+        "tenant-[ab]",
+        "--target",
+        "tenant-a*",
+    ])
+    .run();
+    assert_eq!(
+        out.code, 2,
+        "`tenant-[ab]` is no glob we know: {}",
+        out.stderr
+    );
+    let out = run(&["down", "0001", "--target", "tenant-?"]).success();
+    assert!(out.stdout.contains("3 target(s): 3 ok"), "{}", out.stdout);
+    assert_eq!(a.applied(), ["0001"]);
+
+    // Which tenant is where: one table, and the same as JSON.
+    let out = run(&["current", "--all-targets"]).success();
+    assert_no_secret(&out);
+    let rows = table_rows(&out);
+    assert_eq!(rows.len(), 4, "{}", out.stdout);
+    assert!(
+        rows[0].starts_with("device ") && rows[0].contains("0003") && rows[0].contains("at head"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("tenant-a ") && rows[1].contains("2 pending"),
+        "{rows:?}"
+    );
+    let out = run(&["current", "--all-targets", "--format", "json"]).success();
+    assert_no_secret(&out);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["command"], "current");
+    assert_eq!(doc["summary"]["total"], 4);
+    let tenant_b = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["target"] == "tenant-b")
+        .unwrap();
+    assert_eq!(tenant_b["from"], serde_json::json!(["0001"]));
+    assert_eq!(tenant_b["pending"], serde_json::json!(["0002", "0003"]));
+    assert!(
+        tenant_b["url"].as_str().unwrap().contains("****"),
+        "{tenant_b}"
+    );
+}
+
+#[test]
+fn a_target_that_fails_is_listed_first_the_others_finish_and_a_rerun_does_only_what_is_left() {
+    let (a, b, c) = (TestDb::postgres(), TestDb::postgres(), TestDb::postgres());
+    let project = TestProject::linear(3);
+    // Only `b` already has a table that its second revision creates.
+    b.execute("CREATE TABLE t2 (id INTEGER)");
+    project.write(
+        "targets.txt",
+        &format!(
+            "# tenants\n{}\n{}  # the broken one\n\n{}\nsqlite://device.db\n",
+            a.url_with_password(SECRET),
+            b.url(),
+            c.url()
+        ),
+    );
+    let fleet = [
+        "--migrations-dir",
+        "migrations",
+        "--targets-file",
+        "targets.txt",
+    ];
+    let out = project.brainmig(["up"].iter().chain(&fleet)).fails_with(1);
+    assert_no_secret(&out);
+    let rows = table_rows(&out);
+    assert!(
+        rows[0].starts_with(&format!("127.0.0.1/{}", b.name)) && rows[0].contains("FAILED"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[0].contains("0001") && rows[0].contains("t2"),
+        "{rows:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("4 target(s): 3 ok, 1 failed, 0 skipped"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("error: 1 of 4 target(s) failed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(a.applied(), ["0001", "0002", "0003"]);
+    assert_eq!(c.applied(), ["0001", "0002", "0003"]);
+    assert_eq!(b.applied(), ["0001"]);
+
+    // JSON: the same, failures first, with the error as scripts read it.
+    let out = project
+        .brainmig(["current", "--format", "json"].iter().chain(&fleet))
+        .success();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let b_row = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["target"].as_str().unwrap().ends_with(&b.name))
+        .unwrap();
+    assert_eq!(b_row["detail"], "2 pending", "{doc}");
+
+    b.execute("DROP TABLE t2");
+    let out = project.brainmig(["up"].iter().chain(&fleet)).success();
+    let b_line = format!("127.0.0.1/{}: applied 2 revision(s) (0001 -> 0003)", b.name);
+    assert!(out.stderr.contains(&b_line), "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("nothing to do (at 0003)").count(),
+        3,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(b.applied(), ["0001", "0002", "0003"]);
+}
+
+#[test]
+fn fail_fast_starts_no_further_target_after_a_failure() {
+    let (a, b) = (TestDb::postgres(), TestDb::postgres());
+    let project = TestProject::linear(2);
+    a.execute("CREATE TABLE t1 (id INTEGER)");
+    project.write("targets.txt", &format!("{}\n{}\n", a.url(), b.url()));
+    let out = project
+        .brainmig([
+            "up",
+            "--migrations-dir",
+            "migrations",
+            "--targets-file",
+            "targets.txt",
+            "--fail-fast",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .fails_with(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["result"], "failed", "{doc}");
+    assert_eq!(doc["targets"][1]["result"], "skipped", "{doc}");
+    assert_eq!(doc["summary"]["skipped"], 1);
+    assert_eq!(doc["error"]["exit_code"], 1);
+    assert!(
+        b.strings("SELECT to_regclass('brainmig_version')::text")
+            .iter()
+            .all(String::is_empty)
+    );
+}
+
+#[test]
+fn two_fleet_runs_at_once_apply_each_revision_once_per_target() {
+    let dbs: Vec<TestDb> = (0..3).map(|_| TestDb::postgres()).collect();
+    let project = TestProject::linear(5);
+    let urls: Vec<String> = dbs.iter().map(TestDb::url).collect();
+    project.write("targets.txt", &(urls.join("\n") + "\nsqlite://shared.db\n"));
+    let spawn = || {
+        let mut run = project.brainmig([
+            "up",
+            "--migrations-dir",
+            "migrations",
+            "--targets-file",
+            "targets.txt",
+            "--jobs",
+            "2",
+        ]);
+        run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        run.cmd.spawn().unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for db in &dbs {
+        let counts = db.strings("SELECT count(*)::text FROM brainmig_version GROUP BY revision");
+        assert_eq!(counts, ["1"; 5], "{}", db.name);
+        assert_eq!(db.tables().len(), 6, "five tables and the version table");
+    }
+    let shared = project.root.join("shared.db");
+    assert_eq!(
+        sqlite_strings(&shared, "SELECT count(*) FROM brainmig_version"),
+        ["5"]
+    );
+}
+
+#[test]
+fn targets_come_from_a_query_on_the_control_database() {
+    let (control, a, b) = (TestDb::postgres(), TestDb::postgres(), TestDb::postgres());
+    control.execute(&format!(
+        "CREATE TABLE tenants (url text, active boolean);\
+         INSERT INTO tenants VALUES ('{}', true), ('{}', true), ('postgres://nowhere/x', false)",
+        a.url_with_password(SECRET),
+        b.url()
+    ));
+    let project = TestProject::linear(2);
+    let query = "SELECT url FROM tenants WHERE active ORDER BY url";
+    let out = project
+        .on(&control, &["up", "--targets-query", query])
+        .success();
+    assert_no_secret(&out);
+    assert_eq!(a.applied(), ["0001", "0002"]);
+    assert_eq!(b.applied(), ["0001", "0002"]);
+    assert!(
+        control
+            .strings("SELECT to_regclass('brainmig_version')::text")
+            .iter()
+            .all(String::is_empty)
+    );
+
+    let out = project
+        .on(
+            &control,
+            &["current", "--targets-query", "SELECT nope FROM tenants"],
+        )
+        .fails_with(1);
+    assert!(
+        out.stderr.contains("error: the targets query failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bad_selections_are_usage_errors_and_an_unreachable_target_keeps_its_password_hidden() {
+    let project = project_with_targets("tenant-a = \"sqlite://a.db\"\n");
+    let out = project
+        .brainmig(["up", "--target", "tenant-z"])
+        .fails_with(2);
+    assert!(
+        out.stderr
+            .contains("no target matches `tenant-z` (targets: `tenant-a`)"),
+        "{}",
+        out.stderr
+    );
+    let out = project.brainmig(["up", "--jobs", "2"]).fails_with(2);
+    assert!(
+        out.stderr
+            .contains("`--jobs` and `--fail-fast` apply to a fleet"),
+        "{}",
+        out.stderr
+    );
+    let out = project
+        .brainmig(["up", "--all-targets", "--sql"])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("`--sql` works on one database"),
+        "{}",
+        out.stderr
+    );
+
+    project.write("empty.txt", "# nobody yet\n");
+    let out = project
+        .brainmig(["up", "--targets-file", "empty.txt"])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("`empty.txt` lists no database URL"),
+        "{}",
+        out.stderr
+    );
+    project.write(
+        "bad.txt",
+        &format!("sqlite://a.db\npostgres://u:{SECRET}@h:notaport/db\n"),
+    );
+    let out = project
+        .brainmig(["up", "--targets-file", "bad.txt"])
+        .fails_with(2);
+    assert!(out.stderr.contains("`bad.txt` (line 2)"), "{}", out.stderr);
+    assert_no_secret(&out);
+    let out = project
+        .brainmig(["up", "--targets-file", "missing.txt"])
+        .fails_with(2);
+    assert!(
+        out.stderr
+            .contains("cannot use the targets file `missing.txt`"),
+        "{}",
+        out.stderr
+    );
+
+    // A server that does not answer: reported in the table, the other target done.
+    project.write(
+        "down.txt",
+        &format!("postgres://postgres:{SECRET}@127.0.0.1:1/gone\nsqlite://a.db\n"),
+    );
+    for format in ["text", "json"] {
+        let out = project
+            .brainmig(["up", "--targets-file", "down.txt", "--format", format])
+            .fails_with(1);
+        assert_no_secret(&out);
+        assert!(out.stdout.contains("127.0.0.1/gone"), "{}", out.stdout);
+    }
+    assert_eq!(
+        sqlite_strings(
+            &project.root.join("a.db"),
+            "SELECT count(*) FROM brainmig_version"
+        ),
+        ["3"]
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_fleet_starting_targets_and_exits_130() {
+    let dbs: Vec<TestDb> = (0..3).map(|_| TestDb::postgres()).collect();
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (x INTEGER);\nSELECT pg_sleep(60);",
+        None,
+    );
+    let urls: Vec<String> = dbs.iter().map(TestDb::url).collect();
+    project.write("targets.txt", &urls.join("\n"));
+    let mut run = project.brainmig([
+        "up",
+        "--migrations-dir",
+        "migrations",
+        "--targets-file",
+        "targets.txt",
+        "--jobs",
+        "1",
+    ]);
+    run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = run.cmd.spawn().unwrap();
+    // The first target is asleep on the server (polled, not timed: up to a minute).
+    let sleeping = format!(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = '{}' \
+         AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+        dbs[0].name
+    );
+    let admin = TestDb::postgres();
+    for _ in 0..1200 {
+        if admin.strings(&sleeping) != ["0"] {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert_eq!(
+        stdout.matches("not started: interrupted (Ctrl-C)").count(),
+        2,
+        "{stdout}"
+    );
+    for db in &dbs {
+        assert!(
+            db.tables().is_empty() || db.tables() == ["brainmig_version"],
+            "{}",
+            db.name
+        );
+    }
+}
