@@ -263,6 +263,12 @@ pub enum ConfigError {
         /// The scheme.
         scheme: String,
     },
+    /// A command that needs the schema snapshot, which MySQL does not have yet (issue #19).
+    #[error("{what} is not supported on MySQL and MariaDB yet")]
+    NotOnMysql {
+        /// The command or feature, e.g. "`test-roundtrip`".
+        what: String,
+    },
     /// The version table name is not a plain identifier.
     #[error("`version_table` `{0}` is not a valid table name")]
     BadVersionTable(String),
@@ -292,7 +298,10 @@ impl ConfigError {
                     .into()
             }
             ConfigError::UnsupportedScheme { .. } => {
-                "use a `postgres://user@host/db` or `sqlite://path/to/file.db` URL".into()
+                "use a `postgres://user@host/db`, `mysql://user@host/db` or `sqlite://path/to/file.db` URL".into()
+            }
+            ConfigError::NotOnMysql { .. } => {
+                "`up`, `down`, `current`, `history`, `stamp` and `--sql` work on MySQL; write revisions by hand and check them with `up` and `down` on a database of your own".into()
             }
             ConfigError::InvalidUrl { .. } => {
                 "the form is `postgres://user:password@host:5432/db` (percent-encode special characters) or `sqlite://path`".into()

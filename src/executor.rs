@@ -138,7 +138,7 @@ async fn run_step<D: Database>(
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
     let sending = Sending { conn, table, step };
-    if !step.section.transactional {
+    if !sending.conn.dialect().runs_in_transaction(&step.section) {
         return sending.statement_by_statement().await;
     }
     match sending.conn.dialect().delivery() {
@@ -198,11 +198,12 @@ impl<D: Database> Sending<'_, D> {
         })
     }
 
-    /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
+    /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit. MySQL's
+    /// DML-only sections take this way too (its DDL never reaches it: it would commit).
     async fn in_local_transaction(self) -> Result<(), StepFailure> {
         let started = Instant::now();
         self.conn
-            .execute("BEGIN IMMEDIATE")
+            .execute(self.conn.dialect().begin_local())
             .await
             .map_err(|e| plain_failure(&e))?;
         let (done, error) = self.conn.execute_counting(&self.step.section.sql).await;

@@ -89,6 +89,7 @@ impl Context {
         Ok(match url {
             DatabaseUrl::Postgres(_) => Dialect::Postgres,
             DatabaseUrl::Sqlite(_) => Dialect::Sqlite,
+            DatabaseUrl::Mysql(_) => Dialect::Mysql,
         })
     }
 

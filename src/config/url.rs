@@ -40,6 +40,9 @@ pub enum DatabaseUrl {
     Postgres(String),
     /// A SQLite database file, or `None` for `sqlite::memory:`.
     Sqlite(Option<PathBuf>),
+    /// A MySQL or MariaDB URL (`mysql://` or `mariadb://`), kept whole for the driver with a
+    /// `mysql://` scheme, which is the one it knows.
+    Mysql(String),
 }
 
 // Debug must not show a password either.
@@ -78,6 +81,19 @@ impl DatabaseUrl {
                 )?;
                 Ok(DatabaseUrl::Postgres(raw.to_owned()))
             }
+            "mysql" | "mariadb" => {
+                let parsed = url::Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+                if parsed.host_str().is_none_or(str::is_empty) {
+                    return Err(invalid("it names no host"));
+                }
+                let driver_url = format!("mysql:{rest}");
+                <sqlx::mysql::MySqlConnectOptions as std::str::FromStr>::from_str(&driver_url)
+                    .map_err(|e| {
+                        let message = e.to_string();
+                        invalid(message.trim_start_matches("error with configuration: "))
+                    })?;
+                Ok(DatabaseUrl::Mysql(driver_url))
+            }
             "sqlite" => {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
                 let path = path.split_once('?').map_or(path, |(p, _)| p);
@@ -107,16 +123,27 @@ impl DatabaseUrl {
     /// The URL with any password replaced by `****`: safe to print.
     pub fn redacted(&self) -> String {
         match self {
-            DatabaseUrl::Postgres(url) => redact(url),
+            DatabaseUrl::Postgres(url) | DatabaseUrl::Mysql(url) => redact(url),
             DatabaseUrl::Sqlite(Some(path)) => format!("sqlite://{}", path.display()),
             DatabaseUrl::Sqlite(None) => "sqlite::memory:".into(),
         }
     }
 
-    /// `postgres` or `sqlite`.
+    /// Refuses `what` (a command needing the schema snapshot) on MySQL, which has none yet.
+    pub fn refuse_on_mysql(&self, what: &str) -> Result<(), ConfigError> {
+        match self {
+            DatabaseUrl::Mysql(_) => Err(ConfigError::NotOnMysql {
+                what: what.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `postgres`, `sqlite` or `mysql`.
     pub fn backend(&self) -> &'static str {
         match self {
             DatabaseUrl::Postgres(_) => "postgres",
+            DatabaseUrl::Mysql(_) => "mysql",
             DatabaseUrl::Sqlite(_) => "sqlite",
         }
     }

@@ -57,7 +57,7 @@ pub async fn read(url: Option<&DatabaseUrl>, table: &str, configured: Option<u32
                     .ok()
             })
             .map(|num| num / 10_000),
-        DatabaseUrl::Sqlite(_) => None,
+        DatabaseUrl::Sqlite(_) | DatabaseUrl::Mysql(_) => None,
     };
     conn.close().await;
     let rows = match rows {

@@ -236,6 +236,8 @@ impl Scratchpad<'_> {
         &self,
         work: impl AsyncFnOnce(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        self.url
+            .refuse_on_mysql("a command comparing schemas (autogenerate, `diff`, `check` with a schema file, `squash`)")?;
         let scratch = Scratch::create(self.url).await?;
         self.shell.detail("Scratch", scratch.describe());
         let result = tokio::select! {

@@ -26,6 +26,7 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     let state = crate::state::State::build(source.clone(), Vec::new())?;
     state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
     let url = ctx.database_url()?;
+    url.refuse_on_mysql("`test-roundtrip`")?;
     let scratches = ScratchSet::new();
     let scratch = scratches.create(&url).await?;
     scratches.set_main(&scratch);
