@@ -636,7 +636,7 @@ pub enum PlanError {
     },
     /// A `transaction:false` section stopped part-way in an earlier run.
     #[error(
-        "revision `{id}` did not finish: its `transaction:false` {section} section stopped at {progress} statements{}",
+        "revision `{id}` did not finish: its {section} section, run statement by statement (`transaction:false`, or on MySQL), stopped at {progress} statements{}",
         next.as_ref().map(|n| format!(" (the first that did not run is at {n})")).unwrap_or_default()
     )]
     Incomplete {

@@ -53,7 +53,15 @@ impl Context {
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
     pub fn load_source(&self) -> Result<MigrationSource, Error> {
-        Ok(MigrationSource::load(&self.config.migrations.value)?)
+        // MySQL's statements are split by its own rules; without a URL, by the usual ones.
+        let lexicon = self
+            .config
+            .database_url()
+            .map_or_else(|_| Default::default(), |(url, _)| url.lexicon());
+        Ok(MigrationSource::load_as(
+            &self.config.migrations.value,
+            lexicon,
+        )?)
     }
 
     /// Files only, with no database: for `new`, `merge`, `check`; warns about broken files.

@@ -139,6 +139,14 @@ impl DatabaseUrl {
         }
     }
 
+    /// The lexical rules the migrations for this database are split by.
+    pub fn lexicon(&self) -> crate::source::Lexicon {
+        match self {
+            DatabaseUrl::Mysql(_) => crate::source::Lexicon::Mysql,
+            _ => crate::source::Lexicon::Standard,
+        }
+    }
+
     /// `postgres`, `sqlite` or `mysql`.
     pub fn backend(&self) -> &'static str {
         match self {
