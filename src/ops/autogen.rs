@@ -168,6 +168,7 @@ pub async fn drift(
     state: &State,
     dialect: Dialect,
 ) -> Result<Comparison, Error> {
+    pad.url.refuse_on_mysql("`diff`")?;
     refuse_missing_files(state)?;
     let live = match Connection::open_existing(pad.url).await? {
         Some(mut conn) => {
