@@ -15,7 +15,6 @@ use std::sync::{Mutex, Once};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
 mod mysql;
-pub use mysql::{MysqlTestDb, mysql_admin_url};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
