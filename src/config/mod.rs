@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+pub(crate) use url::mysql_driver_url;
 pub use url::{DatabaseUrl, UrlOrigin, redact};
 
 use crate::error::ConfigError;

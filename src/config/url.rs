@@ -40,8 +40,8 @@ pub enum DatabaseUrl {
     Postgres(String),
     /// A SQLite database file, or `None` for `sqlite::memory:`.
     Sqlite(Option<PathBuf>),
-    /// A MySQL or MariaDB URL (`mysql://` or `mariadb://`), kept whole for the driver with a
-    /// `mysql://` scheme, which is the one it knows.
+    /// A MySQL or MariaDB URL (`mysql://` or `mariadb://`), kept as written; see
+    /// [`DatabaseUrl::mysql_driver_url`] for the one the driver reads.
     Mysql(String),
 }
 
@@ -86,13 +86,14 @@ impl DatabaseUrl {
                 if parsed.host_str().is_none_or(str::is_empty) {
                     return Err(invalid("it names no host"));
                 }
-                let driver_url = format!("mysql:{rest}");
-                <sqlx::mysql::MySqlConnectOptions as std::str::FromStr>::from_str(&driver_url)
-                    .map_err(|e| {
-                        let message = e.to_string();
-                        invalid(message.trim_start_matches("error with configuration: "))
-                    })?;
-                Ok(DatabaseUrl::Mysql(driver_url))
+                <sqlx::mysql::MySqlConnectOptions as std::str::FromStr>::from_str(
+                    &mysql_driver_url(raw),
+                )
+                .map_err(|e| {
+                    let message = e.to_string();
+                    invalid(message.trim_start_matches("error with configuration: "))
+                })?;
+                Ok(DatabaseUrl::Mysql(raw.to_owned()))
             }
             "sqlite" => {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
@@ -154,6 +155,14 @@ impl DatabaseUrl {
             DatabaseUrl::Mysql(_) => "mysql",
             DatabaseUrl::Sqlite(_) => "sqlite",
         }
+    }
+}
+
+/// A `mysql://` or `mariadb://` URL with the `mysql://` scheme, the only one sqlx's driver reads.
+pub(crate) fn mysql_driver_url(raw: &str) -> String {
+    match raw.split_once(':') {
+        Some((_, rest)) => format!("mysql:{rest}"),
+        None => raw.to_owned(),
     }
 }
 

@@ -31,7 +31,7 @@ impl MysqlDatabase {
     /// Connects to the database of `raw` (`url`, redacted, names it in errors).
     pub async fn connect(raw: &str, url: &DatabaseUrl) -> Result<Self, DbError> {
         let redacted_url = url.redacted();
-        let options = MySqlConnectOptions::from_str(raw)
+        let options = MySqlConnectOptions::from_str(&crate::config::mysql_driver_url(raw))
             .map_err(|e| connect::connect_error(&redacted_url, &e))?
             // The user's SQL runs under the server's own `sql_mode`, as the `mysql` client runs it
             // (the driver would add PIPES_AS_CONCAT). The session's time zone stays UTC, which the
