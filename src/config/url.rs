@@ -313,9 +313,25 @@ mod tests {
             DatabaseUrl::parse("postgres://u:pw@h/db", base, &o),
             Ok(DatabaseUrl::Postgres(_))
         ));
+        assert_eq!(
+            DatabaseUrl::parse("mariadb://root:pw@h:3306/db", base, &o).ok(),
+            Some(DatabaseUrl::Mysql("mariadb://root:pw@h:3306/db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::Mysql("mariadb://root:pw@h/db".into()).redacted(),
+            "mariadb://root:****@h/db"
+        );
         assert!(matches!(
             DatabaseUrl::parse("mysql://root@h/db", base, &o),
-            Err(ConfigError::UnsupportedScheme { scheme, .. }) if scheme == "mysql"
+            Ok(DatabaseUrl::Mysql(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("mysql:///db", base, &o),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("mssql://sa@h/db", base, &o),
+            Err(ConfigError::UnsupportedScheme { scheme, .. }) if scheme == "mssql"
         ));
         let err =
             DatabaseUrl::parse("postgres://u:secret@h:notaport/db", base, &o).expect_err("invalid");

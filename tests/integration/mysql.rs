@@ -250,3 +250,29 @@ fn the_sql_script_is_written_in_mysql_words() {
     // Nothing ran.
     assert!(db.tables().is_empty());
 }
+
+#[test]
+fn lock_timeout_gives_up_and_names_the_holder() {
+    use sha2::{Digest, Sha256};
+    let db = TestDb::mysql();
+    let project = TestProject::linear(1);
+    // The name brainmig's lock takes for this database's `brainmig_version`, held by the test's
+    // own connection for as long as the test wants: the run always finds it taken.
+    let digest = Sha256::digest(format!("{}.brainmig_version", db.name).as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let taken = db.strings(&format!(
+        "SELECT CAST(GET_LOCK('brainmig:{hex}', 0) AS CHAR)"
+    ));
+    assert_eq!(taken, ["1"]);
+    let out = project
+        .on_mysql(&db, &["brainmig", "up", "--lock-timeout", "0.5"])
+        .fails_with(1);
+    assert!(
+        out.stderr.contains("waiting for another brainmig run")
+            && out.stderr.contains("still holds the lock after 0.5s")
+            && out.stderr.contains("(connection "),
+        "{}",
+        out.stderr
+    );
+    assert!(db.tables().is_empty(), "nothing ran: {:?}", db.tables());
+}
