@@ -486,6 +486,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn mysql_runs_ddl_statement_by_statement_and_dml_alone_in_a_transaction() {
+        let mut db = FakeDb::new(Dialect::Mysql);
+        let steps = [
+            step(
+                "0001",
+                "CREATE TABLE a (id int);\nCREATE TABLE b (id int);",
+                true,
+            ),
+            step(
+                "0002",
+                "INSERT INTO a VALUES (1);\nUPDATE a SET id = 2;",
+                true,
+            ),
+        ];
+        run_fake(&mut db, &steps).await.0.expect("the run succeeds");
+        let ddl = &db.sent[..db.sent.len() - 3];
+        assert!(
+            ddl[0].contains("INSERT INTO `brainmig_version`") && ddl[0].contains("'up 0/2'"),
+            "{ddl:#?}"
+        );
+        assert_eq!(ddl[1], "CREATE TABLE a (id int);");
+        assert!(ddl[2].contains("'up 1/2'"), "{ddl:#?}");
+        assert_eq!(ddl[3], "CREATE TABLE b (id int);");
+        assert!(ddl[4].contains("SET incomplete = NULL"), "{ddl:#?}");
+        let dml = &db.sent[db.sent.len() - 3..];
+        assert_eq!(dml[0], "START TRANSACTION");
+        assert_eq!(dml[1], steps[1].section.sql);
+        assert!(dml[2].contains("INSERT INTO `brainmig_version`") && dml[2].ends_with("COMMIT;"));
+    }
+
+    #[tokio::test]
     async fn sqlite_runs_a_revision_as_begin_section_then_bookkeeping_with_commit() {
         let mut db = FakeDb::new(Dialect::Sqlite);
         let steps = [step("0001", "CREATE TABLE a (id int);", true)];

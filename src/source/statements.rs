@@ -499,7 +499,8 @@ pub(super) mod properties {
     proptest! {
         #[test]
         fn tokens_tile_the_text_on_char_boundaries(sql in sql()) {
-            for tokens in [lexer::tokenize(&sql), lexer::sqlite_tokens(&sql).collect()] {
+            let mysql = lexer::tokens_as(&sql, Lexicon::Mysql).collect();
+            for tokens in [lexer::tokenize(&sql), lexer::sqlite_tokens(&sql).collect(), mysql] {
                 let Ok(tokens) = tokens else { continue };
                 let mut pos = 0;
                 for t in &tokens {
@@ -527,6 +528,20 @@ pub(super) mod properties {
             }
             if let Ok(statements) = statements {
                 check_statements(&sql, &statements)?;
+            }
+        }
+
+        #[test]
+        fn mysql_statements_are_ordered_disjoint_and_never_panic(
+            sql in prop_oneof![sql(), "(?s)[a-z ;'\"`#\\\\/*!\n-]{0,60}", Just("DELIMITER //\nSELECT 1//\nDELIMITER ;\nSELECT 2;".to_owned())],
+        ) {
+            if let Ok(statements) = split_as(&sql, Lexicon::Mysql) {
+                let mut prev_end = 0;
+                for s in &statements {
+                    prop_assert!(prev_end <= s.start && s.start < s.end && s.end <= sql.len());
+                    prop_assert!(sql.is_char_boundary(s.start) && sql.is_char_boundary(s.end));
+                    prev_end = s.end;
+                }
             }
         }
 
