@@ -120,10 +120,11 @@ impl Dialect {
     pub fn runs_in_transaction(self, section: &Section) -> bool {
         section.transactional
             && (self != Dialect::Mysql
-                || section
+                || (section
                     .statements
                     .iter()
-                    .all(|s| is_dml(s.text(&section.sql))))
+                    .all(|s| is_dml(s.text(&section.sql)))
+                    && !has_delimiter_line(&section.sql)))
     }
 
     /// What opens a transaction sent on its own ([`Delivery::LocalTransaction`]).
@@ -316,6 +317,17 @@ fn is_dml(statement: &str) -> bool {
     )
 }
 
+/// True when a `DELIMITER` line (the `mysql` client's, never sent) is in `sql`: such a section
+/// cannot go to the server as one text, so it is sent statement by statement.
+fn has_delimiter_line(sql: &str) -> bool {
+    sql.lines().any(|line| {
+        let line = line.trim_start();
+        line.get(..9)
+            .is_some_and(|word| word.eq_ignore_ascii_case("DELIMITER"))
+            && line.get(9..10).is_some_and(|c| c == " " || c == "\t")
+    })
+}
+
 /// The text of one step, split where the executor must split it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepScript {
@@ -333,6 +345,9 @@ pub struct StepScript {
     needs_terminator: bool,
     /// For `transaction:false` sections: the queries to send one by one.
     pub parts: Vec<Part>,
+    /// MySQL: a printed statement with `;` inside (a routine) goes between `DELIMITER` lines,
+    /// so the `mysql` client sends it whole.
+    client_delimiters: bool,
 }
 
 /// One query of a `transaction:false` step.
@@ -416,6 +431,7 @@ impl StepScript {
             revision: row.revision.clone(),
             direction,
             transactional,
+            client_delimiters: dialect == Dialect::Mysql,
             section_sql: section.sql.clone(),
             bookkeeping,
             needs_terminator: section
@@ -449,6 +465,15 @@ impl StepScript {
         }
         let mut out = String::new();
         for part in &self.parts {
+            let sql = part.sql.trim_end();
+            if self.client_delimiters
+                && part.statement.is_some()
+                && !sql.ends_with(';')
+                && sql.contains(';')
+            {
+                out.push_str(&format!("DELIMITER $$\n{sql}\n$$\nDELIMITER ;\n"));
+                continue;
+            }
             out.push_str(part.sql.trim_end());
             if part.statement.is_some() && !part.sql.trim_end().ends_with(';') {
                 out.push_str("\n;");
@@ -494,6 +519,60 @@ mod tests {
             "INSERT INTO \"brainmig_version\" (revision, parents, message, checksum, duration_ms, down_sql, \
              down_transactional) VALUES ('0002', '0001', 'it''s new', 'abc', 12, E'DROP TABLE a; -- back\\\\slash', true);"
         );
+    }
+
+    #[test]
+    fn mysql_prints_a_routine_between_delimiter_lines() {
+        let sql = "CREATE TABLE t (id INT);\nDELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\n";
+        let section = Section {
+            sql: sql.into(),
+            first_line: 6,
+            transactional: true,
+            statements: crate::source::split_as(sql, crate::source::Lexicon::Mysql)
+                .expect("splits"),
+        };
+        let step = StepScript::new(
+            Dialect::Mysql,
+            "v",
+            Direction::Up,
+            &section,
+            &row(),
+            DurationSql::Measured(0),
+        );
+        let printed = step.printed();
+        assert!(
+            printed.contains("CREATE TABLE t (id INT);\n")
+                && printed.contains(
+                    "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END\n$$\nDELIMITER ;\n"
+                )
+                && printed.contains("INSERT INTO `v`")
+                && !printed.contains("BEGIN;"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn mysql_runs_only_dml_without_delimiter_lines_in_a_transaction() {
+        let section = |sql: &str| Section {
+            sql: sql.into(),
+            first_line: 6,
+            transactional: true,
+            statements: crate::source::split_as(sql, crate::source::Lexicon::Mysql)
+                .expect("splits"),
+        };
+        let dml = section("INSERT INTO a VALUES (1);\n# note\nUPDATE a SET id = 2;");
+        assert!(Dialect::Mysql.runs_in_transaction(&dml));
+        let ddl = section("INSERT INTO a VALUES (1);\nALTER TABLE a ADD b INT;");
+        assert!(!Dialect::Mysql.runs_in_transaction(&ddl));
+        assert!(Dialect::Postgres.runs_in_transaction(&ddl));
+        let delimited = section("DELIMITER //\nINSERT INTO a VALUES (1)//\nDELIMITER ;");
+        assert!(!Dialect::Mysql.runs_in_transaction(&delimited));
+    }
+
+    #[test]
+    fn mysql_literals_escape_backslashes_and_tables_take_backquotes() {
+        assert_eq!(Dialect::Mysql.literal("a\\b'"), "'a\\\\b'''");
+        assert_eq!(Dialect::Mysql.quote_table("app.v`x"), "`app`.`v``x`");
     }
 
     #[test]
