@@ -276,3 +276,58 @@ fn lock_timeout_gives_up_and_names_the_holder() {
     );
     assert!(db.tables().is_empty(), "nothing ran: {:?}", db.tables());
 }
+
+#[test]
+fn sigkill_mid_revision_leaves_its_progress_recorded_and_the_lock_free() {
+    let db = TestDb::mysql();
+    let project = TestProject::empty();
+    project.revision(
+        "0001",
+        &[],
+        "CREATE TABLE a (id INT);\nDO SLEEP(20);\nCREATE TABLE b (id INT);",
+        Some("DROP TABLE b;\nDROP TABLE a;"),
+    );
+    let mut run = project
+        .on_mysql(&db, &["brainmig", "up"])
+        .cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Until the run is inside its second statement (a bound, not a timing: it normally takes ms).
+    let sleeping = format!(
+        "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.PROCESSLIST \
+         WHERE DB = '{}' AND INFO LIKE 'DO SLEEP%'",
+        db.name
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while db.strings(&sleeping) == ["0"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never reached its 2nd statement"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+
+    assert_eq!(db.applied(), ["0001 up 1/3"]);
+    // The server dropped the killed run's GET_LOCK with its connection: the next run is not
+    // kept waiting, and it refuses the half-run revision.
+    let out = project
+        .on_mysql(&db, &["brainmig", "up", "--lock-timeout", "5"])
+        .fails_with(1);
+    assert!(
+        out.stderr.contains("stopped at up 1/3") && !out.stderr.contains("waiting for"),
+        "{}",
+        out.stderr
+    );
+    // Cleans up the orphaned SLEEP so the database drops at once.
+    for id in db.strings(&format!(
+        "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST \
+         WHERE DB = '{}' AND INFO LIKE 'DO SLEEP%'",
+        db.name
+    )) {
+        db.execute(&format!("KILL {id}"));
+    }
+}
