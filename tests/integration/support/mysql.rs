@@ -1,8 +1,9 @@
 //! A MySQL/MariaDB database per test: `brainmig_test_<pid>_<n>_<hash>` on the server of
 //! `BRAINMIG_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`), dropped when the test
-//! passes and kept (its name printed) when it fails.
+//! passes and kept (its name printed) when it fails. Leftovers of dead processes are swept.
 
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Mutex, Once};
 
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, Row};
 
@@ -25,6 +26,31 @@ fn admin_connect(rt: &tokio::runtime::Runtime) -> MySqlConnection {
         })
 }
 
+/// Drops `brainmig_test_<pid>_...` databases whose process is gone (a crashed or killed run).
+fn sweep_leftovers(rt: &tokio::runtime::Runtime, conn: &mut MySqlConnection) {
+    let names: Vec<String> = rt
+        .block_on(
+            sqlx::query_scalar(
+                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA \
+                 WHERE SCHEMA_NAME LIKE 'brainmig\\_test\\_%'",
+            )
+            .fetch_all(&mut *conn),
+        )
+        .unwrap_or_default();
+    for name in names {
+        let pid: Option<u32> = name
+            .strip_prefix("brainmig_test_")
+            .and_then(|r| r.split('_').next())
+            .and_then(|p| p.parse().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = rt.block_on(
+                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+                    .execute(&mut *conn),
+            );
+        }
+    }
+}
+
 /// A MySQL database that exists for one test.
 pub struct MysqlTestDb {
     pub name: String,
@@ -35,8 +61,10 @@ pub struct MysqlTestDb {
 impl TestDb {
     /// A database of its own on the MariaDB test server.
     pub fn mysql() -> MysqlTestDb {
+        static SWEEP: Once = Once::new();
         let rt = runtime();
         let mut admin = admin_connect(&rt);
+        SWEEP.call_once(|| sweep_leftovers(&rt, &mut admin));
         let name = unique("brainmig_test_");
         rt.block_on(
             sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`"))).execute(&mut admin),
