@@ -283,6 +283,12 @@ pub enum ConfigError {
         /// The scheme.
         scheme: String,
     },
+    /// A command that needs the schema snapshot, which MySQL does not have yet (issue #19).
+    #[error("{what} is not supported on MySQL and MariaDB yet")]
+    NotOnMysql {
+        /// The command or feature, e.g. "`test-roundtrip`".
+        what: String,
+    },
     /// The version table name is not a plain identifier.
     #[error("`version_table` `{0}` is not a valid table name")]
     BadVersionTable(String),
@@ -312,7 +318,10 @@ impl ConfigError {
                     .into()
             }
             ConfigError::UnsupportedScheme { .. } => {
-                "use a `postgres://user@host/db` or `sqlite://path/to/file.db` URL".into()
+                "use a `postgres://user@host/db`, `mysql://user@host/db` or `sqlite://path/to/file.db` URL".into()
+            }
+            ConfigError::NotOnMysql { .. } => {
+                "`up`, `down`, `current`, `history`, `stamp` and `--sql` work on MySQL; write revisions by hand and check them with `up` and `down` on a database of your own".into()
             }
             ConfigError::InvalidUrl { .. } => {
                 "the form is `postgres://user:password@host:5432/db` (percent-encode special characters) or `sqlite://path`".into()
@@ -647,7 +656,7 @@ pub enum PlanError {
     },
     /// A `transaction:false` section stopped part-way in an earlier run.
     #[error(
-        "revision `{id}` did not finish: its `transaction:false` {section} section stopped at {progress} statements{}",
+        "revision `{id}` did not finish: its {section} section, run statement by statement (`transaction:false`, or on MySQL), stopped at {progress} statements{}",
         next.as_ref().map(|n| format!(" (the first that did not run is at {n})")).unwrap_or_default()
     )]
     Incomplete {

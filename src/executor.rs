@@ -138,7 +138,7 @@ async fn run_step<D: Database>(
     step: &PlannedStep,
 ) -> Result<(), StepFailure> {
     let sending = Sending { conn, table, step };
-    if !step.section.transactional {
+    if !sending.conn.dialect().runs_in_transaction(&step.section) {
         return sending.statement_by_statement().await;
     }
     match sending.conn.dialect().delivery() {
@@ -198,11 +198,12 @@ impl<D: Database> Sending<'_, D> {
         })
     }
 
-    /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit.
+    /// SQLite runs in-process, so round trips cost nothing: begin, run, record, commit. MySQL's
+    /// DML-only sections take this way too (its DDL never reaches it: it would commit).
     async fn in_local_transaction(self) -> Result<(), StepFailure> {
         let started = Instant::now();
         self.conn
-            .execute("BEGIN IMMEDIATE")
+            .execute(self.conn.dialect().begin_local())
             .await
             .map_err(|e| plain_failure(&e))?;
         let (done, error) = self.conn.execute_counting(&self.step.section.sql).await;
@@ -482,6 +483,37 @@ mod tests {
             assert!(sent.contains("INSERT INTO \"brainmig_version\""), "{sent}");
         }
         assert_eq!((events.started, events.finished, events.done), (3, 3, 1));
+    }
+
+    #[tokio::test]
+    async fn mysql_runs_ddl_statement_by_statement_and_dml_alone_in_a_transaction() {
+        let mut db = FakeDb::new(Dialect::Mysql);
+        let steps = [
+            step(
+                "0001",
+                "CREATE TABLE a (id int);\nCREATE TABLE b (id int);",
+                true,
+            ),
+            step(
+                "0002",
+                "INSERT INTO a VALUES (1);\nUPDATE a SET id = 2;",
+                true,
+            ),
+        ];
+        run_fake(&mut db, &steps).await.0.expect("the run succeeds");
+        let ddl = &db.sent[..db.sent.len() - 3];
+        assert!(
+            ddl[0].contains("INSERT INTO `brainmig_version`") && ddl[0].contains("'up 0/2'"),
+            "{ddl:#?}"
+        );
+        assert_eq!(ddl[1], "CREATE TABLE a (id int);");
+        assert!(ddl[2].contains("'up 1/2'"), "{ddl:#?}");
+        assert_eq!(ddl[3], "CREATE TABLE b (id int);");
+        assert!(ddl[4].contains("SET incomplete = NULL"), "{ddl:#?}");
+        let dml = &db.sent[db.sent.len() - 3..];
+        assert_eq!(dml[0], "START TRANSACTION");
+        assert_eq!(dml[1], steps[1].section.sql);
+        assert!(dml[2].contains("INSERT INTO `brainmig_version`") && dml[2].ends_with("COMMIT;"));
     }
 
     #[tokio::test]

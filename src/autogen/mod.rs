@@ -141,6 +141,11 @@ fn changes(old: &Schema, new: &Schema, dialect: Dialect) -> Changes {
     match dialect {
         Dialect::Postgres => postgres::changes(old, new),
         Dialect::Sqlite => sqlite::changes(old, new),
+        // Refused before a snapshot is taken (no MySQL snapshot yet); kept total here.
+        Dialect::Mysql => Changes {
+            unsupported: vec!["autogenerate is not supported on MySQL and MariaDB yet".into()],
+            ..Changes::default()
+        },
     }
 }
 

@@ -6,7 +6,7 @@ use crate::db::{Connection, Dialect};
 use crate::error::{Error, LoadError};
 use crate::ops;
 use crate::output::{Format, Shell};
-use crate::source::MigrationSource;
+use crate::source::{Lexicon, MigrationSource};
 use crate::state::State;
 
 /// Resolved settings and the terminal.
@@ -53,7 +53,20 @@ impl Context {
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
     pub fn load_source(&self) -> Result<MigrationSource, Error> {
-        Ok(MigrationSource::load(&self.config.migrations.value)?)
+        // MySQL's statements are split by its own rules; without a URL, by the usual ones.
+        let lexicon = self
+            .config
+            .database_url()
+            .map_or_else(|_| Default::default(), |(url, _)| url.lexicon());
+        self.load_source_as(lexicon)
+    }
+
+    /// The migrations folder read by the given lexical rules (a fleet's, from its targets).
+    pub fn load_source_as(&self, lexicon: Lexicon) -> Result<MigrationSource, Error> {
+        Ok(MigrationSource::load_as(
+            &self.config.migrations.value,
+            lexicon,
+        )?)
     }
 
     /// Files only, with no database: for `new`, `merge`, `check`; warns about broken files.
@@ -89,6 +102,7 @@ impl Context {
         Ok(match url {
             DatabaseUrl::Postgres(_) => Dialect::Postgres,
             DatabaseUrl::Sqlite(_) => Dialect::Sqlite,
+            DatabaseUrl::Mysql(_) => Dialect::Mysql,
         })
     }
 

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 #[cfg(feature = "cli")]
 pub use targets::NamedUrl;
+pub(crate) use url::mysql_driver_url;
 pub use url::{DatabaseUrl, UrlOrigin, redact};
 
 use crate::error::ConfigError;

@@ -43,6 +43,9 @@ pub enum DatabaseUrl {
     Postgres(String),
     /// A SQLite database file, or `None` for `sqlite::memory:`.
     Sqlite(Option<PathBuf>),
+    /// A MySQL or MariaDB URL (`mysql://` or `mariadb://`), kept as written; see
+    /// [`DatabaseUrl::mysql_driver_url`] for the one the driver reads.
+    Mysql(String),
 }
 
 // Debug must not show a password either.
@@ -81,6 +84,20 @@ impl DatabaseUrl {
                 )?;
                 Ok(DatabaseUrl::Postgres(raw.to_owned()))
             }
+            "mysql" | "mariadb" => {
+                let parsed = url::Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+                if parsed.host_str().is_none_or(str::is_empty) {
+                    return Err(invalid("it names no host"));
+                }
+                <sqlx::mysql::MySqlConnectOptions as std::str::FromStr>::from_str(
+                    &mysql_driver_url(raw),
+                )
+                .map_err(|e| {
+                    let message = e.to_string();
+                    invalid(message.trim_start_matches("error with configuration: "))
+                })?;
+                Ok(DatabaseUrl::Mysql(raw.to_owned()))
+            }
             "sqlite" => {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
                 let path = path.split_once('?').map_or(path, |(p, _)| p);
@@ -110,18 +127,45 @@ impl DatabaseUrl {
     /// The URL with any password replaced by `****`: safe to print.
     pub fn redacted(&self) -> String {
         match self {
-            DatabaseUrl::Postgres(url) => redact(url),
+            DatabaseUrl::Postgres(url) | DatabaseUrl::Mysql(url) => redact(url),
             DatabaseUrl::Sqlite(Some(path)) => format!("sqlite://{}", path.display()),
             DatabaseUrl::Sqlite(None) => "sqlite::memory:".into(),
         }
     }
 
-    /// `postgres` or `sqlite`.
+    /// Refuses `what` (a command needing the schema snapshot) on MySQL, which has none yet.
+    pub fn refuse_on_mysql(&self, what: &str) -> Result<(), ConfigError> {
+        match self {
+            DatabaseUrl::Mysql(_) => Err(ConfigError::NotOnMysql {
+                what: what.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The lexical rules the migrations for this database are split by.
+    pub fn lexicon(&self) -> crate::source::Lexicon {
+        match self {
+            DatabaseUrl::Mysql(_) => crate::source::Lexicon::Mysql,
+            _ => crate::source::Lexicon::Standard,
+        }
+    }
+
+    /// `postgres`, `sqlite` or `mysql`.
     pub fn backend(&self) -> &'static str {
         match self {
             DatabaseUrl::Postgres(_) => "postgres",
+            DatabaseUrl::Mysql(_) => "mysql",
             DatabaseUrl::Sqlite(_) => "sqlite",
         }
+    }
+}
+
+/// A `mysql://` or `mariadb://` URL with the `mysql://` scheme, the only one sqlx's driver reads.
+pub(crate) fn mysql_driver_url(raw: &str) -> String {
+    match raw.split_once(':') {
+        Some((_, rest)) => format!("mysql:{rest}"),
+        None => raw.to_owned(),
     }
 }
 
@@ -272,9 +316,25 @@ mod tests {
             DatabaseUrl::parse("postgres://u:pw@h/db", base, &o),
             Ok(DatabaseUrl::Postgres(_))
         ));
+        assert_eq!(
+            DatabaseUrl::parse("mariadb://root:pw@h:3306/db", base, &o).ok(),
+            Some(DatabaseUrl::Mysql("mariadb://root:pw@h:3306/db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::Mysql("mariadb://root:pw@h/db".into()).redacted(),
+            "mariadb://root:****@h/db"
+        );
         assert!(matches!(
             DatabaseUrl::parse("mysql://root@h/db", base, &o),
-            Err(ConfigError::UnsupportedScheme { scheme, .. }) if scheme == "mysql"
+            Ok(DatabaseUrl::Mysql(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("mysql:///db", base, &o),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("mssql://sa@h/db", base, &o),
+            Err(ConfigError::UnsupportedScheme { scheme, .. }) if scheme == "mssql"
         ));
         let err =
             DatabaseUrl::parse("postgres://u:secret@h:notaport/db", base, &o).expect_err("invalid");

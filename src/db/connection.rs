@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::mysql::MysqlDatabase;
 use super::postgres::PgDatabase;
 use super::sqlite::SqliteDatabase;
 use super::{AppliedRow, Canceller, Database, Dialect, LockHolder};
@@ -12,12 +13,14 @@ use crate::config::DatabaseUrl;
 use crate::error::DbError;
 use crate::schema::Schema;
 
-/// An open connection of either backend.
+/// An open connection of any backend.
 pub enum Connection {
     /// PostgreSQL, with a second connection for the advisory lock.
     Postgres(Box<PgDatabase>),
     /// A SQLite file.
     Sqlite(SqliteDatabase),
+    /// MySQL or MariaDB, with a second connection for `GET_LOCK`.
+    Mysql(Box<MysqlDatabase>),
 }
 
 /// Forwards a call to the dialect's own implementation.
@@ -26,6 +29,7 @@ macro_rules! forward {
         match $self {
             Connection::Postgres($db) => $call,
             Connection::Sqlite($db) => $call,
+            Connection::Mysql($db) => $call,
         }
     };
 }
@@ -40,6 +44,9 @@ impl Connection {
             DatabaseUrl::Sqlite(path) => Ok(Connection::Sqlite(
                 SqliteDatabase::open(path.as_deref(), url).await?,
             )),
+            DatabaseUrl::Mysql(raw) => Ok(Connection::Mysql(Box::new(
+                MysqlDatabase::connect(raw, url).await?,
+            ))),
         }
     }
 
@@ -147,7 +154,7 @@ impl Database for Connection {
         // Only PostgreSQL can; a second dialect that can makes this an enum of the two.
         match self {
             Connection::Postgres(db) => db.canceller(),
-            Connection::Sqlite(_) => None,
+            Connection::Sqlite(_) | Connection::Mysql(_) => None,
         }
     }
 
@@ -155,6 +162,7 @@ impl Database for Connection {
         match self {
             Connection::Postgres(db) => (*db).close().await,
             Connection::Sqlite(db) => db.close().await,
+            Connection::Mysql(db) => (*db).close().await,
         }
     }
 }

@@ -7,7 +7,7 @@
 //! Driver errors become [`DbError`] inside the dialect, in [`failure`], so nothing above this
 //! module names `sqlx`.
 //!
-//! Layout: one folder per dialect (`postgres/`, `sqlite/`), each with a type implementing
+//! Layout: one folder per dialect (`postgres/`, `sqlite/`, `mysql/`), each with a type implementing
 //! [`Database`]; [`Connection`] picks one from the URL and forwards to it.
 //!
 //! Adding a dialect (MySQL, issue #19): a `Dialect` variant in [`script`] (its version-table DDL,
@@ -18,6 +18,7 @@
 
 mod connection;
 mod failure;
+mod mysql;
 mod postgres;
 mod rows;
 pub mod scratch;
@@ -28,6 +29,7 @@ pub mod wait;
 
 pub use connection::Connection;
 pub(crate) use failure::{describe, query_error};
+pub use mysql::MysqlDatabase;
 pub use postgres::{Canceller, PgDatabase};
 pub use script::{Delivery, Dialect, DurationSql, Part, StepScript, VersionRow};
 pub use sqlite::SqliteDatabase;

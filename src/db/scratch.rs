@@ -39,6 +39,10 @@ impl Scratch {
     pub async fn create(configured: &DatabaseUrl) -> Result<Scratch, DbError> {
         let name = scratch_name::new_name();
         match configured {
+            DatabaseUrl::Mysql(_) => Err(DbError::Query {
+                doing: "creating a scratch database".into(),
+                reason: "scratch databases are not supported on MySQL and MariaDB yet".into(),
+            }),
             DatabaseUrl::Sqlite(_) => Ok(Scratch::Sqlite {
                 path: std::env::temp_dir().join(format!("{name}.sqlite3")),
             }),

@@ -13,6 +13,8 @@ pub enum Dialect {
     Postgres,
     /// SQLite.
     Sqlite,
+    /// MySQL or MariaDB, whose DDL commits implicitly (see [`Dialect::runs_in_transaction`]).
+    Mysql,
 }
 
 /// Columns of the version table, in order. Their presence is checked before use.
@@ -82,6 +84,8 @@ impl Dialect {
         match self {
             Dialect::Postgres => "public",
             Dialect::Sqlite => "main",
+            // The database of the URL; the catalog reader names it (no snapshot yet).
+            Dialect::Mysql => "",
         }
     }
 
@@ -91,6 +95,8 @@ impl Dialect {
         match self {
             Dialect::Postgres => "SET synchronous_commit = off",
             Dialect::Sqlite => "PRAGMA synchronous = OFF",
+            // Durability is a server-wide setting on MySQL; a session cannot give it up.
+            Dialect::Mysql => "DO 0",
         }
     }
 
@@ -104,14 +110,38 @@ impl Dialect {
     pub fn delivery(self) -> Delivery {
         match self {
             Dialect::Postgres => Delivery::OneQuery,
-            Dialect::Sqlite => Delivery::LocalTransaction,
+            Dialect::Sqlite | Dialect::Mysql => Delivery::LocalTransaction,
         }
     }
 
-    /// Double-quotes each part of a validated, possibly schema-qualified table name.
+    /// Whether `section` runs in one transaction with its bookkeeping. On MySQL every DDL
+    /// statement commits implicitly, so a transaction would only pretend: there a section runs
+    /// statement by statement with its progress recorded, unless all of it is DML.
+    pub fn runs_in_transaction(self, section: &Section) -> bool {
+        section.transactional
+            && (self != Dialect::Mysql
+                || (section
+                    .statements
+                    .iter()
+                    .all(|s| is_dml(s.text(&section.sql)))
+                    && !has_delimiter_line(&section.sql)))
+    }
+
+    /// What opens a transaction sent on its own ([`Delivery::LocalTransaction`]).
+    pub fn begin_local(self) -> &'static str {
+        match self {
+            // Takes the write lock now, so a busy file fails here rather than mid-section.
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            _ => "START TRANSACTION",
+        }
+    }
+
+    /// Double-quotes (backquotes on MySQL) each part of a validated, possibly schema-qualified
+    /// table name.
     pub fn quote_table(self, name: &str) -> String {
+        let quote = if self == Dialect::Mysql { "`" } else { "\"" };
         name.split('.')
-            .map(|part| format!("\"{}\"", part.replace('"', "\"\"")))
+            .map(|part| format!("{quote}{}{quote}", part.replace(quote, &quote.repeat(2))))
             .collect::<Vec<_>>()
             .join(".")
     }
@@ -123,6 +153,8 @@ impl Dialect {
                 // E'' strings mean the same whatever `standard_conforming_strings` says.
                 format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
             }
+            // Backslash escapes strings on MySQL (unless NO_BACKSLASH_ESCAPES is set).
+            Dialect::Mysql => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''")),
             _ => format!("'{}'", text.replace('\'', "''")),
         }
     }
@@ -131,8 +163,8 @@ impl Dialect {
         match (self, b) {
             (Dialect::Postgres, true) => "true",
             (Dialect::Postgres, false) => "false",
-            (Dialect::Sqlite, true) => "1",
-            (Dialect::Sqlite, false) => "0",
+            (Dialect::Sqlite | Dialect::Mysql, true) => "1",
+            (Dialect::Sqlite | Dialect::Mysql, false) => "0",
         }
     }
 
@@ -151,6 +183,14 @@ impl Dialect {
                  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),\n    \
                  duration_ms INTEGER NOT NULL,\n    down_sql TEXT,\n    down_transactional INTEGER NOT NULL,\n    incomplete TEXT\n);"
             ),
+            // A TEXT column cannot be a key without a length: ids are short.
+            Dialect::Mysql => format!(
+                "CREATE TABLE IF NOT EXISTS {t} (\n    revision VARCHAR(191) NOT NULL PRIMARY KEY,\n    parents TEXT NOT NULL,\n    \
+                 message TEXT NOT NULL,\n    checksum TEXT NOT NULL,\n    \
+                 applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),\n    \
+                 duration_ms BIGINT NOT NULL,\n    down_sql LONGTEXT,\n    down_transactional BOOLEAN NOT NULL,\n    incomplete TEXT\n) \
+                 DEFAULT CHARSET = utf8mb4;"
+            ),
         }
     }
 
@@ -164,6 +204,11 @@ impl Dialect {
                 "down_transactional::int::bigint",
             ),
             Dialect::Sqlite => ("applied_at", "down_transactional"),
+            // The session's time zone is UTC (set on connecting).
+            Dialect::Mysql => (
+                "DATE_FORMAT(applied_at, '%Y-%m-%d %H:%i:%s.%f')",
+                "CAST(down_transactional AS SIGNED)",
+            ),
         };
         format!(
             "SELECT revision, parents, message, checksum, {applied_at} AS applied_at, duration_ms, down_sql, \
@@ -177,7 +222,9 @@ impl Dialect {
             (Dialect::Postgres, DurationSql::SinceTransactionStart) => {
                 "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint".to_owned()
             }
-            (Dialect::Sqlite, DurationSql::SinceTransactionStart) => "0".to_owned(),
+            (Dialect::Sqlite | Dialect::Mysql, DurationSql::SinceTransactionStart) => {
+                "0".to_owned()
+            }
             (_, DurationSql::Measured(ms)) => ms.to_string(),
         };
         let down = row
@@ -239,6 +286,9 @@ impl Dialect {
             Dialect::Sqlite => {
                 "CAST((julianday('now') - julianday(applied_at)) * 86400000 AS INTEGER)"
             }
+            Dialect::Mysql => {
+                "TIMESTAMPDIFF(MICROSECOND, applied_at, CURRENT_TIMESTAMP(3)) DIV 1000"
+            }
         };
         format!(
             "UPDATE {} SET incomplete = NULL, duration_ms = {duration} WHERE revision = {};",
@@ -251,6 +301,31 @@ impl Dialect {
     pub fn begin(self) -> &'static str {
         "BEGIN;"
     }
+}
+
+/// True for a statement MySQL can roll back: data changes, not definitions (which commit).
+fn is_dml(statement: &str) -> bool {
+    // A statement's text starts at its first significant character, past any comment.
+    let word: String = statement
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    matches!(
+        word.as_str(),
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "SELECT" | "WITH"
+    )
+}
+
+/// True when a `DELIMITER` line (the `mysql` client's, never sent) is in `sql`: such a section
+/// cannot go to the server as one text, so it is sent statement by statement.
+fn has_delimiter_line(sql: &str) -> bool {
+    sql.lines().any(|line| {
+        let line = line.trim_start();
+        line.get(..9)
+            .is_some_and(|word| word.eq_ignore_ascii_case("DELIMITER"))
+            && line.get(9..10).is_some_and(|c| c == " " || c == "\t")
+    })
 }
 
 /// The text of one step, split where the executor must split it.
@@ -270,6 +345,9 @@ pub struct StepScript {
     needs_terminator: bool,
     /// For `transaction:false` sections: the queries to send one by one.
     pub parts: Vec<Part>,
+    /// MySQL: a printed statement with `;` inside (a routine) goes between `DELIMITER` lines,
+    /// so the `mysql` client sends it whole.
+    client_delimiters: bool,
 }
 
 /// One query of a `transaction:false` step.
@@ -342,7 +420,8 @@ impl StepScript {
             Direction::Up => dialect.insert_version(table, row, duration),
             Direction::Down => dialect.delete_version(table, &row.revision),
         };
-        let parts = if section.transactional {
+        let transactional = dialect.runs_in_transaction(section);
+        let parts = if transactional {
             Vec::new()
         } else {
             tracked_parts(dialect, table, direction, section, row)
@@ -351,7 +430,8 @@ impl StepScript {
             parts,
             revision: row.revision.clone(),
             direction,
-            transactional: section.transactional,
+            transactional,
+            client_delimiters: dialect == Dialect::Mysql,
             section_sql: section.sql.clone(),
             bookkeeping,
             needs_terminator: section
@@ -385,6 +465,15 @@ impl StepScript {
         }
         let mut out = String::new();
         for part in &self.parts {
+            let sql = part.sql.trim_end();
+            if self.client_delimiters
+                && part.statement.is_some()
+                && !sql.ends_with(';')
+                && sql.contains(';')
+            {
+                out.push_str(&format!("DELIMITER $$\n{sql}\n$$\nDELIMITER ;\n"));
+                continue;
+            }
             out.push_str(part.sql.trim_end());
             if part.statement.is_some() && !part.sql.trim_end().ends_with(';') {
                 out.push_str("\n;");
@@ -430,6 +519,60 @@ mod tests {
             "INSERT INTO \"brainmig_version\" (revision, parents, message, checksum, duration_ms, down_sql, \
              down_transactional) VALUES ('0002', '0001', 'it''s new', 'abc', 12, E'DROP TABLE a; -- back\\\\slash', true);"
         );
+    }
+
+    #[test]
+    fn mysql_prints_a_routine_between_delimiter_lines() {
+        let sql = "CREATE TABLE t (id INT);\nDELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\n";
+        let section = Section {
+            sql: sql.into(),
+            first_line: 6,
+            transactional: true,
+            statements: crate::source::split_as(sql, crate::source::Lexicon::Mysql)
+                .expect("splits"),
+        };
+        let step = StepScript::new(
+            Dialect::Mysql,
+            "v",
+            Direction::Up,
+            &section,
+            &row(),
+            DurationSql::Measured(0),
+        );
+        let printed = step.printed();
+        assert!(
+            printed.contains("CREATE TABLE t (id INT);\n")
+                && printed.contains(
+                    "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END\n$$\nDELIMITER ;\n"
+                )
+                && printed.contains("INSERT INTO `v`")
+                && !printed.contains("BEGIN;"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn mysql_runs_only_dml_without_delimiter_lines_in_a_transaction() {
+        let section = |sql: &str| Section {
+            sql: sql.into(),
+            first_line: 6,
+            transactional: true,
+            statements: crate::source::split_as(sql, crate::source::Lexicon::Mysql)
+                .expect("splits"),
+        };
+        let dml = section("INSERT INTO a VALUES (1);\n# note\nUPDATE a SET id = 2;");
+        assert!(Dialect::Mysql.runs_in_transaction(&dml));
+        let ddl = section("INSERT INTO a VALUES (1);\nALTER TABLE a ADD b INT;");
+        assert!(!Dialect::Mysql.runs_in_transaction(&ddl));
+        assert!(Dialect::Postgres.runs_in_transaction(&ddl));
+        let delimited = section("DELIMITER //\nINSERT INTO a VALUES (1)//\nDELIMITER ;");
+        assert!(!Dialect::Mysql.runs_in_transaction(&delimited));
+    }
+
+    #[test]
+    fn mysql_literals_escape_backslashes_and_tables_take_backquotes() {
+        assert_eq!(Dialect::Mysql.literal("a\\b'"), "'a\\\\b'''");
+        assert_eq!(Dialect::Mysql.quote_table("app.v`x"), "`app`.`v``x`");
     }
 
     #[test]

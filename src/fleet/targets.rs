@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::error::FleetError;
 use crate::config::{Config, DatabaseUrl, NamedUrl, UrlOrigin};
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
+use crate::source::Lexicon;
 
 /// One database of the fleet.
 pub type FleetTarget = NamedUrl;
@@ -52,6 +53,22 @@ pub async fn resolve(
         return Err(FleetError::NoTargets { why }.into());
     }
     Ok(select(all, patterns)?)
+}
+
+/// The lexical rules the fleet's folder is read by: MySQL's when every target is MySQL, the
+/// usual ones when none is; a fleet that mixes them would split the same file two ways.
+pub fn lexicon(targets: &[FleetTarget]) -> Result<Lexicon, ConfigError> {
+    let mysql = targets
+        .iter()
+        .filter(|t| t.url.lexicon() == Lexicon::Mysql)
+        .count();
+    match mysql {
+        0 => Ok(Lexicon::Standard),
+        n if n == targets.len() => Ok(Lexicon::Mysql),
+        _ => Err(ConfigError::Unsupported(
+            "this fleet mixes MySQL targets with others, whose files are split by different rules: run them as two fleets (`--target` with a pattern for each)".into(),
+        )),
+    }
 }
 
 /// Reads `--targets-file`: one URL per line, `#` comments and blank lines skipped; relative
@@ -134,7 +151,7 @@ pub fn named(urls: Vec<DatabaseUrl>) -> Vec<FleetTarget> {
 
 fn derived_name(url: &DatabaseUrl) -> String {
     match url {
-        DatabaseUrl::Postgres(raw) => match url::Url::parse(raw) {
+        DatabaseUrl::Postgres(raw) | DatabaseUrl::Mysql(raw) => match url::Url::parse(raw) {
             Ok(parsed) => format!("{}{}", parsed.host_str().unwrap_or_default(), parsed.path()),
             Err(_) => url.redacted(),
         },
@@ -196,6 +213,19 @@ pub fn glob_matches(pattern: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fleet_is_read_by_mysql_rules_only_when_every_target_is_mysql() {
+        let at = |url: DatabaseUrl| FleetTarget {
+            name: "x".into(),
+            url,
+        };
+        let my = || at(DatabaseUrl::Mysql("mysql://root@127.0.0.1/a".into()));
+        let pg = || at(DatabaseUrl::Postgres("postgres://127.0.0.1/a".into()));
+        assert_eq!(lexicon(&[pg(), pg()]).ok(), Some(Lexicon::Standard));
+        assert_eq!(lexicon(&[my(), my()]).ok(), Some(Lexicon::Mysql));
+        assert!(lexicon(&[my(), pg()]).is_err());
+    }
 
     fn t(name: &str) -> FleetTarget {
         FleetTarget {

@@ -53,6 +53,7 @@ pub async fn read_old_table(
 fn hex_of(column: &str, dialect: Dialect) -> String {
     match dialect {
         Dialect::Postgres => format!("encode({column}, 'hex')"),
+        Dialect::Mysql => format!("lower(hex({column}))"),
         // SQLite's `hex(NULL)` is '' rather than NULL.
         Dialect::Sqlite => {
             format!("CASE WHEN {column} IS NULL THEN NULL ELSE lower(hex({column})) END")

@@ -65,7 +65,7 @@ pub async fn read<E: Display>(
                     .ok()
             })
             .map(|num| num / 10_000),
-        DatabaseUrl::Sqlite(_) => None,
+        DatabaseUrl::Sqlite(_) | DatabaseUrl::Mysql(_) => None,
     };
     conn.close().await;
     let rows = match rows {

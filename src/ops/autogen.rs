@@ -172,6 +172,7 @@ pub async fn drift(
     state: &State,
     dialect: Dialect,
 ) -> Result<Comparison, Error> {
+    pad.url.refuse_on_mysql("`diff`")?;
     refuse_missing_files(state)?;
     let live = match waiting_for(pad.shell, pad.wait, || Connection::open_existing(pad.url)).await?
     {
@@ -241,6 +242,8 @@ impl Scratchpad<'_> {
         &self,
         work: impl AsyncFnOnce(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        self.url
+            .refuse_on_mysql("a command comparing schemas (autogenerate, `diff`, `check` with a schema file, `squash`)")?;
         let scratch = waiting_for(self.shell, self.wait, || Scratch::create(self.url)).await?;
         self.shell.detail("Scratch", scratch.describe());
         let result = tokio::select! {

@@ -42,8 +42,17 @@ pub async fn open_locked(
     .await?;
     conn.ensure_version_table(table).await?;
     let rows = conn.applied(table).await?;
+    if rows.is_empty() && conn.dialect() == crate::db::Dialect::Mysql {
+        // Said once, on the first run against a database: after that the version table has rows.
+        shell.note(MYSQL_IMPLICIT_COMMITS);
+    }
     Ok((conn, State::build(source, rows)?))
 }
+
+/// What a user coming from PostgreSQL must know before the first run against MySQL.
+const MYSQL_IMPLICIT_COMMITS: &str = "MySQL and MariaDB commit each DDL statement on its own, so a revision cannot be rolled back: \
+     brainmig runs each section statement by statement and records its progress after each one \
+     (a revision of only INSERT/UPDATE/DELETE runs in one transaction); see \"MySQL and MariaDB\" in the README";
 
 /// Reads the state for a command that only looks; a SQLite file that does not exist yet counts
 /// as nothing applied and is not created.
@@ -56,7 +65,8 @@ pub async fn read_state(
     // The folder is read on a blocking thread while the database answers: the two waits
     // overlap instead of adding up (most of `current`'s time on a large history).
     let dir = config.migrations.value.clone();
-    let source = tokio::task::spawn_blocking(move || MigrationSource::load(&dir));
+    let lexicon = url.lexicon();
+    let source = tokio::task::spawn_blocking(move || MigrationSource::load_as(&dir, lexicon));
     let rows = async {
         match waiting_for(shell, wait, || Connection::open_existing(url)).await? {
             Some(mut conn) => {

@@ -348,7 +348,7 @@ pub fn warn_about_state(shell: &super::Shell, state: &State) {
             .and_then(|r| r.incomplete.clone())
             .unwrap_or_default();
         shell.warn(format_args!(
-            "revision {} did not finish its `transaction:false` section ({progress}); `cargo brainmig up` explains what to do",
+            "revision {} did not finish its section run statement by statement ({progress}); `cargo brainmig up` explains what to do",
             state.graph.node(i).id
         ));
     }

@@ -61,6 +61,7 @@ impl ScriptView {
             dialect: match dialect {
                 Dialect::Postgres => "postgres",
                 Dialect::Sqlite => "sqlite",
+                Dialect::Mysql => "mysql",
             },
             revisions: steps.iter().map(|s| s.id.clone()).collect(),
             sql,

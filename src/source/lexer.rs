@@ -67,6 +67,19 @@ pub enum LexError {
     },
 }
 
+/// Which lexical rules a migrations folder is read by: PostgreSQL's (which SQLite's migrations
+/// follow too) or MySQL's, chosen from the configured database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lexicon {
+    /// PostgreSQL's rules (and what SQLite accepts of them).
+    #[default]
+    Standard,
+    /// MySQL's and MariaDB's: backtick identifiers, `#` comments, `--` only before a space,
+    /// `/*! ... */` version comments (which run, so they are kept as text), backslash escapes in
+    /// both kinds of quotes, and the `mysql` client's `DELIMITER` lines.
+    Mysql,
+}
+
 /// The tokens of `sql`, one at a time, so one pass can feed both the splitter and the checksum
 /// without a token vector per section. Fails only on a construct left open at the end of the text,
 /// and then yields nothing more.
@@ -81,6 +94,14 @@ pub fn sqlite_tokens(sql: &str) -> Tokens<'_> {
     lex(sql, true)
 }
 
+/// [`tokens`] by the rules of `lexicon`. Under MySQL's, a `DELIMITER` line is a comment and the
+/// delimiter it sets comes back as a [`TokenKind::Semicolon`] (a `;` is then plain text).
+pub fn tokens_as(sql: &str, lexicon: Lexicon) -> Tokens<'_> {
+    let mut tokens = lex(sql, false);
+    tokens.lexer.mysql = lexicon == Lexicon::Mysql;
+    tokens
+}
+
 fn lex(sql: &str, sqlite: bool) -> Tokens<'_> {
     Tokens {
         lexer: Lexer {
@@ -88,6 +109,8 @@ fn lex(sql: &str, sqlite: bool) -> Tokens<'_> {
             bytes: sql.as_bytes(),
             pos: 0,
             sqlite,
+            mysql: false,
+            delimiter: None,
         },
         failed: false,
     }
@@ -154,6 +177,10 @@ struct Lexer<'a> {
     pos: usize,
     /// SQLite's rules (see [`sqlite_tokens`]).
     sqlite: bool,
+    /// MySQL's rules (see [`Lexicon::Mysql`]).
+    mysql: bool,
+    /// The statement delimiter a MySQL `DELIMITER` line set, when it is not `;`.
+    delimiter: Option<String>,
 }
 
 impl Lexer<'_> {
@@ -162,6 +189,9 @@ impl Lexer<'_> {
     }
 
     fn next_kind(&mut self) -> Result<TokenKind, LexError> {
+        if self.mysql {
+            return self.next_mysql_kind();
+        }
         let b = self.bytes[self.pos];
         Ok(match b {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
@@ -268,6 +298,106 @@ impl Lexer<'_> {
 
     fn line(&self, offset: usize) -> usize {
         line_of(self.src, offset)
+    }
+
+    /// MySQL's rules; what they share with PostgreSQL's falls through to [`Lexer::shared_kind`].
+    fn next_mysql_kind(&mut self) -> Result<TokenKind, LexError> {
+        if let Some(delimiter) = &self.delimiter
+            && self.src[self.pos..].starts_with(delimiter.as_str())
+        {
+            self.pos += delimiter.len();
+            return Ok(TokenKind::Semicolon);
+        }
+        let b = self.bytes[self.pos];
+        let next = self.peek(1);
+        Ok(match b {
+            b'#' => self.skip_line_comment(),
+            // `--` starts a comment only before a space or the end of the line (`1--1` is 2).
+            b'-' if next == Some(b'-')
+                && matches!(self.peek(2), None | Some(b' ' | b'\t' | b'\n' | b'\r')) =>
+            {
+                self.skip_line_comment()
+            }
+            b'-' => {
+                self.pos += 1;
+                TokenKind::Other
+            }
+            b'/' if next == Some(b'*') => {
+                // Comments do not nest; `/*! ... */` and `/*+ ... */` are read by the server.
+                let start = self.pos;
+                let runs = matches!(self.peek(2), Some(b'!' | b'+'));
+                match self.src[self.pos + 2..].find("*/") {
+                    Some(i) => self.pos += 2 + i + 2,
+                    None => {
+                        return Err(LexError::BlockComment {
+                            line: self.line(start),
+                        });
+                    }
+                }
+                if runs {
+                    TokenKind::Quoted
+                } else {
+                    TokenKind::Comment
+                }
+            }
+            b'\'' | b'"' => {
+                self.quoted(b, true)?;
+                TokenKind::Quoted
+            }
+            b'`' => {
+                self.quoted(b'`', false)?;
+                TokenKind::Quoted
+            }
+            b';' if self.delimiter.is_some() => {
+                self.pos += 1;
+                TokenKind::Other
+            }
+            c if is_word_start(c) || c.is_ascii_digit() || c == b'$' => {
+                let start = self.pos;
+                while matches!(self.peek(0), Some(c) if is_word_part(c)) {
+                    self.pos += 1;
+                }
+                if self.src[start..self.pos].eq_ignore_ascii_case("DELIMITER")
+                    && self.at_line_start(start)
+                    && matches!(self.peek(0), Some(b' ' | b'\t'))
+                {
+                    return Ok(self.delimiter_line());
+                }
+                TokenKind::Word
+            }
+            _ => {
+                self.mysql = false;
+                let kind = self.next_kind();
+                self.mysql = true;
+                kind?
+            }
+        })
+    }
+
+    /// Consumes up to (not including) the end of the line: a line comment.
+    fn skip_line_comment(&mut self) -> TokenKind {
+        while !matches!(self.peek(0), None | Some(b'\n')) {
+            self.pos += 1;
+        }
+        TokenKind::Comment
+    }
+
+    fn at_line_start(&self, offset: usize) -> bool {
+        self.src[..offset]
+            .bytes()
+            .rev()
+            .take_while(|&c| c != b'\n')
+            .all(|c| c == b' ' || c == b'\t')
+    }
+
+    /// The rest of a `DELIMITER x` line (the `mysql` client's command, never sent): sets the
+    /// delimiter, and reads as a comment.
+    fn delimiter_line(&mut self) -> TokenKind {
+        let start = self.pos;
+        self.skip_line_comment();
+        let delimiter = self.src[start..self.pos].trim();
+        self.delimiter = (!delimiter.is_empty() && delimiter != ";").then(|| delimiter.to_owned());
+        TokenKind::Comment
     }
 
     /// Consumes a quoted run that starts at `self.pos` with `quote`; a doubled quote is an escaped one.

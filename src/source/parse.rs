@@ -16,6 +16,7 @@ use std::path::Path;
 
 use super::id::RevisionId;
 use super::lexer::LexError;
+use super::lexer::Lexicon;
 use super::revision::{BrokenFile, RevisionFile, Section};
 use super::statements;
 use crate::error::{ParseError, ParseErrorKind};
@@ -47,6 +48,11 @@ pub enum Parsed {
 /// An error means the header itself cannot be read (or the file is not text): the revision's
 /// id or parents are unknown, so no graph can be trusted.
 pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
+    parse_lenient_as(path, bytes, Lexicon::Standard)
+}
+
+/// [`parse_lenient`], splitting the sections by the rules of `lexicon`.
+pub fn parse_lenient_as(path: &Path, bytes: &[u8], lexicon: Lexicon) -> Result<Parsed, ParseError> {
     let fail = |line: Option<usize>, kind: ParseErrorKind| ParseError {
         path: path.to_owned(),
         line,
@@ -135,12 +141,12 @@ pub fn parse_lenient(path: &Path, bytes: &[u8]) -> Result<Parsed, ParseError> {
     for raw in sections {
         let failed = |(line, kind)| fail(Some(line), kind);
         if raw.up {
-            match raw.into_up_section(&text) {
+            match raw.into_up_section(&text, lexicon) {
                 Ok(section) => up = Some(section),
                 Err(e) => return broken(failed(e)),
             }
         } else {
-            match raw.into_section(&text) {
+            match raw.into_section(&text, lexicon) {
                 Ok(section) => down = Some(section),
                 Err(e) => return broken(failed(e)),
             }
@@ -286,15 +292,20 @@ type SectionError = (usize, ParseErrorKind);
 
 impl RawSection {
     /// The up section and its checksum, from one pass of the lexer.
-    fn into_up_section(self, text: &str) -> Result<(Section, String), SectionError> {
-        let (statements, checksum) = statements::split_and_checksum(&text[self.start..self.end])
-            .map_err(|e| self.lex_error(e))?;
+    fn into_up_section(
+        self,
+        text: &str,
+        lexicon: Lexicon,
+    ) -> Result<(Section, String), SectionError> {
+        let (statements, checksum) =
+            statements::split_and_checksum_as(&text[self.start..self.end], lexicon)
+                .map_err(|e| self.lex_error(e))?;
         Ok((self.with_statements(text, statements)?, checksum))
     }
 
-    fn into_section(self, text: &str) -> Result<Section, SectionError> {
-        let statements =
-            statements::split(&text[self.start..self.end]).map_err(|e| self.lex_error(e))?;
+    fn into_section(self, text: &str, lexicon: Lexicon) -> Result<Section, SectionError> {
+        let statements = statements::split_as(&text[self.start..self.end], lexicon)
+            .map_err(|e| self.lex_error(e))?;
         self.with_statements(text, statements)
     }
 

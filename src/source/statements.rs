@@ -7,7 +7,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::lexer::{self, LexError, Token, TokenKind};
+use super::lexer::{self, LexError, Lexicon, Token, TokenKind};
 
 /// One statement of a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,12 @@ impl Statement {
 
 /// Splits `sql` into statements; comments and blank stretches between them are not statements.
 pub fn split(sql: &str) -> Result<Vec<Statement>, LexError> {
-    scan(sql, None)
+    scan(sql, None, Lexicon::Standard)
+}
+
+/// [`split`] by the rules of `lexicon`.
+pub fn split_as(sql: &str, lexicon: Lexicon) -> Result<Vec<Statement>, LexError> {
+    scan(sql, None, lexicon)
 }
 
 /// SHA-256 (hex) of the section's tokens, so that line endings, comments and whitespace-only edits
@@ -42,24 +47,42 @@ pub fn checksum(sql: &str) -> Result<String, LexError> {
     Ok(sum.finish())
 }
 
-/// [`split`] and [`checksum`] in one pass over the tokens: an up section needs both, and lexing
-/// it twice was a fifth of loading a large history.
-pub fn split_and_checksum(sql: &str) -> Result<(Vec<Statement>, String), LexError> {
+/// [`split`] and [`checksum`] in one pass over the tokens, by the rules of `lexicon`: an up
+/// section needs both, and lexing it twice was a fifth of loading a large history.
+pub fn split_and_checksum_as(
+    sql: &str,
+    lexicon: Lexicon,
+) -> Result<(Vec<Statement>, String), LexError> {
     let mut sum = Checksum::default();
-    let statements = scan(sql, Some(&mut sum))?;
+    let statements = scan(sql, Some(&mut sum), lexicon)?;
     Ok((statements, sum.finish()))
 }
 
-fn scan(sql: &str, mut sum: Option<&mut Checksum>) -> Result<Vec<Statement>, LexError> {
+fn scan(
+    sql: &str,
+    mut sum: Option<&mut Checksum>,
+    lexicon: Lexicon,
+) -> Result<Vec<Statement>, LexError> {
     let mut statements = Vec::new();
     let mut lines = LineCounter::default();
     let mut current: Option<StatementScan> = None;
-    for token in lexer::tokens(sql) {
+    for token in lexer::tokens_as(sql, lexicon) {
         let token = token?;
         if let Some(sum) = sum.as_deref_mut() {
             sum.add(sql, &token);
         }
         if matches!(token.kind, TokenKind::Whitespace | TokenKind::Comment) {
+            continue;
+        }
+        // A MySQL `DELIMITER` the client set ends the statement wherever it stands, and is not
+        // part of what the server receives.
+        let custom_delimiter =
+            token.kind == TokenKind::Semicolon && &sql[token.start..token.end] != ";";
+        if custom_delimiter {
+            if let Some(done) = current.take() {
+                let end = done.last_end;
+                statements.push(done.finish(sql, end, &mut lines));
+            }
             continue;
         }
         let scan = current.get_or_insert_with(|| StatementScan::new(token.start));
@@ -206,6 +229,72 @@ impl StatementScan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mysql_texts(sql: &str) -> Vec<&str> {
+        split_as(sql, Lexicon::Mysql)
+            .expect("splits")
+            .iter()
+            .map(|s| s.text(sql))
+            .collect()
+    }
+
+    #[test]
+    fn mysql_backticks_hash_comments_and_dash_rules() {
+        let sql = "CREATE TABLE `a;b` (id INT); # a comment; don't split\nSELECT 1--1;\n-- real comment;\nSELECT 2;";
+        assert_eq!(
+            mysql_texts(sql),
+            ["CREATE TABLE `a;b` (id INT);", "SELECT 1--1;", "SELECT 2;"]
+        );
+    }
+
+    #[test]
+    fn mysql_backslash_escapes_in_both_quotes() {
+        let sql = r#"INSERT INTO t VALUES ('it\'s; here', "say \"x;\""); SELECT 'a\\';"#;
+        assert_eq!(
+            mysql_texts(sql),
+            [
+                r#"INSERT INTO t VALUES ('it\'s; here', "say \"x;\"");"#,
+                r"SELECT 'a\\';"
+            ]
+        );
+        // By PostgreSQL's rules the same text leaves a string open.
+        assert!(split(r"SELECT 'it\'s';").is_err());
+    }
+
+    #[test]
+    fn mysql_version_comments_are_statements_not_comments() {
+        let sql = "/*!40101 SET NAMES utf8mb4 */;\n/* plain; comment */\nSELECT 1;";
+        assert_eq!(
+            mysql_texts(sql),
+            ["/*!40101 SET NAMES utf8mb4 */;", "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_blocks_keep_routines_whole_without_the_delimiter() {
+        let sql = "CREATE TABLE t (id INT);\nDELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n  IF 1 THEN SELECT 1; END IF;\n  SELECT 2;\nEND//\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.id = 1; END //\ndelimiter ;\nSELECT 3;";
+        let statements = split_as(sql, Lexicon::Mysql).expect("splits");
+        let texts: Vec<&str> = statements.iter().map(|s| s.text(sql)).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE t (id INT);",
+                "CREATE PROCEDURE p()\nBEGIN\n  IF 1 THEN SELECT 1; END IF;\n  SELECT 2;\nEND",
+                "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.id = 1; END",
+                "SELECT 3;"
+            ]
+        );
+        assert_eq!(
+            statements.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [1, 3, 8, 10]
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_is_a_command_only_at_the_start_of_a_line() {
+        let sql = "SELECT delimiter FROM t;\nSELECT 1;";
+        assert_eq!(mysql_texts(sql), ["SELECT delimiter FROM t;", "SELECT 1;"]);
+    }
 
     fn texts(sql: &str) -> Vec<&str> {
         split(sql)
@@ -410,7 +499,8 @@ pub(super) mod properties {
     proptest! {
         #[test]
         fn tokens_tile_the_text_on_char_boundaries(sql in sql()) {
-            for tokens in [lexer::tokenize(&sql), lexer::sqlite_tokens(&sql).collect()] {
+            let mysql = lexer::tokens_as(&sql, Lexicon::Mysql).collect();
+            for tokens in [lexer::tokenize(&sql), lexer::sqlite_tokens(&sql).collect(), mysql] {
                 let Ok(tokens) = tokens else { continue };
                 let mut pos = 0;
                 for t in &tokens {
@@ -428,7 +518,7 @@ pub(super) mod properties {
             let sum = checksum(&sql);
             prop_assert_eq!(statements.is_ok(), sum.is_ok());
             // The one-pass form used for up sections agrees with the two separate passes.
-            match (split_and_checksum(&sql), &statements, &sum) {
+            match (split_and_checksum_as(&sql, Lexicon::Standard), &statements, &sum) {
                 (Ok((both_statements, both_sum)), Ok(statements), Ok(sum)) => {
                     prop_assert_eq!(&both_statements, statements);
                     prop_assert_eq!(&both_sum, sum);
@@ -438,6 +528,20 @@ pub(super) mod properties {
             }
             if let Ok(statements) = statements {
                 check_statements(&sql, &statements)?;
+            }
+        }
+
+        #[test]
+        fn mysql_statements_are_ordered_disjoint_and_never_panic(
+            sql in prop_oneof![sql(), "(?s)[a-z ;'\"`#\\\\/*!\n-]{0,60}", Just("DELIMITER //\nSELECT 1//\nDELIMITER ;\nSELECT 2;".to_owned())],
+        ) {
+            if let Ok(statements) = split_as(&sql, Lexicon::Mysql) {
+                let mut prev_end = 0;
+                for s in &statements {
+                    prop_assert!(prev_end <= s.start && s.start < s.end && s.end <= sql.len());
+                    prop_assert!(sql.is_char_boundary(s.start) && sql.is_char_boundary(s.end));
+                    prev_end = s.end;
+                }
             }
         }
 

@@ -752,7 +752,7 @@ fn malformed_urls_and_unsupported_schemes_exit_2_from_every_source() {
         ),
         (format!("postgres://postgres:{SECRET}@/x"), "not valid"),
         (format!("just-text-{SECRET}"), "not valid"),
-        (format!("mysql://root:{SECRET}@127.0.0.1/x"), "mysql"),
+        (format!("mssql://sa:{SECRET}@127.0.0.1/x"), "mssql"),
     ];
     for (url, expected) in &cases {
         for source in ["flag", "env", ".env", "app config"] {

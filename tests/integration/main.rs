@@ -19,6 +19,7 @@ mod import_alembic;
 mod lint;
 mod loading;
 mod long_history;
+mod mysql;
 mod pinned;
 mod revisions;
 mod roundtrip;

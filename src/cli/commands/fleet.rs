@@ -100,7 +100,7 @@ pub async fn migrate(
 ) -> Result<(), Error> {
     let chosen = args.resolve(ctx).await?;
     let target = target.parse()?;
-    let source = ctx.load_source()?;
+    let source = ctx.load_source_as(targets::lexicon(&chosen)?)?;
     let run = args.fleet(ctx, &source, chosen.len());
     let rows = fleet::run::migrate(
         &run,
@@ -121,7 +121,7 @@ pub async fn migrate(
 /// `current` on the selected targets: which is where.
 pub async fn current(ctx: &Context, args: &FleetArgs) -> Result<(), Error> {
     let chosen = args.resolve(ctx).await?;
-    let source = ctx.load_source()?;
+    let source = ctx.load_source_as(targets::lexicon(&chosen)?)?;
     let run = args.fleet(ctx, &source, chosen.len());
     let rows = fleet::run::current(&run, &ctx.shell, &chosen).await;
     report(ctx, "current", rows)

@@ -26,6 +26,7 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     let state = crate::state::State::build(source.clone(), Vec::new())?;
     state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
     let url = ctx.database_url()?;
+    url.refuse_on_mysql("`test-roundtrip`")?;
     let scratches = ScratchSet::new();
     // The first scratch database proves the server is up; the later ones need no `--wait`.
     let scratch = waiting_for(&ctx.shell, ctx.wait, || scratches.create(&url)).await?;

@@ -14,6 +14,8 @@ use std::sync::{Mutex, Once};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
+mod mysql;
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// The admin URL of the test server.
@@ -22,14 +24,14 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
