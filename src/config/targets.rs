@@ -158,7 +158,7 @@ mod tests {
         let err = read(serde_json::json!({"a": {"url-env": "BRAINMIG_TEST_SURELY_UNSET_VAR"}}))
             .expect_err("unset");
         assert!(matches!(err, ConfigError::TargetEnvUnset { target, .. } if target == "a"));
-        let err = read(serde_json::json!({"a": "mysql://h/x"})).expect_err("scheme");
+        let err = read(serde_json::json!({"a": "mssql://h/x"})).expect_err("scheme");
         assert!(err.to_string().contains("target `a`"), "{err}");
     }
 }
