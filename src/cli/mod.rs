@@ -157,6 +157,9 @@ enum Command {
     /// configured, also records the revisions the tool's version table lists as applied, in one
     /// transaction, running no migration SQL and leaving the tool's table as it is.
     Import(commands::import::ImportArgs),
+    /// Create, drop or reset (drop, create, `up`) the configured database.
+    #[command(subcommand)]
+    Database(commands::database::DatabaseCommand),
 }
 
 impl Cli {
@@ -226,6 +229,7 @@ impl Cli {
             Command::Lint(args) => commands::lint::exec(&ctx, &args).await,
             Command::Config => commands::config::exec(&ctx),
             Command::Import(args) => commands::import::exec(&ctx, &args).await,
+            Command::Database(command) => commands::database::exec(&ctx, &command).await,
         }
     }
 }

@@ -18,6 +18,7 @@
 
 mod connection;
 mod failure;
+pub mod lifecycle;
 mod postgres;
 mod rows;
 pub mod scratch;

@@ -10,6 +10,7 @@ mod autogen;
 mod autogen_cases;
 mod autogen_replay;
 mod config;
+mod database;
 mod embedded;
 mod faults;
 mod first_hour;
