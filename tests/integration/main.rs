@@ -25,6 +25,7 @@ mod revisions;
 mod roundtrip;
 mod schema;
 mod script;
+mod shipping;
 mod squawk;
 mod state;
 mod upgrade;

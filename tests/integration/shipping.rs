@@ -1,0 +1,102 @@
+//! What ships beside the binary: shell completions and man pages (generated from the clap
+//! definitions, so they list every command `--help` lists), and the packaged crate's contents.
+
+use std::path::Path;
+use std::process::Command;
+
+use clap::CommandFactory;
+
+use crate::support::TestProject;
+
+/// Every command a user can run, from the same definitions `--help` is made from.
+fn documented_commands() -> Vec<String> {
+    brainmig::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+        .map(|c| c.get_name().to_owned())
+        .collect()
+}
+
+fn completions(project: &TestProject, shell: &str) -> String {
+    let out = project.brainmig(["completions", shell]).success();
+    assert!(
+        out.stdout.contains("cargo-brainmig"),
+        "{shell}: {}",
+        out.stdout
+    );
+    out.stdout
+}
+
+/// Runs `program args... file` on the script; `None` when the shell is not installed.
+fn check_syntax(program: &str, args: &[&str], script: &str, project: &TestProject) -> Option<()> {
+    let file = project.path(&format!("completions.{program}"));
+    std::fs::write(&file, script).unwrap();
+    let out = match Command::new(program).args(args).arg(&file).output() {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("running {program}: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "{program} rejects the completion script:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(())
+}
+
+#[test]
+fn bash_completions_parse_and_know_every_command() {
+    let project = TestProject::empty();
+    let script = completions(&project, "bash");
+    check_syntax("bash", &["-n"], &script, &project).expect("bash is needed for this test");
+    for command in documented_commands() {
+        assert!(
+            script.contains(&command),
+            "bash completions lack `{command}`"
+        );
+    }
+}
+
+#[test]
+fn zsh_and_fish_completions_parse_where_those_shells_exist() {
+    let project = TestProject::empty();
+    for (shell, args) in [("zsh", &["-n"][..]), ("fish", &["--no-execute"][..])] {
+        let script = completions(&project, shell);
+        if check_syntax(shell, args, &script, &project).is_none() {
+            eprintln!("SKIPPED: `{shell}` is not installed; its completion script was not parsed");
+        }
+    }
+    // No shell here to parse them, but they must be produced.
+    for shell in ["powershell", "elvish"] {
+        completions(&project, shell);
+    }
+    project.brainmig(["completions", "tcsh"]).fails_with(2);
+}
+
+#[test]
+fn man_pages_list_every_command_and_each_has_its_own() {
+    let project = TestProject::empty();
+    let out = project.brainmig(["man", "--out", "man"]).success();
+    let dir = project.path("man");
+    let main = std::fs::read_to_string(dir.join("brainmig.1")).unwrap();
+    let main = main.replace("\\-", "-");
+    assert!(main.contains(".SH SUBCOMMANDS"), "{main}");
+    let commands = documented_commands();
+    assert!(commands.len() >= 20, "{commands:?}");
+    for command in &commands {
+        assert!(
+            main.contains(&format!("brainmig-{command}(1)")),
+            "brainmig.1 lacks `{command}`"
+        );
+        let page = dir.join(format!("brainmig-{command}.1"));
+        assert!(page.exists(), "no page {}: {}", page.display(), out.stderr);
+        let text = std::fs::read_to_string(&page).unwrap().replace("\\-", "-");
+        assert!(
+            text.contains(&format!("cargo brainmig {command}")),
+            "{text}"
+        );
+    }
+    // The hidden generator itself and clap's `help` get no page.
+    assert!(!Path::new(&dir.join("brainmig-man.1")).exists());
+    assert!(!Path::new(&dir.join("brainmig-help.1")).exists());
+}
