@@ -100,3 +100,46 @@ fn man_pages_list_every_command_and_each_has_its_own() {
     assert!(!Path::new(&dir.join("brainmig-man.1")).exists());
     assert!(!Path::new(&dir.join("brainmig-help.1")).exists());
 }
+
+/// What `cargo package` puts in the published crate: what the build needs (the sources with their
+/// `include_str!` inputs, the template) and the docs; never the fixtures, benchmarks, fuzz targets
+/// or the integration tests, which need the repository and a server.
+#[test]
+fn the_package_holds_the_build_inputs_and_not_the_test_data() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "cargo package --list: {stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let files: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "src/main.rs",
+        "src/lib.rs",
+        "templates/revision.sql",
+        "src/db/postgres/catalog.sql",
+        "src/import/alembic_reader.py",
+    ] {
+        assert!(
+            files.contains(&needed),
+            "`{needed}` is not packaged: {files:?}"
+        );
+    }
+    for left_out in [
+        "fixtures/",
+        "benches/",
+        "fuzz/",
+        "tests/",
+        ".ci/",
+        ".config/",
+    ] {
+        let found: Vec<_> = files.iter().filter(|f| f.starts_with(left_out)).collect();
+        assert!(found.is_empty(), "packaged from `{left_out}`: {found:?}");
+    }
+}
