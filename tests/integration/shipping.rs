@@ -143,3 +143,92 @@ fn the_package_holds_the_build_inputs_and_not_the_test_data() {
         assert!(found.is_empty(), "packaged from `{left_out}`: {found:?}");
     }
 }
+
+/// The Dockerfile's build stage copies files that exist (and all that cargo needs to read the
+/// manifest), builds with the Rust version the manifest asks for, and runs the binary it built.
+#[test]
+fn the_dockerfile_copies_what_exists_and_runs_the_built_binary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let mut copied = Vec::new();
+    for line in dockerfile.lines().filter(|l| l.starts_with("COPY ")) {
+        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+        if words[0].starts_with("--from=") {
+            continue;
+        }
+        for source in &words[..words.len() - 1] {
+            assert!(root.join(source).exists(), "COPY of a missing `{source}`");
+            copied.push(*source);
+        }
+    }
+    // Every file the manifest names (targets' paths) must be in the build context.
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "templates",
+        "benches",
+        "tests",
+    ] {
+        assert!(
+            copied.contains(&needed),
+            "the Dockerfile does not copy `{needed}`"
+        );
+    }
+    let rust_version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap()
+        .trim_matches('"');
+    assert!(
+        dockerfile.contains(&format!("ARG RUST_VERSION={rust_version}\n")),
+        "the image builds with another Rust than rust-version {rust_version}"
+    );
+    assert!(dockerfile.contains("--bin cargo-brainmig"));
+    assert!(dockerfile.contains(
+        "COPY --from=build /build/target/release/cargo-brainmig /usr/local/bin/cargo-brainmig"
+    ));
+    assert!(dockerfile.contains(r#"ENTRYPOINT ["/usr/local/bin/cargo-brainmig"]"#));
+    // The default command is one the binary accepts.
+    let cmd = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("CMD "))
+        .unwrap();
+    let args: Vec<String> = serde_json::from_str(cmd).unwrap();
+    let mut argv = vec!["cargo-brainmig".to_owned()];
+    argv.extend(args);
+    brainmig::cli::Cli::parse_args(argv.iter().map(Into::into))
+        .unwrap_or_else(|e| panic!("CMD {cmd}: {e}"));
+}
+
+/// Builds the image and runs it. A release build of minutes that needs a container engine and
+/// its registry, so it is ignored (nextest lists it as skipped) unless asked for:
+/// `cargo nextest run --run-ignored only -E 'test(the_image_builds)'`.
+#[test]
+#[ignore = "builds the container image (minutes; needs docker or podman and its registry)"]
+fn the_image_builds_where_a_container_engine_is_present() {
+    let engine = ["docker", "podman"].into_iter().find(|engine| {
+        Command::new(engine)
+            .arg("info")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(engine) = engine else {
+        panic!("asked to build the image, but neither docker nor podman answers `info`");
+    };
+    let root = env!("CARGO_MANIFEST_DIR");
+    let tag = format!("brainmig-test-{}", std::process::id());
+    let built = Command::new(engine)
+        .args(["build", "-t", &tag, root])
+        .status()
+        .unwrap();
+    assert!(built.success(), "{engine} build failed");
+    let help = Command::new(engine)
+        .args(["run", "--rm", &tag, "--help"])
+        .output()
+        .unwrap();
+    let _ = Command::new(engine).args(["rmi", &tag]).status();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("cargo brainmig"));
+}
