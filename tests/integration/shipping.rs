@@ -232,3 +232,31 @@ fn the_image_builds_where_a_container_engine_is_present() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("cargo brainmig"));
 }
+
+/// The example workflow (docs/examples/github-actions.yml) runs `check`, `lint` and
+/// `test-roundtrip`, and each brainmig step is a command line the binary accepts.
+#[test]
+fn the_example_workflow_uses_only_commands_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workflow = std::fs::read_to_string(root.join("docs/examples/github-actions.yml")).unwrap();
+    let mut commands = Vec::new();
+    for line in workflow.lines() {
+        let Some(run) = line.trim().strip_prefix("- run: cargo brainmig ") else {
+            continue;
+        };
+        let run = run.split('#').next().unwrap();
+        let mut argv = vec!["cargo-brainmig".to_owned()];
+        argv.extend(run.split_whitespace().map(str::to_owned));
+        brainmig::cli::Cli::parse_args(argv.iter().map(Into::into))
+            .unwrap_or_else(|e| panic!("`cargo brainmig {run}`: {e}"));
+        commands.push(argv[1].clone());
+    }
+    for needed in ["check", "lint", "test-roundtrip"] {
+        assert!(
+            commands.iter().any(|c| c == needed),
+            "no `{needed}` step: {commands:?}"
+        );
+    }
+    assert!(workflow.contains("services:\n      postgres:"));
+    assert!(!workflow.contains('\t'), "YAML forbids tabs");
+}
