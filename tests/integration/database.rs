@@ -190,7 +190,9 @@ fn sqlite_create_drop_and_reset_act_on_the_file() {
     let project = TestProject::linear(2);
     let url = project.sqlite_url("data/app.db");
     let file = project.path("data/app.db");
-    on(&project, &url, &["create"]).success();
+    let created = on(&project, &url, &["create", "--format", "json"]).success();
+    let doc: serde_json::Value = serde_json::from_str(&created.stdout).unwrap();
+    assert_eq!(doc["outcome"], "created", "{doc}");
     assert!(file.exists(), "the file and its folder are created");
     on(&project, &url, &["create"]).success();
 
@@ -199,7 +201,11 @@ fn sqlite_create_drop_and_reset_act_on_the_file() {
         .brainmig(["up", "--migrations-dir", "migrations", &url_flag])
         .success();
     sqlite_strings(&file, "INSERT INTO t1 VALUES (1);");
-    on(&project, &url, &["reset", "--yes"]).success();
+    let reset = on(&project, &url, &["reset", "--yes", "--format", "json"]).success();
+    let doc: serde_json::Value = serde_json::from_str(&reset.stdout)
+        .unwrap_or_else(|e| panic!("one JSON document ({e}):\n{}", reset.stdout));
+    assert!(doc.is_object(), "{doc}");
+    assert!(reset.stderr.contains("Dropped") && reset.stderr.contains("Created"));
     assert_eq!(sqlite_strings(&file, "SELECT count(*) FROM t1"), ["0"]);
     assert_eq!(
         sqlite_strings(&file, "SELECT revision FROM brainmig_version ORDER BY 1"),
