@@ -233,3 +233,56 @@ fn reset_reads_the_migrations_before_dropping_anything() {
     on(&project, &url, &["reset", "--yes"]).fails_with(2);
     assert!(project.path("app.db").exists());
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), `drop` asks: `n` leaves the file,
+/// `y` drops it.
+#[test]
+fn drop_asks_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: util-linux `script` is not installed; no terminal to ask on");
+        return;
+    }
+    let project = TestProject::linear(1);
+    let url = project.sqlite_url("app.db");
+    on(&project, &url, &["create"]).success();
+    let answer = |text: &str| {
+        let command = format!(
+            "{} database drop --color never --migrations-dir migrations --database-url {url}",
+            env!("CARGO_BIN_EXE_cargo-brainmig")
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(&project.root)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{text}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, said) = answer("n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("[y/N]") && said.contains("left as it is"),
+        "{said}"
+    );
+    assert!(project.path("app.db").exists());
+    let (code, said) = answer("y");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("Dropped"), "{said}");
+    assert!(!project.path("app.db").exists());
+}
