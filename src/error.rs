@@ -110,6 +110,10 @@ pub enum Error {
     #[cfg(feature = "cli")]
     #[error(transparent)]
     Fleet(#[from] FleetError),
+    /// `database drop|reset` refused, or was not confirmed.
+    #[cfg(feature = "cli")]
+    #[error(transparent)]
+    Database(#[from] crate::ops::database::DatabaseError),
     /// A schema check: the database is behind the migrations of this build.
     #[error("the database is not at head: {} pending ({})", plural(pending.len(), "revision"), id_list(pending))]
     Pending {
@@ -143,6 +147,8 @@ impl Error {
             Error::Fleet(e) if e.is_usage() => exit_code::USAGE,
             #[cfg(feature = "cli")]
             Error::Fleet(e) => e.targets_exit_code().unwrap_or(exit_code::FAILURE),
+            #[cfg(feature = "cli")]
+            Error::Database(e) if e.is_usage() => exit_code::USAGE,
             Error::Scaffold(ScaffoldError::BadMessage | ScaffoldError::Template { .. }) => {
                 exit_code::USAGE
             }
@@ -179,6 +185,8 @@ impl Error {
             Error::Import(e) => e.hint(),
             #[cfg(feature = "cli")]
             Error::Fleet(e) => e.hint(),
+            #[cfg(feature = "cli")]
+            Error::Database(e) => e.hint(),
             Error::Pending { .. } => {
                 Some("apply them with `cargo brainmig up` (or let the application migrate itself)".into())
             }

@@ -3,6 +3,7 @@
 
 mod commands;
 mod context;
+mod generate;
 
 use std::path::PathBuf;
 
@@ -157,6 +158,22 @@ enum Command {
     /// configured, also records the revisions the tool's version table lists as applied, in one
     /// transaction, running no migration SQL and leaving the tool's table as it is.
     Import(commands::import::ImportArgs),
+    /// Create, drop or reset (drop, create, `up`) the configured database.
+    #[command(subcommand)]
+    Database(commands::database::DatabaseCommand),
+    /// Print the completion script of a shell for `cargo-brainmig` (see the README to install it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (`brainmig.1` and one per command) into a folder.
+    #[command(hide = true)]
+    Man {
+        /// The folder (created if needed).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
 }
 
 impl Cli {
@@ -197,6 +214,15 @@ impl Cli {
             )
             .into());
         }
+        // Generated from the definitions alone: no project or database needed.
+        match &self.command {
+            Command::Completions { shell: target } => {
+                shell.out(&generate::completions(*target));
+                return Ok(());
+            }
+            Command::Man { out } => return generate::write_man_pages(&shell, out),
+            _ => {}
+        }
         let ctx = Context::new(
             &discovery,
             shell,
@@ -226,6 +252,8 @@ impl Cli {
             Command::Lint(args) => commands::lint::exec(&ctx, &args).await,
             Command::Config => commands::config::exec(&ctx),
             Command::Import(args) => commands::import::exec(&ctx, &args).await,
+            Command::Database(command) => commands::database::exec(&ctx, &command).await,
+            Command::Completions { .. } | Command::Man { .. } => Ok(()),
         }
     }
 }

@@ -18,6 +18,7 @@
 
 mod connection;
 mod failure;
+pub mod lifecycle;
 mod mysql;
 mod postgres;
 mod rows;

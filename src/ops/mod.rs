@@ -6,6 +6,7 @@
 
 pub mod autogen;
 pub mod connect;
+pub mod database;
 pub mod history;
 pub mod import;
 pub mod init;

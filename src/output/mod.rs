@@ -2,6 +2,7 @@
 //! stdout; status, progress, warnings and errors go to stderr.
 
 mod autogen;
+mod database;
 mod fleet;
 mod graph;
 mod lint;
@@ -21,6 +22,7 @@ use console::style;
 pub use autogen::{
     DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
 };
+pub use database::{Answer, DatabaseView, ask};
 pub use fleet::{FleetProgress, FleetRow, FleetView, TargetResult, revisions_text};
 pub use graph::history_graph;
 pub use lint::LintView;

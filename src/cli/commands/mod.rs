@@ -2,6 +2,7 @@
 
 pub mod autogen;
 pub mod config;
+pub mod database;
 pub mod fleet;
 pub mod history;
 pub mod import;
