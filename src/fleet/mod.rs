@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod run;
+pub mod schemas;
 pub mod targets;
 
 use crate::output::{FleetRow, TargetResult};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use super::schemas;
 use super::targets::FleetTarget;
 use crate::config::{Config, UrlOrigin};
 use crate::error::Error;
@@ -138,7 +139,7 @@ fn not_started(target: &FleetTarget, interrupted: bool) -> FleetRow {
     };
     FleetRow {
         target: target.name.clone(),
-        url: target.url.redacted(),
+        url: target.shown_url(),
         from: Vec::new(),
         to: Vec::new(),
         result,
@@ -159,20 +160,33 @@ async fn migrate_one(
 ) -> FleetRow {
     let started = Instant::now();
     let origin = UrlOrigin::Target(target.name.clone());
-    let opened = ops::connect::open_locked(
-        &shell,
-        fleet.config,
-        (&target.url, &origin),
-        fleet.source.clone(),
-        fleet.waits,
-    )
-    .await;
-    let (conn, state) = match opened {
+    // A schema target has its version table (and so its run lock) in its schema.
+    let config = schemas::config_for(fleet.config, target);
+    let options = RunOptions {
+        table: &config.version_table.value,
+        target: options.target,
+        ..*options
+    };
+    let opened = async {
+        if let (Some(schema), Direction::Up) = (&target.schema, options.direction) {
+            State::refuse_broken_before_connecting(fleet.source)?;
+            schemas::create_if_missing(&target.url, schema).await?;
+        }
+        ops::connect::open_locked(
+            &shell,
+            &config,
+            (&target.connect_url(), &origin),
+            fleet.source.clone(),
+            fleet.waits,
+        )
+        .await
+    };
+    let (conn, state) = match opened.await {
         Ok(opened) => opened,
         Err(e) => return failed(target, Vec::new(), Vec::new(), &e, started),
     };
     let from = state.graph.ids(&state.applied.current(&state.graph));
-    match ops::run::run(&shell, conn, &state, options).await {
+    match ops::run::run(&shell, conn, &state, &options).await {
         Ok(view) => {
             let done: Vec<RevisionId> = view.completed.iter().map(|c| c.revision.clone()).collect();
             let to = after(&state, options.direction, &done);
@@ -206,7 +220,9 @@ async fn migrate_one(
 /// One target of `current`: read only, as `current` reads.
 async fn current_one(fleet: &Fleet<'_>, shell: Shell, target: &FleetTarget) -> FleetRow {
     let started = Instant::now();
-    let read = ops::connect::read_state(&shell, fleet.config, &target.url, fleet.waits.1).await;
+    let config = schemas::config_for(fleet.config, target);
+    let url = target.connect_url();
+    let read = ops::connect::read_state(&shell, &config, &url, fleet.waits.1).await;
     let status = read.and_then(|state| Status::of(&state));
     match status {
         Ok(status) => {
@@ -252,7 +268,7 @@ fn row(
 ) -> FleetRow {
     FleetRow {
         target: target.name.clone(),
-        url: target.url.redacted(),
+        url: target.shown_url(),
         from,
         to,
         result,

@@ -1,15 +1,52 @@
 //! Which databases a fleet command runs on: the targets of the config, of a targets file or of a
-//! query's rows, named, then narrowed by `--target` patterns. Pure but for reading the file.
+//! query's rows, named, each database's schemas expanded into targets of their own
+//! (`schemas.rs`), then narrowed by `--target` patterns. Pure but for reading the file and
+//! running the queries.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::FleetError;
-use crate::config::{Config, DatabaseUrl, NamedUrl, UrlOrigin};
+use crate::config::{Config, DatabaseUrl, NamedUrl, SchemaList, UrlOrigin};
 use crate::error::Error;
 
-/// One database of the fleet.
-pub type FleetTarget = NamedUrl;
+/// One target of the fleet: a database, or one schema of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetTarget {
+    /// The name `--target` selects it by and the table shows.
+    pub name: String,
+    /// The database (for a schema, the database that holds it).
+    pub url: DatabaseUrl,
+    /// The schema, for schema-per-tenant: its revisions run with `search_path` set to it.
+    pub schema: Option<String>,
+}
+
+impl FleetTarget {
+    /// A whole database.
+    pub fn whole(name: String, url: DatabaseUrl) -> FleetTarget {
+        FleetTarget {
+            name,
+            url,
+            schema: None,
+        }
+    }
+
+    /// The URL a run connects with: for a schema, with `search_path` set to it.
+    pub fn connect_url(&self) -> DatabaseUrl {
+        match &self.schema {
+            Some(schema) => super::schemas::with_search_path(&self.url, schema),
+            None => self.url.clone(),
+        }
+    }
+
+    /// The database, masked, and the schema if any: what the table shows.
+    pub fn shown_url(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{} (schema {schema})", self.url.redacted()),
+            None => self.url.redacted(),
+        }
+    }
+}
 
 /// Where a fleet's targets are listed.
 pub enum TargetList<'a> {
@@ -24,13 +61,16 @@ pub enum TargetList<'a> {
     },
     /// `[package.metadata.brainmig.targets]`.
     Config,
+    /// The configured database alone (`--schemas` or `--schemas-query` without other targets).
+    Database(DatabaseUrl),
 }
 
-/// The targets `list` names, narrowed by the `--target` patterns; an empty list is an error
-/// that says where it looked.
+/// The targets `list` names, their schemas (their own, or `schemas` for all) expanded, narrowed
+/// by the `--target` patterns; an empty list is an error that says where it looked.
 pub async fn resolve(
     list: TargetList<'_>,
     config: &Config,
+    schemas: Option<&SchemaList>,
     patterns: &[String],
 ) -> Result<Vec<FleetTarget>, Error> {
     let base: &PathBuf = &config.base_dir;
@@ -47,6 +87,20 @@ pub async fn resolve(
             let why = "no `[package.metadata.brainmig.targets]` are configured".to_owned();
             (config.targets()?, why)
         }
+        TargetList::Database(url) => {
+            let database = NamedUrl {
+                name: String::new(),
+                url,
+                schemas: None,
+            };
+            (vec![database], String::new())
+        }
+    };
+    let all = super::schemas::expand(all, schemas).await?;
+    let why = if why.is_empty() {
+        "the schemas query returned no rows".to_owned()
+    } else {
+        why
     };
     if all.is_empty() {
         return Err(FleetError::NoTargets { why }.into());
@@ -56,7 +110,7 @@ pub async fn resolve(
 
 /// Reads `--targets-file`: one URL per line, `#` comments and blank lines skipped; relative
 /// SQLite paths are taken from the file's folder, so the file means the same from anywhere.
-pub fn from_file(path: &Path) -> Result<Vec<FleetTarget>, FleetError> {
+pub fn from_file(path: &Path) -> Result<Vec<NamedUrl>, FleetError> {
     let text = std::fs::read_to_string(path).map_err(|e| FleetError::TargetsFile {
         path: path.to_owned(),
         line: None,
@@ -81,10 +135,7 @@ pub fn from_file(path: &Path) -> Result<Vec<FleetTarget>, FleetError> {
 }
 
 /// The first column of `--targets-query`'s rows, as URLs (relative SQLite paths from `base`).
-pub fn from_rows(
-    rows: Vec<Vec<Option<String>>>,
-    base: &Path,
-) -> Result<Vec<FleetTarget>, FleetError> {
+pub fn from_rows(rows: Vec<Vec<Option<String>>>, base: &Path) -> Result<Vec<NamedUrl>, FleetError> {
     let mut urls = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
         let origin = UrlOrigin::Target(format!("row {}", i + 1));
@@ -107,7 +158,7 @@ pub async fn from_query(
     control: &DatabaseUrl,
     sql: &str,
     base: &Path,
-) -> Result<Vec<FleetTarget>, FleetError> {
+) -> Result<Vec<NamedUrl>, FleetError> {
     let failed = |e: crate::error::DbError| FleetError::TargetsQuery {
         reason: e.to_string(),
     };
@@ -119,7 +170,7 @@ pub async fn from_query(
 
 /// Names for unnamed URLs: `host/db` for PostgreSQL, the file name for SQLite, with `#2`, `#3`
 /// after a name that repeats; never the password.
-pub fn named(urls: Vec<DatabaseUrl>) -> Vec<FleetTarget> {
+pub fn named(urls: Vec<DatabaseUrl>) -> Vec<NamedUrl> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     urls.into_iter()
         .map(|url| {
@@ -127,7 +178,11 @@ pub fn named(urls: Vec<DatabaseUrl>) -> Vec<FleetTarget> {
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
             let name = if *n == 1 { base } else { format!("{base}#{n}") };
-            FleetTarget { name, url }
+            NamedUrl {
+                name,
+                url,
+                schemas: None,
+            }
         })
         .collect()
 }
@@ -198,10 +253,7 @@ mod tests {
     use super::*;
 
     fn t(name: &str) -> FleetTarget {
-        FleetTarget {
-            name: name.into(),
-            url: DatabaseUrl::Sqlite(None),
-        }
+        FleetTarget::whole(name.into(), DatabaseUrl::Sqlite(None))
     }
 
     #[test]

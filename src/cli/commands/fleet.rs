@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::cli::Context;
+use crate::config::SchemaList;
 use crate::error::{ConfigError, Error};
 use crate::fleet::targets::{self, TargetList};
 use crate::fleet::{self, Fleet, FleetTarget};
@@ -29,6 +30,19 @@ pub struct FleetArgs {
     /// all of them.
     #[arg(long, value_name = "SQL")]
     targets_query: Option<String>,
+    /// Schema-per-tenant: these schemas of each target (or of the configured database) are each
+    /// a target, with its own version table and `search_path`; comma-separated.
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        conflicts_with = "schemas_query"
+    )]
+    schemas: Vec<String>,
+    /// Schema-per-tenant: the schemas are the first column of this query, run on each target
+    /// (or on the configured database).
+    #[arg(long, value_name = "SQL")]
+    schemas_query: Option<String>,
     /// How many targets to work on at once (default 4; never more than there are targets).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -44,6 +58,15 @@ impl FleetArgs {
             || !self.targets.is_empty()
             || self.targets_file.is_some()
             || self.targets_query.is_some()
+            || self.schema_list().is_some()
+    }
+
+    fn schema_list(&self) -> Option<SchemaList> {
+        match (&self.schemas[..], &self.schemas_query) {
+            ([], None) => None,
+            (_, Some(sql)) => Some(SchemaList::Query(sql.clone())),
+            (names, None) => Some(SchemaList::Names(names.to_vec())),
+        }
     }
 
     /// True when the command runs on the fleet; refuses `--jobs` or `--fail-fast` without
@@ -69,9 +92,11 @@ impl FleetArgs {
                 control: ctx.database_url()?,
                 sql,
             },
-            (None, None) => TargetList::Config,
+            (None, None) if self.all_targets || !self.targets.is_empty() => TargetList::Config,
+            (None, None) => TargetList::Database(ctx.database_url()?),
         };
-        targets::resolve(list, &ctx.config, &self.targets).await
+        let schemas = self.schema_list();
+        targets::resolve(list, &ctx.config, schemas.as_ref(), &self.targets).await
     }
 
     fn fleet<'a>(
