@@ -68,7 +68,7 @@ pub async fn current(fleet: &Fleet<'_>, shell: &Shell, targets: &[FleetTarget]) 
 
 /// Runs `work` on the targets, at most `fleet.jobs` at a time, reporting each as it finishes;
 /// under `--fail-fast` the targets not started after a failure are skipped.
-async fn bounded<'t, F, Fut>(
+pub(super) async fn bounded<'t, F, Fut>(
     fleet: &Fleet<'_>,
     shell: &Shell,
     targets: &'t [FleetTarget],
@@ -258,7 +258,7 @@ fn after(state: &State, direction: Direction, done: &[RevisionId]) -> Vec<Revisi
     graph.ids(&AppliedSet::from_applied_order(order).current(graph))
 }
 
-fn row(
+pub(super) fn row(
     target: &FleetTarget,
     from: Vec<RevisionId>,
     to: Vec<RevisionId>,
@@ -280,7 +280,7 @@ fn row(
     }
 }
 
-fn failed(
+pub(super) fn failed(
     target: &FleetTarget,
     from: Vec<RevisionId>,
     to: Vec<RevisionId>,

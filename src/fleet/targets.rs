@@ -65,6 +65,61 @@ pub enum TargetList<'a> {
     Database(DatabaseUrl),
 }
 
+/// The fleet flags that choose the targets, as given on the command line.
+pub struct Selection<'a> {
+    /// `--all-targets`.
+    pub all: bool,
+    /// `--target` names and globs.
+    pub patterns: &'a [String],
+    /// `--targets-file`.
+    pub file: Option<&'a Path>,
+    /// `--targets-query`.
+    pub query: Option<&'a str>,
+    /// `--schemas`.
+    pub schema_names: &'a [String],
+    /// `--schemas-query`.
+    pub schemas_query: Option<&'a str>,
+}
+
+impl Selection<'_> {
+    /// True when any flag asks for a fleet rather than the one configured database.
+    pub fn any(&self) -> bool {
+        self.all
+            || !self.patterns.is_empty()
+            || self.file.is_some()
+            || self.query.is_some()
+            || self.schemas().is_some()
+    }
+
+    /// `--schemas` or `--schemas-query`, for every selected target.
+    pub fn schemas(&self) -> Option<SchemaList> {
+        match (self.schema_names, self.schemas_query) {
+            ([], None) => None,
+            (_, Some(sql)) => Some(SchemaList::Query(sql.to_owned())),
+            (names, None) => Some(SchemaList::Names(names.to_vec())),
+        }
+    }
+
+    /// The targets: from the file, the query (on `control`, the configured database), the
+    /// config, or (schemas alone) the configured database; then narrowed by `--target`.
+    pub async fn resolve(
+        &self,
+        config: &Config,
+        control: impl FnOnce() -> Result<DatabaseUrl, Error>,
+    ) -> Result<Vec<FleetTarget>, Error> {
+        let list = match (self.file, self.query) {
+            (Some(file), _) => TargetList::File(file),
+            (None, Some(sql)) => TargetList::Query {
+                control: control()?,
+                sql,
+            },
+            (None, None) if self.all || !self.patterns.is_empty() => TargetList::Config,
+            (None, None) => TargetList::Database(control()?),
+        };
+        resolve(list, config, self.schemas().as_ref(), self.patterns).await
+    }
+}
+
 /// The targets `list` names, their schemas (their own, or `schemas` for all) expanded, narrowed
 /// by the `--target` patterns; an empty list is an error that says where it looked.
 pub async fn resolve(

@@ -528,3 +528,56 @@ fn schemas_of_one_database_each_reach_head_with_their_own_version_table() {
         out.stderr
     );
 }
+
+/// `check` and `diff` per target with a table; `test-roundtrip` once, saying so (#18).
+#[test]
+fn check_and_diff_run_per_target_and_the_round_trip_once() {
+    let (a, b) = (TestDb::postgres(), TestDb::postgres());
+    let project = project_with_targets(&format!(
+        "tenant-a = \"{}\"\ntenant-b = \"{}\"\n",
+        a.url(),
+        b.url()
+    ));
+    let manifest = project.read("Cargo.toml").replace(
+        "[package.metadata.brainmig.targets]",
+        "[package.metadata.brainmig]\nschema = \"schema.sql\"\n\n[package.metadata.brainmig.targets]",
+    );
+    project.write("Cargo.toml", &manifest);
+    project.write(
+        "schema.sql",
+        "CREATE TABLE t1 (id INTEGER PRIMARY KEY);\nCREATE TABLE t2 (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE t3 (id INTEGER PRIMARY KEY);\n",
+    );
+    let out = project.brainmig(["check", "--all-targets"]).success();
+    assert!(out.stdout.contains("2 target(s): 2 ok"), "{}", out.stdout);
+    assert!(
+        table_rows(&out).iter().all(|r| r.contains("matches `")),
+        "{}",
+        out.stdout
+    );
+
+    project.brainmig(["up", "--all-targets"]).success();
+    b.execute("CREATE TABLE by_hand (id INTEGER);");
+    let out = project.brainmig(["diff", "--all-targets"]).fails_with(4);
+    let rows = table_rows(&out);
+    assert!(
+        rows[0].starts_with("tenant-b ") && rows[0].contains("drifted"),
+        "the drifted target comes first: {rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("tenant-a ") && rows[1].contains("no drift"),
+        "{rows:?}"
+    );
+    assert_eq!(b.tables().iter().filter(|t| *t == "by_hand").count(), 1);
+
+    let out = project
+        .brainmig(["test-roundtrip", "--target", "tenant-a"])
+        .success();
+    assert!(
+        out.stderr
+            .contains("test-roundtrip runs once, not per target"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("target(s):"), "{}", out.stdout);
+}
