@@ -92,8 +92,10 @@ where
             let Some(target) = waiting.next() else { break };
             // Each target writes into a buffer of its own; its warnings follow its line.
             let (quiet, _, messages) = Shell::captured(Verbosity::Quiet);
-            let run = work(target, quiet);
-            running.push(async move { (run.await, messages) });
+            // On a terminal, the target's run shows its steps on a line of its own.
+            let line = progress.start(&target.name);
+            let run = work(target, quiet.with_live_line(line.clone()));
+            running.push(async move { (run.await, messages, line) });
         }
         let next = if interrupted {
             running.next().await
@@ -107,8 +109,10 @@ where
                 next = running.next() => next,
             }
         };
-        let Some((row, messages)) = next else { break };
-        progress.done(&row, &messages.text());
+        let Some((row, messages, line)) = next else {
+            break;
+        };
+        progress.done(&row, &messages.text(), line);
         stop |= fleet.fail_fast && row.result == TargetResult::Failed;
         // A target's own run saw the Ctrl-C first.
         if row.exit_code == crate::error::exit_code::INTERRUPTED {
