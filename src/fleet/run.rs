@@ -174,7 +174,7 @@ async fn migrate_one(
     let opened = async {
         if let (Some(schema), Direction::Up) = (&target.schema, options.direction) {
             State::refuse_broken_before_connecting(fleet.source)?;
-            schemas::create_if_missing(&target.url, schema).await?;
+            schemas::create_if_missing(&shell, fleet.waits.1, &target.url, schema).await?;
         }
         ops::connect::open_locked(
             &shell,

@@ -5,12 +5,15 @@
 //! migrate side by side like separate databases.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use super::error::FleetError;
 use super::targets::FleetTarget;
 use crate::config::{Config, DatabaseUrl, NamedUrl, SchemaList};
 use crate::db::{Connection, Database};
 use crate::error::Error;
+use crate::ops::connect::waiting_for;
+use crate::output::Shell;
 
 /// Every target of `listed`, each with schemas (its own, or `flag`'s when given) expanded into
 /// one target per schema named `name/schema` (the schema alone when `name` is empty).
@@ -117,8 +120,13 @@ pub fn config_for<'a>(config: &'a Config, target: &FleetTarget) -> Cow<'a, Confi
 
 /// Creates a schema target's schema when it does not exist yet (a new tenant), before `up`;
 /// looks first, so a role without `CREATE` on the database can migrate existing schemas.
-pub async fn create_if_missing(url: &DatabaseUrl, schema: &str) -> Result<(), Error> {
-    let mut conn = Connection::open(url).await?;
+pub async fn create_if_missing(
+    shell: &Shell,
+    wait: Option<Duration>,
+    url: &DatabaseUrl,
+    schema: &str,
+) -> Result<(), Error> {
+    let mut conn = waiting_for(shell, wait, || Connection::open(url)).await?;
     let sql = format!(
         "DO $brainmig$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '{schema}') \
          THEN CREATE SCHEMA \"{schema}\"; END IF; END $brainmig$"

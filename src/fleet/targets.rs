@@ -151,9 +151,10 @@ pub async fn resolve(
             (vec![database], String::new())
         }
     };
+    let listed = all.len();
     let all = super::schemas::expand(all, schemas).await?;
-    let why = if why.is_empty() {
-        "the schemas query returned no rows".to_owned()
+    let why = if listed > 0 {
+        "the schemas query returned no schemas".to_owned()
     } else {
         why
     };
