@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::FleetError;
 use crate::config::{Config, DatabaseUrl, NamedUrl, SchemaList, UrlOrigin};
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 
 /// One target of the fleet: a database, or one schema of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,21 @@ impl Selection<'_> {
             || self.file.is_some()
             || self.query.is_some()
             || self.schemas().is_some()
+    }
+
+    /// True when the command runs on the fleet; refuses `--jobs` or `--fail-fast` (`tuned`)
+    /// without targets, and `single_only` (a flag given that works on one database only) with
+    /// them.
+    pub fn runs_fleet(&self, tuned: bool, single_only: Option<&str>) -> Result<bool, ConfigError> {
+        match (self.any(), single_only) {
+            (true, Some(flag)) => Err(ConfigError::Unsupported(format!(
+                "`{flag}` works on one database; drop the fleet flags (`--all-targets`, `--target`, `--targets-file`, `--targets-query`, `--schemas`, `--schemas-query`)"
+            ))),
+            (false, _) if tuned => Err(ConfigError::Unsupported(
+                "`--jobs` and `--fail-fast` apply to a fleet: add `--all-targets`, `--target NAME`, `--targets-file`, `--targets-query` or `--schemas`".into(),
+            )),
+            (selected, _) => Ok(selected),
+        }
     }
 
     /// `--schemas` or `--schemas-query`, for every selected target.

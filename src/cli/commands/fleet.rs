@@ -69,16 +69,8 @@ impl FleetArgs {
     /// True when the command runs on the fleet; refuses `--jobs` or `--fail-fast` without
     /// targets, and `single_only` (a flag given that works on one database only) with them.
     pub fn runs_fleet(&self, single_only: Option<&str>) -> Result<bool, Error> {
-        let refuse = |message: String| Err(ConfigError::Unsupported(message).into());
-        match (self.selection().any(), single_only) {
-            (true, Some(flag)) => refuse(format!(
-                "`{flag}` works on one database; drop the fleet flags (`--all-targets`, `--target`, `--targets-file`, `--targets-query`, `--schemas`, `--schemas-query`)"
-            )),
-            (false, _) if self.jobs.is_some() || self.fail_fast => refuse(
-                "`--jobs` and `--fail-fast` apply to a fleet: add `--all-targets`, `--target NAME`, `--targets-file` or `--targets-query`".into(),
-            ),
-            (selected, _) => Ok(selected),
-        }
+        let tuned = self.jobs.is_some() || self.fail_fast;
+        Ok(self.selection().runs_fleet(tuned, single_only)?)
     }
 
     async fn resolve(&self, ctx: &Context) -> Result<Vec<FleetTarget>, Error> {
