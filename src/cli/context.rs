@@ -99,11 +99,7 @@ impl Context {
     /// The dialect of the configured URL, without connecting.
     pub fn dialect(&self) -> Result<Dialect, Error> {
         let (url, _) = self.config.database_url()?;
-        Ok(match url {
-            DatabaseUrl::Postgres(_) => Dialect::Postgres,
-            DatabaseUrl::Sqlite(_) => Dialect::Sqlite,
-            DatabaseUrl::Mysql(_) => Dialect::Mysql,
-        })
+        Ok(Dialect::of(&url))
     }
 
     /// Connects for a command that changes the database, under the run lock with the version

@@ -135,7 +135,7 @@ enum Command {
     ///
     /// Builds both in scratch databases (as `test-roundtrip` does) and compares their snapshots.
     /// Exit code 4, with each difference listed, when they differ or there are several heads.
-    Check,
+    Check(commands::fleet::FleetArgs),
     /// Find dangerous statements (locks, rewrites, breaking renames) before they run.
     ///
     /// Lints the revisions the configured database has not applied (every revision when no
@@ -147,7 +147,7 @@ enum Command {
     ///
     /// Prints each difference and the SQL that would bring the database back; changes nothing.
     /// Exit code 4 when the database has drifted.
-    Diff,
+    Diff(commands::fleet::FleetArgs),
     /// Print the resolved settings and where each came from.
     Config,
     /// Write revisions from diesel, sqlx, dbmate or refinery migrations, and take over the
@@ -247,8 +247,8 @@ impl Cli {
             Command::Stamp(args) => commands::stamp::stamp(&ctx, &args).await,
             Command::Rehash(args) => commands::stamp::rehash(&ctx, &args).await,
             Command::TestRoundtrip(args) => commands::roundtrip::exec(&ctx, &args).await,
-            Command::Check => commands::autogen::check(&ctx).await,
-            Command::Diff => commands::autogen::drift(&ctx).await,
+            Command::Check(fleet) => commands::autogen::check(&ctx, &fleet).await,
+            Command::Diff(fleet) => commands::autogen::drift(&ctx, &fleet).await,
             Command::Lint(args) => commands::lint::exec(&ctx, &args).await,
             Command::Config => commands::config::exec(&ctx),
             Command::Import(args) => commands::import::exec(&ctx, &args).await,

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 #[cfg(feature = "cli")]
-pub use targets::NamedUrl;
+pub use targets::{NamedUrl, SchemaList};
 pub(crate) use url::mysql_driver_url;
 pub use url::{DatabaseUrl, UrlOrigin, redact};
 

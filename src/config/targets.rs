@@ -1,6 +1,7 @@
 //! `[package.metadata.brainmig.targets]`: the named databases of a fleet (tenants, shards,
 //! environments), each a URL, or a table whose `url-env` names an environment variable holding
-//! the URL (or, beside `url`, only its password, so the secret stays out of Cargo.toml).
+//! the URL (or, beside `url`, only its password, so the secret stays out of Cargo.toml), and
+//! for schema-per-tenant databases the schemas in it (`schemas = [..]` or `schemas-query`).
 //!
 //! It lives in `config` because it reads the environment, which only this room does.
 
@@ -18,6 +19,18 @@ pub struct NamedUrl {
     pub name: String,
     /// Where it is.
     pub url: DatabaseUrl,
+    /// Its schemas, each a target of its own (schema-per-tenant), when configured.
+    pub schemas: Option<SchemaList>,
+}
+
+/// The schemas of one database that are each a target: named, or what a query returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaList {
+    /// `schemas = ["acme", "globex"]` or `--schemas acme,globex`.
+    Names(Vec<String>),
+    /// `schemas-query = "SELECT ..."` or `--schemas-query`, run on the database itself; its
+    /// first column is a schema name.
+    Query(String),
 }
 
 /// Reads the `targets` table (as kept in [`super::Config`]); SQLite paths are relative to `base`.
@@ -41,9 +54,12 @@ pub fn configured(
     let mut targets = Vec::new();
     for (name, entry) in map {
         let origin = UrlOrigin::Target(name.clone());
-        let raw = match entry {
-            Value::String(url) => url.clone(),
-            Value::Object(fields) => url_of_table(name, fields, &bad)?,
+        let (raw, schemas) = match entry {
+            Value::String(url) => (url.clone(), None),
+            Value::Object(fields) => (
+                url_of_table(name, fields, &bad)?,
+                schemas_of_table(name, fields, &bad)?,
+            ),
             _ => {
                 return Err(bad(
                     name,
@@ -55,6 +71,7 @@ pub fn configured(
         targets.push(NamedUrl {
             name: name.clone(),
             url,
+            schemas,
         });
     }
     targets.sort_by(|a, b| a.name.cmp(&b.name));
@@ -70,9 +87,12 @@ fn url_of_table(
 ) -> Result<String, ConfigError> {
     if let Some(key) = fields
         .keys()
-        .find(|k| !["url", "url-env"].contains(&k.as_str()))
+        .find(|k| !["url", "url-env", "schemas", "schemas-query"].contains(&k.as_str()))
     {
-        return Err(bad(&format!("{name}.{key}"), "only `url` and `url-env`"));
+        return Err(bad(
+            &format!("{name}.{key}"),
+            "only `url`, `url-env`, `schemas` and `schemas-query`",
+        ));
     }
     let text = |key: &str| match fields.get(key) {
         None => Ok(None),
@@ -99,6 +119,37 @@ fn url_of_table(
             )
         }),
         (None, None) => Err(bad(name, "a table with `url` and/or `url-env`")),
+    }
+}
+
+/// `schemas = [..]` or `schemas-query = ".."` beside the URL (not both).
+fn schemas_of_table(
+    name: &str,
+    fields: &serde_json::Map<String, Value>,
+    bad: &dyn Fn(&str, &'static str) -> ConfigError,
+) -> Result<Option<SchemaList>, ConfigError> {
+    match (fields.get("schemas"), fields.get("schemas-query")) {
+        (None, None) => Ok(None),
+        (Some(Value::Array(items)), None) => {
+            let names: Option<Vec<String>> = items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            match names {
+                Some(names) if !names.is_empty() => Ok(Some(SchemaList::Names(names))),
+                _ => Err(bad(
+                    &format!("{name}.schemas"),
+                    "a non-empty list of schema names",
+                )),
+            }
+        }
+        (None, Some(Value::String(sql))) => Ok(Some(SchemaList::Query(sql.clone()))),
+        (Some(_), None) => Err(bad(
+            &format!("{name}.schemas"),
+            "a non-empty list of schema names",
+        )),
+        (None, Some(_)) => Err(bad(&format!("{name}.schemas-query"), "a SQL string")),
+        (Some(_), Some(_)) => Err(bad(name, "`schemas` or `schemas-query`, not both")),
     }
 }
 
@@ -160,5 +211,32 @@ mod tests {
         assert!(matches!(err, ConfigError::TargetEnvUnset { target, .. } if target == "a"));
         let err = read(serde_json::json!({"a": "mssql://h/x"})).expect_err("scheme");
         assert!(err.to_string().contains("target `a`"), "{err}");
+    }
+
+    #[test]
+    fn schemas_are_a_list_or_a_query_beside_the_url() {
+        let targets = read(serde_json::json!({
+            "list": {"url": "postgres://u@h/app", "schemas": ["acme", "globex"]},
+            "query": {"url": "postgres://u@h/app", "schemas-query": "SELECT name FROM tenants"},
+        }))
+        .expect("valid");
+        assert_eq!(
+            targets[0].schemas,
+            Some(SchemaList::Names(vec!["acme".into(), "globex".into()]))
+        );
+        assert_eq!(
+            targets[1].schemas,
+            Some(SchemaList::Query("SELECT name FROM tenants".into()))
+        );
+        for wrong in [
+            serde_json::json!({"a": {"url": "postgres://h/x", "schemas": []}}),
+            serde_json::json!({"a": {"url": "postgres://h/x", "schemas": [1]}}),
+            serde_json::json!({"a": {"url": "postgres://h/x", "schemas": ["s"], "schemas-query": "q"}}),
+        ] {
+            assert!(
+                matches!(read(wrong.clone()), Err(ConfigError::BadValue { .. })),
+                "{wrong}"
+            );
+        }
     }
 }

@@ -79,6 +79,16 @@ pub enum Delivery {
 }
 
 impl Dialect {
+    /// The dialect a URL selects, without connecting.
+    pub fn of(url: &crate::config::DatabaseUrl) -> Dialect {
+        use crate::config::DatabaseUrl;
+        match url {
+            DatabaseUrl::Postgres(_) => Dialect::Postgres,
+            DatabaseUrl::Sqlite(_) => Dialect::Sqlite,
+            DatabaseUrl::Mysql(_) => Dialect::Mysql,
+        }
+    }
+
     /// The schema an unqualified table name is in.
     pub fn default_schema(self) -> &'static str {
         match self {

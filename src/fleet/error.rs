@@ -36,6 +36,14 @@ pub enum FleetError {
         /// What went wrong.
         reason: String,
     },
+    /// A target's schemas (schema-per-tenant) could not be listed or are not usable.
+    #[error("cannot use the schemas of target `{target}`: {reason}")]
+    Schemas {
+        /// The database's target name (empty for the configured database).
+        target: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Some targets failed (each is in the table); the others were migrated.
     #[error("{failed} of {total} target(s) failed: {}", list(names))]
     TargetsFailed {
@@ -96,6 +104,9 @@ impl FleetError {
             }
             FleetError::TargetsQuery { .. } => {
                 "the query runs on `--database-url` and its first column must be a database URL".into()
+            }
+            FleetError::Schemas { .. } => {
+                "list schema names in `schemas = [..]` or `--schemas a,b`, or return them from the first column of `schemas-query` / `--schemas-query`, on a `postgres://` target".into()
             }
             FleetError::TargetsFailed { .. } => {
                 "fix the failed targets and run the same command again: the others are already done".into()

@@ -3,11 +3,17 @@
 //! (`run.rs`), and turns the rows into the fleet's verdict. What a target runs is exactly what
 //! `up`, `down` or `current` runs on one database: this room only multiplies it.
 
+pub mod compare;
 pub mod error;
 pub mod run;
+pub mod schemas;
 pub mod targets;
 
-use crate::output::{FleetRow, TargetResult};
+use crate::graph::Target;
+use crate::ops::autogen::SchemaFile;
+use crate::output::{FleetRow, Shell, TargetResult};
+use crate::plan::Direction;
+use crate::state::State;
 use error::FleetError;
 
 pub use run::Fleet;
@@ -20,6 +26,65 @@ pub const DEFAULT_JOBS: usize = 4;
 /// The jobs to run with: never more than targets, never zero.
 pub fn effective_jobs(asked: Option<usize>, targets: usize) -> usize {
     asked.unwrap_or(DEFAULT_JOBS).min(targets).max(1)
+}
+
+/// What a fleet command does on each target.
+pub enum Work<'a> {
+    /// `up` or `down` to `target`.
+    Migrate {
+        /// Up or down.
+        direction: Direction,
+        /// Where to.
+        target: &'a Target,
+        /// `--ignore-checksums`.
+        ignore_checksums: bool,
+    },
+    /// `current`.
+    Current,
+    /// `check` against the schema file, with the files read once.
+    Check {
+        /// The files alone.
+        state: &'a State,
+        /// The schema file.
+        schema: &'a SchemaFile,
+    },
+    /// `diff`.
+    Diff,
+}
+
+impl Work<'_> {
+    /// The command's name, as the table and the document say it.
+    pub fn command(&self) -> &'static str {
+        match self {
+            Work::Migrate {
+                direction: Direction::Up,
+                ..
+            } => "up",
+            Work::Migrate { .. } => "down",
+            Work::Current => "current",
+            Work::Check { .. } => "check",
+            Work::Diff => "diff",
+        }
+    }
+}
+
+/// Does `work` on every target: one row per target, in no particular order.
+pub async fn perform(
+    fleet: &Fleet<'_>,
+    shell: &Shell,
+    targets: &[FleetTarget],
+    work: &Work<'_>,
+) -> Vec<FleetRow> {
+    match *work {
+        Work::Migrate {
+            direction,
+            target,
+            ignore_checksums,
+        } => run::migrate(fleet, shell, targets, direction, target, ignore_checksums).await,
+        Work::Current => run::current(fleet, shell, targets).await,
+        Work::Check { state, schema } => compare::check(fleet, shell, targets, state, schema).await,
+        Work::Diff => compare::diff(fleet, shell, targets).await,
+    }
 }
 
 /// The fleet's outcome: fine when every target succeeded; otherwise the failed targets, with the

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use super::schemas;
 use super::targets::FleetTarget;
 use crate::config::{Config, UrlOrigin};
 use crate::error::Error;
@@ -67,7 +68,7 @@ pub async fn current(fleet: &Fleet<'_>, shell: &Shell, targets: &[FleetTarget]) 
 
 /// Runs `work` on the targets, at most `fleet.jobs` at a time, reporting each as it finishes;
 /// under `--fail-fast` the targets not started after a failure are skipped.
-async fn bounded<'t, F, Fut>(
+pub(super) async fn bounded<'t, F, Fut>(
     fleet: &Fleet<'_>,
     shell: &Shell,
     targets: &'t [FleetTarget],
@@ -91,8 +92,10 @@ where
             let Some(target) = waiting.next() else { break };
             // Each target writes into a buffer of its own; its warnings follow its line.
             let (quiet, _, messages) = Shell::captured(Verbosity::Quiet);
-            let run = work(target, quiet);
-            running.push(async move { (run.await, messages) });
+            // On a terminal, the target's run shows its steps on a line of its own.
+            let line = progress.start(&target.name);
+            let run = work(target, quiet.with_live_line(line.clone()));
+            running.push(async move { (run.await, messages, line) });
         }
         let next = if interrupted {
             running.next().await
@@ -106,8 +109,10 @@ where
                 next = running.next() => next,
             }
         };
-        let Some((row, messages)) = next else { break };
-        progress.done(&row, &messages.text());
+        let Some((row, messages, line)) = next else {
+            break;
+        };
+        progress.done(&row, &messages.text(), line);
         stop |= fleet.fail_fast && row.result == TargetResult::Failed;
         // A target's own run saw the Ctrl-C first.
         if row.exit_code == crate::error::exit_code::INTERRUPTED {
@@ -138,7 +143,7 @@ fn not_started(target: &FleetTarget, interrupted: bool) -> FleetRow {
     };
     FleetRow {
         target: target.name.clone(),
-        url: target.url.redacted(),
+        url: target.shown_url(),
         from: Vec::new(),
         to: Vec::new(),
         result,
@@ -159,20 +164,33 @@ async fn migrate_one(
 ) -> FleetRow {
     let started = Instant::now();
     let origin = UrlOrigin::Target(target.name.clone());
-    let opened = ops::connect::open_locked(
-        &shell,
-        fleet.config,
-        (&target.url, &origin),
-        fleet.source.clone(),
-        fleet.waits,
-    )
-    .await;
-    let (conn, state) = match opened {
+    // A schema target has its version table (and so its run lock) in its schema.
+    let config = schemas::config_for(fleet.config, target);
+    let options = RunOptions {
+        table: &config.version_table.value,
+        target: options.target,
+        ..*options
+    };
+    let opened = async {
+        if let (Some(schema), Direction::Up) = (&target.schema, options.direction) {
+            State::refuse_broken_before_connecting(fleet.source)?;
+            schemas::create_if_missing(&shell, fleet.waits.1, &target.url, schema).await?;
+        }
+        ops::connect::open_locked(
+            &shell,
+            &config,
+            (&target.connect_url(), &origin),
+            fleet.source.clone(),
+            fleet.waits,
+        )
+        .await
+    };
+    let (conn, state) = match opened.await {
         Ok(opened) => opened,
         Err(e) => return failed(target, Vec::new(), Vec::new(), &e, started),
     };
     let from = state.graph.ids(&state.applied.current(&state.graph));
-    match ops::run::run(&shell, conn, &state, options).await {
+    match ops::run::run(&shell, conn, &state, &options).await {
         Ok(view) => {
             let done: Vec<RevisionId> = view.completed.iter().map(|c| c.revision.clone()).collect();
             let to = after(&state, options.direction, &done);
@@ -206,7 +224,9 @@ async fn migrate_one(
 /// One target of `current`: read only, as `current` reads.
 async fn current_one(fleet: &Fleet<'_>, shell: Shell, target: &FleetTarget) -> FleetRow {
     let started = Instant::now();
-    let read = ops::connect::read_state(&shell, fleet.config, &target.url, fleet.waits.1).await;
+    let config = schemas::config_for(fleet.config, target);
+    let url = target.connect_url();
+    let read = ops::connect::read_state(&shell, &config, &url, fleet.waits.1).await;
     let status = read.and_then(|state| Status::of(&state));
     match status {
         Ok(status) => {
@@ -242,7 +262,7 @@ fn after(state: &State, direction: Direction, done: &[RevisionId]) -> Vec<Revisi
     graph.ids(&AppliedSet::from_applied_order(order).current(graph))
 }
 
-fn row(
+pub(super) fn row(
     target: &FleetTarget,
     from: Vec<RevisionId>,
     to: Vec<RevisionId>,
@@ -252,7 +272,7 @@ fn row(
 ) -> FleetRow {
     FleetRow {
         target: target.name.clone(),
-        url: target.url.redacted(),
+        url: target.shown_url(),
         from,
         to,
         result,
@@ -264,7 +284,7 @@ fn row(
     }
 }
 
-fn failed(
+pub(super) fn failed(
     target: &FleetTarget,
     from: Vec<RevisionId>,
     to: Vec<RevisionId>,

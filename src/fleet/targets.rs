@@ -1,16 +1,53 @@
 //! Which databases a fleet command runs on: the targets of the config, of a targets file or of a
-//! query's rows, named, then narrowed by `--target` patterns. Pure but for reading the file.
+//! query's rows, named, each database's schemas expanded into targets of their own
+//! (`schemas.rs`), then narrowed by `--target` patterns. Pure but for reading the file and
+//! running the queries.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::FleetError;
-use crate::config::{Config, DatabaseUrl, NamedUrl, UrlOrigin};
+use crate::config::{Config, DatabaseUrl, NamedUrl, SchemaList, UrlOrigin};
 use crate::error::{ConfigError, Error};
 use crate::source::Lexicon;
 
-/// One database of the fleet.
-pub type FleetTarget = NamedUrl;
+/// One target of the fleet: a database, or one schema of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetTarget {
+    /// The name `--target` selects it by and the table shows.
+    pub name: String,
+    /// The database (for a schema, the database that holds it).
+    pub url: DatabaseUrl,
+    /// The schema, for schema-per-tenant: its revisions run with `search_path` set to it.
+    pub schema: Option<String>,
+}
+
+impl FleetTarget {
+    /// A whole database.
+    pub fn whole(name: String, url: DatabaseUrl) -> FleetTarget {
+        FleetTarget {
+            name,
+            url,
+            schema: None,
+        }
+    }
+
+    /// The URL a run connects with: for a schema, with `search_path` set to it.
+    pub fn connect_url(&self) -> DatabaseUrl {
+        match &self.schema {
+            Some(schema) => super::schemas::with_search_path(&self.url, schema),
+            None => self.url.clone(),
+        }
+    }
+
+    /// The database, masked, and the schema if any: what the table shows.
+    pub fn shown_url(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{} (schema {schema})", self.url.redacted()),
+            None => self.url.redacted(),
+        }
+    }
+}
 
 /// Where a fleet's targets are listed.
 pub enum TargetList<'a> {
@@ -25,13 +62,86 @@ pub enum TargetList<'a> {
     },
     /// `[package.metadata.brainmig.targets]`.
     Config,
+    /// The configured database alone (`--schemas` or `--schemas-query` without other targets).
+    Database(DatabaseUrl),
 }
 
-/// The targets `list` names, narrowed by the `--target` patterns; an empty list is an error
-/// that says where it looked.
+/// The fleet flags that choose the targets, as given on the command line.
+pub struct Selection<'a> {
+    /// `--all-targets`.
+    pub all: bool,
+    /// `--target` names and globs.
+    pub patterns: &'a [String],
+    /// `--targets-file`.
+    pub file: Option<&'a Path>,
+    /// `--targets-query`.
+    pub query: Option<&'a str>,
+    /// `--schemas`.
+    pub schema_names: &'a [String],
+    /// `--schemas-query`.
+    pub schemas_query: Option<&'a str>,
+}
+
+impl Selection<'_> {
+    /// True when any flag asks for a fleet rather than the one configured database.
+    pub fn any(&self) -> bool {
+        self.all
+            || !self.patterns.is_empty()
+            || self.file.is_some()
+            || self.query.is_some()
+            || self.schemas().is_some()
+    }
+
+    /// True when the command runs on the fleet; refuses `--jobs` or `--fail-fast` (`tuned`)
+    /// without targets, and `single_only` (a flag given that works on one database only) with
+    /// them.
+    pub fn runs_fleet(&self, tuned: bool, single_only: Option<&str>) -> Result<bool, ConfigError> {
+        match (self.any(), single_only) {
+            (true, Some(flag)) => Err(ConfigError::Unsupported(format!(
+                "`{flag}` works on one database; drop the fleet flags (`--all-targets`, `--target`, `--targets-file`, `--targets-query`, `--schemas`, `--schemas-query`)"
+            ))),
+            (false, _) if tuned => Err(ConfigError::Unsupported(
+                "`--jobs` and `--fail-fast` apply to a fleet: add `--all-targets`, `--target NAME`, `--targets-file`, `--targets-query` or `--schemas`".into(),
+            )),
+            (selected, _) => Ok(selected),
+        }
+    }
+
+    /// `--schemas` or `--schemas-query`, for every selected target.
+    pub fn schemas(&self) -> Option<SchemaList> {
+        match (self.schema_names, self.schemas_query) {
+            ([], None) => None,
+            (_, Some(sql)) => Some(SchemaList::Query(sql.to_owned())),
+            (names, None) => Some(SchemaList::Names(names.to_vec())),
+        }
+    }
+
+    /// The targets: from the file, the query (on `control`, the configured database), the
+    /// config, or (schemas alone) the configured database; then narrowed by `--target`.
+    pub async fn resolve(
+        &self,
+        config: &Config,
+        control: impl FnOnce() -> Result<DatabaseUrl, Error>,
+    ) -> Result<Vec<FleetTarget>, Error> {
+        let list = match (self.file, self.query) {
+            (Some(file), _) => TargetList::File(file),
+            (None, Some(sql)) => TargetList::Query {
+                control: control()?,
+                sql,
+            },
+            (None, None) if self.all || !self.patterns.is_empty() => TargetList::Config,
+            (None, None) => TargetList::Database(control()?),
+        };
+        resolve(list, config, self.schemas().as_ref(), self.patterns).await
+    }
+}
+
+/// The targets `list` names, their schemas (their own, or `schemas` for all) expanded, narrowed
+/// by the `--target` patterns; an empty list is an error that says where it looked.
 pub async fn resolve(
     list: TargetList<'_>,
     config: &Config,
+    schemas: Option<&SchemaList>,
     patterns: &[String],
 ) -> Result<Vec<FleetTarget>, Error> {
     let base: &PathBuf = &config.base_dir;
@@ -48,6 +158,21 @@ pub async fn resolve(
             let why = "no `[package.metadata.brainmig.targets]` are configured".to_owned();
             (config.targets()?, why)
         }
+        TargetList::Database(url) => {
+            let database = NamedUrl {
+                name: String::new(),
+                url,
+                schemas: None,
+            };
+            (vec![database], String::new())
+        }
+    };
+    let listed = all.len();
+    let all = super::schemas::expand(all, schemas).await?;
+    let why = if listed > 0 {
+        "the schemas query returned no schemas".to_owned()
+    } else {
+        why
     };
     if all.is_empty() {
         return Err(FleetError::NoTargets { why }.into());
@@ -73,7 +198,7 @@ pub fn lexicon(targets: &[FleetTarget]) -> Result<Lexicon, ConfigError> {
 
 /// Reads `--targets-file`: one URL per line, `#` comments and blank lines skipped; relative
 /// SQLite paths are taken from the file's folder, so the file means the same from anywhere.
-pub fn from_file(path: &Path) -> Result<Vec<FleetTarget>, FleetError> {
+pub fn from_file(path: &Path) -> Result<Vec<NamedUrl>, FleetError> {
     let text = std::fs::read_to_string(path).map_err(|e| FleetError::TargetsFile {
         path: path.to_owned(),
         line: None,
@@ -98,10 +223,7 @@ pub fn from_file(path: &Path) -> Result<Vec<FleetTarget>, FleetError> {
 }
 
 /// The first column of `--targets-query`'s rows, as URLs (relative SQLite paths from `base`).
-pub fn from_rows(
-    rows: Vec<Vec<Option<String>>>,
-    base: &Path,
-) -> Result<Vec<FleetTarget>, FleetError> {
+pub fn from_rows(rows: Vec<Vec<Option<String>>>, base: &Path) -> Result<Vec<NamedUrl>, FleetError> {
     let mut urls = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
         let origin = UrlOrigin::Target(format!("row {}", i + 1));
@@ -124,7 +246,7 @@ pub async fn from_query(
     control: &DatabaseUrl,
     sql: &str,
     base: &Path,
-) -> Result<Vec<FleetTarget>, FleetError> {
+) -> Result<Vec<NamedUrl>, FleetError> {
     let failed = |e: crate::error::DbError| FleetError::TargetsQuery {
         reason: e.to_string(),
     };
@@ -136,7 +258,7 @@ pub async fn from_query(
 
 /// Names for unnamed URLs: `host/db` for PostgreSQL, the file name for SQLite, with `#2`, `#3`
 /// after a name that repeats; never the password.
-pub fn named(urls: Vec<DatabaseUrl>) -> Vec<FleetTarget> {
+pub fn named(urls: Vec<DatabaseUrl>) -> Vec<NamedUrl> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     urls.into_iter()
         .map(|url| {
@@ -144,7 +266,11 @@ pub fn named(urls: Vec<DatabaseUrl>) -> Vec<FleetTarget> {
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
             let name = if *n == 1 { base } else { format!("{base}#{n}") };
-            FleetTarget { name, url }
+            NamedUrl {
+                name,
+                url,
+                schemas: None,
+            }
         })
         .collect()
 }
@@ -216,10 +342,7 @@ mod tests {
 
     #[test]
     fn a_fleet_is_read_by_mysql_rules_only_when_every_target_is_mysql() {
-        let at = |url: DatabaseUrl| FleetTarget {
-            name: "x".into(),
-            url,
-        };
+        let at = |url: DatabaseUrl| FleetTarget::whole("x".into(), url);
         let my = || at(DatabaseUrl::Mysql("mysql://root@127.0.0.1/a".into()));
         let pg = || at(DatabaseUrl::Postgres("postgres://127.0.0.1/a".into()));
         assert_eq!(lexicon(&[pg(), pg()]).ok(), Some(Lexicon::Standard));
@@ -228,10 +351,7 @@ mod tests {
     }
 
     fn t(name: &str) -> FleetTarget {
-        FleetTarget {
-            name: name.into(),
-            url: DatabaseUrl::Sqlite(None),
-        }
+        FleetTarget::whole(name.into(), DatabaseUrl::Sqlite(None))
     }
 
     #[test]

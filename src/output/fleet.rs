@@ -1,11 +1,13 @@
-//! How a fleet run reports: a plain line per finished target (or an overall bar on a terminal)
-//! while it runs, then one table of every target, failures first, or the same as JSON.
+//! How a fleet run reports: a plain line per finished target (or, on a terminal, a live line per
+//! running target and an overall bar) while it runs, then one table of every target, failures first, or the same as JSON.
 
 #![allow(clippy::print_stderr)]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::{Shell, Verbosity, View};
@@ -169,59 +171,182 @@ impl View for FleetView {
     }
 }
 
-/// Progress of a fleet: an overall bar (targets done / total) on a terminal, one plain line per
-/// finished target elsewhere; nothing with `-q`.
+/// A fleet's progress while it runs. On a terminal: one live line per running target (what it is
+/// doing, which revision of how many) above an overall bar (targets done / total, revisions
+/// applied), finished targets' lines printed above them; elsewhere, a plain line per finished
+/// target.
 pub struct FleetProgress {
-    bar: Option<ProgressBar>,
+    live: Option<Live>,
     lines: bool,
+}
+
+/// The terminal's lines: the running targets' and the overall bar.
+struct Live {
+    lines: MultiProgress,
+    overall: ProgressBar,
+    applied: Arc<AtomicUsize>,
+}
+
+/// One running target's line (cheap to clone: the bars are shared).
+#[derive(Clone)]
+pub struct LiveLine {
+    line: ProgressBar,
+    overall: ProgressBar,
+    applied: Arc<AtomicUsize>,
+}
+
+impl LiveLine {
+    /// What the target is doing now.
+    pub fn show(&self, doing: String) {
+        self.line.set_message(doing);
+    }
+
+    /// A revision finished: counted in the overall bar.
+    pub fn step_done(&self) {
+        let n = self.applied.fetch_add(1, Ordering::Relaxed) + 1;
+        self.overall.set_message(format!("{n} revision(s) applied"));
+    }
+}
+
+/// Live lines only on a terminal and never with `-q` (or `--format json`'s quiet stderr).
+pub fn live_lines_enabled(verbosity: Verbosity, stderr_is_tty: bool) -> bool {
+    stderr_is_tty && verbosity != Verbosity::Quiet
 }
 
 impl Shell {
     /// The progress of a fleet of `total` targets.
     pub fn fleet_progress(&self, total: usize, verb: &'static str) -> FleetProgress {
         let loud = self.verbosity != Verbosity::Quiet;
-        let bar = (loud && self.stderr_is_tty).then(|| {
-            let bar =
-                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} targets {wide_msg} {elapsed}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            bar.set_prefix(verb);
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bar
-        });
+        let live = live_lines_enabled(self.verbosity, self.stderr_is_tty)
+            .then(|| Live::new(ProgressDrawTarget::stderr(), total, verb));
         FleetProgress {
-            lines: loud && bar.is_none(),
-            bar,
+            lines: loud && live.is_none(),
+            live,
+        }
+    }
+}
+
+impl Live {
+    fn new(target: ProgressDrawTarget, total: usize, verb: &'static str) -> Live {
+        let lines = MultiProgress::with_draw_target(target);
+        let overall = lines.add(ProgressBar::new(total as u64));
+        overall.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} targets, {msg} {elapsed}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        overall.set_prefix(verb);
+        overall.set_message("0 revision(s) applied");
+        overall.enable_steady_tick(Duration::from_millis(100));
+        Live {
+            lines,
+            overall,
+            applied: Arc::default(),
         }
     }
 }
 
 impl FleetProgress {
-    /// A target finished: its line above the bar, or on its own.
-    pub fn done(&self, row: &FleetRow, extra: &str) {
-        let mut line = row.line();
+    /// A line for a target that starts (on a terminal): above the overall bar.
+    pub fn start(&self, target: &str) -> Option<LiveLine> {
+        let live = self.live.as_ref()?;
+        let line = live
+            .lines
+            .insert_before(&live.overall, ProgressBar::new_spinner());
+        line.set_style(
+            ProgressStyle::with_template("{prefix:>24.bold} {spinner} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        line.set_prefix(target.to_owned());
+        line.set_message("connecting");
+        line.enable_steady_tick(Duration::from_millis(100));
+        Some(LiveLine {
+            line,
+            overall: live.overall.clone(),
+            applied: live.applied.clone(),
+        })
+    }
+
+    /// A target finished: its live line goes, its result line is printed above the bars (or
+    /// on its own).
+    pub fn done(&self, row: &FleetRow, extra: &str, line: Option<LiveLine>) {
+        let mut text = row.line();
         for warning in extra.lines().filter(|l| !l.trim().is_empty()) {
-            line.push_str(&format!("\n{}: {warning}", row.target));
+            text.push_str(&format!("\n{}: {warning}", row.target));
         }
-        match &self.bar {
-            Some(bar) => {
-                bar.println(line);
-                bar.inc(1);
+        match &self.live {
+            Some(live) => {
+                if let Some(line) = line {
+                    line.line.finish_and_clear();
+                    live.lines.remove(&line.line);
+                }
+                let _ = live.lines.println(text);
+                live.overall.inc(1);
             }
-            None if self.lines => eprintln!("{line}"),
+            None if self.lines => eprintln!("{text}"),
             None => {}
         }
     }
 
-    /// Removes the bar before the table.
+    /// Removes the bars before the table.
     pub fn finish(self) {
-        if let Some(bar) = self.bar {
-            bar.finish_and_clear();
+        if let Some(live) = self.live {
+            live.overall.finish_and_clear();
+            let _ = live.lines.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+
+    fn finished(name: &str) -> FleetRow {
+        FleetRow {
+            target: name.into(),
+            url: String::new(),
+            from: Vec::new(),
+            to: Vec::new(),
+            result: TargetResult::Ok,
+            detail: "applied 2 revision(s)".into(),
+            pending: None,
+            error: None,
+            time_ms: 0,
+            exit_code: 0,
+        }
+    }
+
+    #[test]
+    fn live_lines_only_on_a_terminal_and_not_when_quiet() {
+        assert!(live_lines_enabled(Verbosity::Normal, true));
+        assert!(!live_lines_enabled(Verbosity::Normal, false));
+        assert!(!live_lines_enabled(Verbosity::Quiet, true));
+        let (shell, _, _) = Shell::captured(Verbosity::Normal);
+        assert!(shell.fleet_progress(2, "Upgrading").start("a").is_none());
+    }
+
+    #[test]
+    fn each_running_target_has_a_line_and_the_overall_bar_counts_targets_and_revisions() {
+        let progress = FleetProgress {
+            live: Some(Live::new(ProgressDrawTarget::hidden(), 2, "Upgrading")),
+            lines: false,
+        };
+        let a = progress.start("tenant-a").expect("a live line");
+        let b = progress.start("tenant-b").expect("a live line");
+        assert_eq!(a.line.prefix(), "tenant-a");
+        a.show("applying 0002 (2/2)".into());
+        a.step_done();
+        b.step_done();
+        assert_eq!(a.line.message(), "applying 0002 (2/2)");
+        let live = progress.live.as_ref().expect("live");
+        assert_eq!(live.overall.message(), "2 revision(s) applied");
+        let line = a.line.clone();
+        progress.done(&finished("tenant-a"), "", Some(a));
+        assert!(line.is_finished(), "a finished target's line goes");
+        assert_eq!(live.overall.position(), 1);
+        assert!(!b.line.is_finished());
+        progress.finish();
     }
 }

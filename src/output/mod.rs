@@ -107,6 +107,8 @@ pub struct Shell {
     out: Sink,
     /// Status, notes, warnings and errors.
     err: Sink,
+    /// A fleet target's live line on the terminal, which its run's progress updates.
+    live: Option<fleet::LiveLine>,
 }
 
 impl std::fmt::Debug for Shell {
@@ -171,6 +173,7 @@ impl Shell {
             pending_json: Default::default(),
             out: sink(std::io::stdout()),
             err: sink(std::io::stderr()),
+            live: None,
         }
     }
 
@@ -188,6 +191,7 @@ impl Shell {
             pending_json: Default::default(),
             out: sink(out),
             err: sink(err),
+            live: None,
         }
     }
 
@@ -228,6 +232,13 @@ impl Shell {
             progress::bar_enabled(self.verbosity, self.stderr_is_tty, total),
             self.verbosity,
         )
+        .with_live_line(self.live.clone())
+    }
+
+    /// The same shell reporting its run's progress on a fleet target's live line.
+    pub fn with_live_line(mut self, live: Option<fleet::LiveLine>) -> Self {
+        self.live = live;
+        self
     }
 
     /// A progress reporter for `test-roundtrip`.

@@ -8,6 +8,7 @@ use console::style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Verbosity;
+use super::fleet::LiveLine;
 use crate::executor::Progress;
 use crate::plan::Direction;
 use crate::state::PlannedStep;
@@ -80,6 +81,8 @@ impl LineBar {
 pub struct RunProgress {
     bar: LineBar,
     verbosity: Verbosity,
+    /// A fleet target's line, told each step as it starts and ends.
+    live: Option<LiveLine>,
 }
 
 impl RunProgress {
@@ -87,7 +90,13 @@ impl RunProgress {
         RunProgress {
             bar: LineBar::new(bar, verbosity),
             verbosity,
+            live: None,
         }
+    }
+
+    pub(super) fn with_live_line(mut self, live: Option<LiveLine>) -> Self {
+        self.live = live;
+        self
     }
 }
 
@@ -111,6 +120,10 @@ fn label(step: &PlannedStep) -> String {
 
 impl Progress for RunProgress {
     fn start(&mut self, step: &PlannedStep, index: usize, total: usize) {
+        if let Some(live) = &self.live {
+            let verb = verb(step.direction, false).to_lowercase();
+            live.show(format!("{verb} {} ({}/{total})", label(step), index + 1));
+        }
         self.bar
             .show(index, total, verb(step.direction, false), label(step));
         if self.bar.plain() && self.verbosity == Verbosity::Verbose {
@@ -126,6 +139,9 @@ impl Progress for RunProgress {
     }
 
     fn finish(&mut self, step: &PlannedStep, elapsed: Duration) {
+        if let Some(live) = &self.live {
+            live.step_done();
+        }
         self.bar.line(format!(
             "{} {} {}",
             style(format!("{:>12}", verb(step.direction, true)))

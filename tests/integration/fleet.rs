@@ -447,3 +447,137 @@ fn ctrl_c_stops_the_fleet_starting_targets_and_exits_130() {
         );
     }
 }
+
+/// Schema-per-tenant (#18): the schemas of one database are each a target, with the version
+/// table in the schema and the revisions run with `search_path` set to it.
+#[test]
+fn schemas_of_one_database_each_reach_head_with_their_own_version_table() {
+    let db = TestDb::postgres();
+    // `gamma` is a tenant whose second revision fails: its `t2` is already there.
+    db.execute("CREATE SCHEMA gamma; CREATE TABLE gamma.t2 (id INTEGER);");
+    let project = project_with_targets(&format!(
+        "tenants = {{ url = \"{}\", schemas = [\"alpha\", \"beta\", \"gamma\"] }}\n",
+        db.url_with_password(SECRET)
+    ));
+    let out = project.brainmig(["up", "--all-targets"]).fails_with(1);
+    assert_no_secret(&out);
+    for name in ["tenants/alpha", "tenants/beta"] {
+        assert!(
+            out.stderr
+                .contains(&format!("{name}: applied 3 revision(s) (<base> -> 0003)")),
+            "{}",
+            out.stderr
+        );
+    }
+    let rows = table_rows(&out);
+    assert!(
+        rows[0].starts_with("tenants/gamma ") && rows[0].contains("failed"),
+        "the failure comes first: {rows:?}"
+    );
+    let versions = |schema: &str| {
+        db.strings(&format!(
+            "SELECT revision FROM {schema}.brainmig_version ORDER BY 1"
+        ))
+    };
+    assert_eq!(versions("alpha"), ["0001", "0002", "0003"]);
+    assert_eq!(versions("beta"), ["0001", "0002", "0003"]);
+    assert_eq!(versions("gamma"), ["0001"]);
+    let tables = |schema: &str| {
+        db.strings(&format!(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = '{schema}' ORDER BY 1"
+        ))
+    };
+    assert_eq!(tables("alpha"), ["brainmig_version", "t1", "t2", "t3"]);
+    assert!(tables("public").is_empty(), "{:?}", tables("public"));
+
+    // Fixed, the rerun finishes gamma only.
+    db.execute("DROP TABLE gamma.t2;");
+    let out = project.brainmig(["up", "--target", "tenants/*"]).success();
+    assert!(
+        out.stderr
+            .contains("tenants/gamma: applied 2 revision(s) (0001 -> 0003)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("tenants/alpha: nothing to do"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(versions("gamma"), ["0001", "0002", "0003"]);
+
+    // The flags on the configured database: a query for the schemas, or a list.
+    let query = "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('alpha', 'beta', 'gamma') ORDER BY 1";
+    let out = project
+        .on(&db, &["current", "--schemas-query", query])
+        .success();
+    let rows = table_rows(&out);
+    assert_eq!(rows.len(), 3, "{}", out.stdout);
+    assert!(rows.iter().all(|r| r.contains("at head")), "{}", out.stdout);
+    assert!(rows[0].starts_with("alpha "), "{rows:?}");
+    let out = project
+        .on(&db, &["up", "--schemas", "alpha,beta"])
+        .success();
+    assert!(out.stdout.contains("2 target(s): 2 ok"), "{}", out.stdout);
+    let out = project
+        .on(&db, &["up", "--schemas", "no-such-thing"])
+        .fails_with(1);
+    assert!(
+        out.stderr.contains("not a plain schema name"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `check` and `diff` per target with a table; `test-roundtrip` once, saying so (#18).
+#[test]
+fn check_and_diff_run_per_target_and_the_round_trip_once() {
+    let (a, b) = (TestDb::postgres(), TestDb::postgres());
+    let project = project_with_targets(&format!(
+        "tenant-a = \"{}\"\ntenant-b = \"{}\"\n",
+        a.url(),
+        b.url()
+    ));
+    let manifest = project.read("Cargo.toml").replace(
+        "[package.metadata.brainmig.targets]",
+        "[package.metadata.brainmig]\nschema = \"schema.sql\"\n\n[package.metadata.brainmig.targets]",
+    );
+    project.write("Cargo.toml", &manifest);
+    project.write(
+        "schema.sql",
+        "CREATE TABLE t1 (id INTEGER PRIMARY KEY);\nCREATE TABLE t2 (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE t3 (id INTEGER PRIMARY KEY);\n",
+    );
+    let out = project.brainmig(["check", "--all-targets"]).success();
+    assert!(out.stdout.contains("2 target(s): 2 ok"), "{}", out.stdout);
+    assert!(
+        table_rows(&out).iter().all(|r| r.contains("matches `")),
+        "{}",
+        out.stdout
+    );
+
+    project.brainmig(["up", "--all-targets"]).success();
+    b.execute("CREATE TABLE by_hand (id INTEGER);");
+    let out = project.brainmig(["diff", "--all-targets"]).fails_with(4);
+    let rows = table_rows(&out);
+    assert!(
+        rows[0].starts_with("tenant-b ") && rows[0].contains("drifted"),
+        "the drifted target comes first: {rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("tenant-a ") && rows[1].contains("no drift"),
+        "{rows:?}"
+    );
+    assert_eq!(b.tables().iter().filter(|t| *t == "by_hand").count(), 1);
+
+    let out = project
+        .brainmig(["test-roundtrip", "--target", "tenant-a"])
+        .success();
+    assert!(
+        out.stderr
+            .contains("test-roundtrip runs once, not per target"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("target(s):"), "{}", out.stdout);
+}

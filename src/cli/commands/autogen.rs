@@ -1,6 +1,7 @@
 //! `new --autogenerate`, `check` and `diff`: the scratch-database work is in
 //! [`crate::ops::autogen`]; here, arguments in and views out.
 
+use super::fleet::FleetArgs;
 use super::new::NewArgs;
 use crate::cli::Context;
 use crate::config::DatabaseUrl;
@@ -30,10 +31,13 @@ pub async fn new(ctx: &Context, args: &NewArgs) -> Result<(), Error> {
 }
 
 /// `check`: the revisions load, there is one head, and the schema file is what they build.
-pub async fn check(ctx: &Context) -> Result<(), Error> {
+pub async fn check(ctx: &Context, fleet: &FleetArgs) -> Result<(), Error> {
     let state = ctx.offline_state()?;
     autogen::refuse_several_heads(&state)?;
     let schema = schema_file(ctx)?;
+    if fleet.runs_fleet(None)? {
+        return super::fleet::check(ctx, fleet, &state, &schema).await;
+    }
     let url = ctx.database_url()?;
     let found = autogen::check(&pad(ctx, &url), &state, &schema, ctx.dialect()?).await?;
     let shown = schema.path.display();
@@ -49,7 +53,10 @@ pub async fn check(ctx: &Context) -> Result<(), Error> {
 }
 
 /// `diff`: the live database against what its recorded revisions build. Read-only.
-pub async fn drift(ctx: &Context) -> Result<(), Error> {
+pub async fn drift(ctx: &Context, fleet: &FleetArgs) -> Result<(), Error> {
+    if fleet.runs_fleet(None)? {
+        return super::fleet::diff(ctx, fleet).await;
+    }
     let state = ctx.read_state().await?;
     autogen::refuse_missing_files(&state)?;
     let url = ctx.database_url()?;

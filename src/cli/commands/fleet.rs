@@ -1,15 +1,18 @@
-//! The fleet flags of `up`, `down` and `current` (`--all-targets`, `--target`, `--targets-file`,
+//! The fleet flags of `up`, `down`, `current`, `check`, `diff` and `test-roundtrip` (`--all-targets`, `--target`, `--targets-file`,
 //! `--targets-query`, `--jobs`, `--fail-fast`): choose the targets, run [`crate::fleet`] over
 //! them, report the table.
 
 use std::path::PathBuf;
 
 use crate::cli::Context;
+use crate::config::DatabaseUrl;
 use crate::error::{ConfigError, Error};
-use crate::fleet::targets::{self, TargetList};
-use crate::fleet::{self, Fleet, FleetTarget};
-use crate::output::{FleetRow, FleetView};
+use crate::fleet::targets::{self, Selection};
+use crate::fleet::{self, Fleet, FleetTarget, Work};
+use crate::ops::autogen::SchemaFile;
+use crate::output::FleetView;
 use crate::plan::Direction;
+use crate::state::State;
 
 /// Many databases in one run; see the README's "Fleets".
 #[derive(Debug, Default, clap::Args)]
@@ -29,6 +32,19 @@ pub struct FleetArgs {
     /// all of them.
     #[arg(long, value_name = "SQL")]
     targets_query: Option<String>,
+    /// Schema-per-tenant: these schemas of each target (or of the configured database) are each
+    /// a target, with its own version table and `search_path`; comma-separated.
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        conflicts_with = "schemas_query"
+    )]
+    schemas: Vec<String>,
+    /// Schema-per-tenant: the schemas are the first column of this query, run on each target
+    /// (or on the configured database).
+    #[arg(long, value_name = "SQL")]
+    schemas_query: Option<String>,
     /// How many targets to work on at once (default 4; never more than there are targets).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -38,40 +54,29 @@ pub struct FleetArgs {
 }
 
 impl FleetArgs {
-    /// True when the command runs on a fleet instead of the one configured database.
-    pub fn selected(&self) -> bool {
-        self.all_targets
-            || !self.targets.is_empty()
-            || self.targets_file.is_some()
-            || self.targets_query.is_some()
+    /// The flags that choose the targets, for [`fleet::targets::Selection::resolve`].
+    fn selection(&self) -> Selection<'_> {
+        Selection {
+            all: self.all_targets,
+            patterns: &self.targets,
+            file: self.targets_file.as_deref(),
+            query: self.targets_query.as_deref(),
+            schema_names: &self.schemas,
+            schemas_query: self.schemas_query.as_deref(),
+        }
     }
 
     /// True when the command runs on the fleet; refuses `--jobs` or `--fail-fast` without
     /// targets, and `single_only` (a flag given that works on one database only) with them.
     pub fn runs_fleet(&self, single_only: Option<&str>) -> Result<bool, Error> {
-        let refuse = |message: String| Err(ConfigError::Unsupported(message).into());
-        match (self.selected(), single_only) {
-            (true, Some(flag)) => refuse(format!(
-                "`{flag}` works on one database; drop the fleet flags (`--all-targets`, `--target`, `--targets-file`, `--targets-query`)"
-            )),
-            (false, _) if self.jobs.is_some() || self.fail_fast => refuse(
-                "`--jobs` and `--fail-fast` apply to a fleet: add `--all-targets`, `--target NAME`, `--targets-file` or `--targets-query`".into(),
-            ),
-            (selected, _) => Ok(selected),
-        }
+        let tuned = self.jobs.is_some() || self.fail_fast;
+        Ok(self.selection().runs_fleet(tuned, single_only)?)
     }
 
-    /// The targets, from the file, the query or the config, narrowed by `--target`.
     async fn resolve(&self, ctx: &Context) -> Result<Vec<FleetTarget>, Error> {
-        let list = match (&self.targets_file, &self.targets_query) {
-            (Some(file), _) => TargetList::File(file),
-            (None, Some(sql)) => TargetList::Query {
-                control: ctx.database_url()?,
-                sql,
-            },
-            (None, None) => TargetList::Config,
-        };
-        targets::resolve(list, &ctx.config, &self.targets).await
+        self.selection()
+            .resolve(&ctx.config, || ctx.database_url())
+            .await
     }
 
     fn fleet<'a>(
@@ -98,38 +103,57 @@ pub async fn migrate(
     target: &str,
     ignore_checksums: bool,
 ) -> Result<(), Error> {
-    let chosen = args.resolve(ctx).await?;
     let target = target.parse()?;
-    let source = ctx.load_source_as(targets::lexicon(&chosen)?)?;
-    let run = args.fleet(ctx, &source, chosen.len());
-    let rows = fleet::run::migrate(
-        &run,
-        &ctx.shell,
-        &chosen,
+    let work = Work::Migrate {
         direction,
-        &target,
+        target: &target,
         ignore_checksums,
-    )
-    .await;
-    let command = match direction {
-        Direction::Up => "up",
-        Direction::Down => "down",
     };
-    report(ctx, command, rows)
+    over(ctx, args, work).await
 }
 
 /// `current` on the selected targets: which is where.
 pub async fn current(ctx: &Context, args: &FleetArgs) -> Result<(), Error> {
+    over(ctx, args, Work::Current).await
+}
+
+/// `check` on the selected targets (the files and the schema file read once).
+pub async fn check(
+    ctx: &Context,
+    args: &FleetArgs,
+    state: &State,
+    schema: &SchemaFile,
+) -> Result<(), Error> {
+    over(ctx, args, Work::Check { state, schema }).await
+}
+
+/// `diff` on the selected targets.
+pub async fn diff(ctx: &Context, args: &FleetArgs) -> Result<(), Error> {
+    over(ctx, args, Work::Diff).await
+}
+
+/// Chooses the targets, does `work` on each, reports the table (or document), then the
+/// verdict: its error names the failed targets.
+async fn over(ctx: &Context, args: &FleetArgs, work: Work<'_>) -> Result<(), Error> {
     let chosen = args.resolve(ctx).await?;
     let source = ctx.load_source_as(targets::lexicon(&chosen)?)?;
     let run = args.fleet(ctx, &source, chosen.len());
-    let rows = fleet::run::current(&run, &ctx.shell, &chosen).await;
-    report(ctx, "current", rows)
+    let rows = fleet::perform(&run, &ctx.shell, &chosen, &work).await;
+    let verdict = fleet::verdict(&rows);
+    ctx.shell.report(&FleetView::new(work.command(), rows));
+    Ok(verdict?)
 }
 
-/// The table (or document), then the verdict: its error names the failed targets.
-fn report(ctx: &Context, command: &'static str, rows: Vec<FleetRow>) -> Result<(), Error> {
-    let verdict = fleet::verdict(&rows);
-    ctx.shell.report(&FleetView::new(command, rows));
-    Ok(verdict?)
+/// `test-roundtrip` with fleet flags: the database its scratch databases go beside, the first
+/// target's (the round trip does not depend on the target, so it runs once).
+pub async fn roundtrip_server(ctx: &Context, args: &FleetArgs) -> Result<DatabaseUrl, Error> {
+    let chosen = args.resolve(ctx).await?;
+    let first = chosen
+        .first()
+        .ok_or_else(|| ConfigError::Unsupported("no targets".into()))?;
+    ctx.shell.note(format_args!(
+        "test-roundtrip runs once, not per target: its scratch databases are on the server of target `{}`",
+        first.name
+    ));
+    Ok(first.url.clone())
 }

@@ -18,6 +18,8 @@ pub struct RoundtripArgs {
     /// Fail a revision whose only difference is the order of a table's columns.
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    fleet: super::fleet::FleetArgs,
 }
 
 pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
@@ -25,7 +27,10 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
     // Broken files are reported before any database is created; the round trip runs them all.
     let state = crate::state::State::build(source.clone(), Vec::new())?;
     state.refuse_broken(state.graph.topological(), crate::plan::Direction::Up)?;
-    let url = ctx.database_url()?;
+    let url = match args.fleet.runs_fleet(None)? {
+        true => super::fleet::roundtrip_server(ctx, &args.fleet).await?,
+        false => ctx.database_url()?,
+    };
     url.refuse_on_mysql("`test-roundtrip`")?;
     let scratches = ScratchSet::new();
     // The first scratch database proves the server is up; the later ones need no `--wait`.

@@ -1,0 +1,95 @@
+//! `check` and `diff` over the fleet: each target's comparison exactly as the single-database
+//! command makes it (`ops::autogen`), its scratch databases on that target's server, one row
+//! per target. The comparisons are read-only: nothing here changes a target.
+
+use std::time::Instant;
+
+use super::run::{Fleet, bounded, failed, row};
+use super::schemas;
+use super::targets::FleetTarget;
+use crate::config::DatabaseUrl;
+use crate::db::Dialect;
+use crate::error::{ConfigError, Error};
+use crate::ops::{self, autogen::Comparison, autogen::SchemaFile, autogen::Scratchpad};
+use crate::output::{FleetRow, Shell, TargetResult};
+use crate::state::State;
+
+/// `check` on every target: what the head builds (on the target's server) against the schema
+/// file. `state` is the files alone, read once.
+pub async fn check(
+    fleet: &Fleet<'_>,
+    shell: &Shell,
+    targets: &[FleetTarget],
+    state: &State,
+    schema: &SchemaFile,
+) -> Vec<FleetRow> {
+    bounded(fleet, shell, targets, "Checking", |t, quiet| async move {
+        let started = Instant::now();
+        let config = schemas::config_for(fleet.config, t);
+        let pad = scratchpad(fleet, &quiet, &t.url, &config.version_table.value);
+        let found = ops::autogen::check(&pad, state, schema, Dialect::of(&t.url)).await;
+        let shown = schema.path.display().to_string();
+        match found {
+            Ok(found) if found.migration.is_empty() => {
+                let detail = format!("matches `{shown}` ({} revision(s))", found.revisions);
+                row(t, Vec::new(), Vec::new(), TargetResult::Ok, detail, started)
+            }
+            Ok(found) => failed(t, Vec::new(), Vec::new(), &differs(schema, &found), started),
+            Err(e) => failed(t, Vec::new(), Vec::new(), &e, started),
+        }
+    })
+    .await
+}
+
+/// `diff` on every target: the live database against what its recorded revisions build.
+pub async fn diff(fleet: &Fleet<'_>, shell: &Shell, targets: &[FleetTarget]) -> Vec<FleetRow> {
+    bounded(fleet, shell, targets, "Comparing", |t, quiet| async move {
+        let started = Instant::now();
+        let config = schemas::config_for(fleet.config, t);
+        let result = async {
+            if t.schema.is_some() {
+                // The catalog snapshot reads the whole database, every tenant's schema at once.
+                return Err(ConfigError::Unsupported(
+                    "`diff` compares whole databases; it cannot compare one schema of a schema-per-tenant database yet".into(),
+                )
+                .into());
+            }
+            let state = ops::connect::read_state(&quiet, &config, &t.url, fleet.waits.1).await?;
+            let pad = scratchpad(fleet, &quiet, &t.url, &config.version_table.value);
+            let found = ops::autogen::drift(&pad, &state, Dialect::of(&t.url)).await?;
+            Ok::<_, Error>((state, found))
+        };
+        match result.await {
+            Ok((state, found)) => {
+                let at = state.graph.ids(&state.applied.current(&state.graph));
+                if found.migration.is_empty() {
+                    let detail = "no drift".to_owned();
+                    row(t, at.clone(), at, TargetResult::Ok, detail, started)
+                } else {
+                    let e = ops::autogen::drift_found(&found);
+                    failed(t, at.clone(), at, &e, started)
+                }
+            }
+            Err(e) => failed(t, Vec::new(), Vec::new(), &e, started),
+        }
+    })
+    .await
+}
+
+fn scratchpad<'a>(
+    fleet: &Fleet<'_>,
+    shell: &'a Shell,
+    url: &'a DatabaseUrl,
+    table: &'a str,
+) -> Scratchpad<'a> {
+    Scratchpad {
+        shell,
+        url,
+        table,
+        wait: fleet.waits.1,
+    }
+}
+
+fn differs(schema: &SchemaFile, found: &Comparison) -> Error {
+    ops::autogen::check_failed(schema, found)
+}
