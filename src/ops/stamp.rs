@@ -68,8 +68,9 @@ pub fn plan(
     }
 }
 
-/// Stamps `targets` under the caller's lock: refuses to forget a revision that has no file
-/// unless purging, then rewrites the rows in one transaction.
+/// Stamps `targets` under the caller's lock: records a recognised `squash` baseline in place of
+/// the rows it replaces first (as `up` does, so no replaced row is left behind), refuses to forget
+/// a revision that has no file unless purging, then rewrites the rows in one transaction.
 pub async fn stamp(
     conn: &mut Connection,
     state: &State,
@@ -80,6 +81,7 @@ pub async fn stamp(
     let g = &state.graph;
     let applied = &state.applied.revisions;
     let wanted = g.ancestors(targets);
+    crate::executor::record_baselines(conn, state, table).await?;
     let forgotten_missing: Vec<usize> = applied
         .iter()
         .copied()

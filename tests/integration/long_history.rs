@@ -287,7 +287,9 @@ fn squash_replaces_a_merged_history_with_a_baseline_databases_recognise() {
     let at_head = TestDb::postgres();
     let at_rev = TestDb::postgres();
     let part_way = TestDb::postgres();
+    let stamped = TestDb::postgres();
     project.on(&at_head, &["up"]).success();
+    project.on(&stamped, &["up"]).success();
     project.on(&at_rev, &["up", "0003"]).success();
     project.on(&part_way, &["up", "0002a"]).success();
     let unsquashed = crate::support::pg_dump_schema(&at_head, &["brainmig_version"]);
@@ -370,6 +372,10 @@ fn squash_replaces_a_merged_history_with_a_baseline_databases_recognise() {
     project.on(&at_rev, &["down", "base"]).success();
     assert!(at_rev.applied().is_empty());
     assert_eq!(at_rev.tables(), ["brainmig_version"]);
+
+    // `stamp` records the baseline too, so no replaced row stays behind.
+    project.on(&stamped, &["stamp", "0004"]).success();
+    assert_eq!(stamped.applied(), ["0004", "0005"]);
 
     // Part-way: told exactly what to do, nothing run.
     let out = project.on(&part_way, &["up"]).fails_with(1);
