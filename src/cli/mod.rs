@@ -3,6 +3,7 @@
 
 mod commands;
 mod context;
+mod fleet_args;
 mod generate;
 
 use std::path::PathBuf;
