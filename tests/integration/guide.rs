@@ -366,6 +366,7 @@ pages! {
     check_and_diff_commands_run => "check-and-diff.md",
     database_commands_run => "database.md",
     configuration_commands_run => "configuration.md",
+    fleets_commands_run => "fleets.md",
 }
 
 #[test]
