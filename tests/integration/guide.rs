@@ -367,6 +367,8 @@ pages! {
     database_commands_run => "database.md",
     configuration_commands_run => "configuration.md",
     fleets_commands_run => "fleets.md",
+    squash_commands_run => "squash.md",
+    history_commands_run => "history.md",
 }
 
 #[test]
