@@ -30,7 +30,7 @@ fn docs() -> PathBuf {
 #[derive(Debug)]
 enum Item {
     /// `<!-- guide-test: ... -->`
-    Setup { line: usize, words: Vec<String> },
+    Setup { words: Vec<String> },
     /// A fenced code block: the info string and the body.
     Block {
         line: usize,
@@ -61,7 +61,6 @@ fn items(text: &str) -> Vec<Item> {
         } else if let Some(rest) = line.trim().strip_prefix("<!-- guide-test:") {
             let words = rest.trim_end_matches("-->").split_whitespace();
             items.push(Item::Setup {
-                line: number,
                 words: words.map(str::to_owned).collect(),
             });
         }
@@ -187,7 +186,10 @@ fn summary_lists_every_page_and_every_page_it_lists_exists() {
     let summary = std::fs::read_to_string(docs().join("SUMMARY.md")).unwrap();
     let listed: BTreeSet<String> = link_targets(&summary).into_iter().collect();
     for page in &listed {
-        assert!(docs().join(page).exists(), "SUMMARY.md lists `{page}`, which does not exist");
+        assert!(
+            docs().join(page).exists(),
+            "SUMMARY.md lists `{page}`, which does not exist"
+        );
     }
     for file in markdown_files() {
         let name = file.file_name().unwrap().to_str().unwrap().to_owned();
@@ -209,7 +211,11 @@ fn shell_blocks_hold_no_brainmig_command_that_would_go_unrun() {
             };
             let language = info.split_whitespace().next().unwrap_or("");
             let shell = matches!(language, "sh" | "bash" | "shell" | "zsh");
-            if shell && body.iter().any(|l| l.trim_start().starts_with("cargo brainmig")) {
+            if shell
+                && body
+                    .iter()
+                    .any(|l| l.trim_start().starts_with("cargo brainmig"))
+            {
                 unmarked.push(format!("{}:{line}", file.display()));
             }
             if language == "console" && info.contains("not-run") {
@@ -311,7 +317,10 @@ fn run_page(page: &str) -> usize {
         match item {
             Item::Setup { words, .. } => scratch = Scratch::new(&words),
             Item::Block { line, info, body } => {
-                if let Some(file) = info.split_whitespace().find_map(|w| w.strip_prefix("file=")) {
+                if let Some(file) = info
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("file="))
+                {
                     let target = scratch.cwd.join(file);
                     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
                     std::fs::write(target, body.join("\n") + "\n").unwrap();
@@ -421,5 +430,8 @@ fn the_development_page_shows_the_test_command_ci_runs() {
         .expect("the README's test-command markers");
     let command = marked.lines().find(|l| l.starts_with("cargo ")).unwrap();
     let page = std::fs::read_to_string(docs().join("development.md")).unwrap();
-    assert!(page.lines().any(|l| l == command), "development.md lacks `{command}`");
+    assert!(
+        page.lines().any(|l| l == command),
+        "development.md lacks `{command}`"
+    );
 }

@@ -1150,7 +1150,8 @@ fn new_head_on_a_non_head_points_to_splice_which_branches_and_is_documented() {
         commands.contains("`new -m MSG [--head REV [--splice]]"),
         "the command table documents --splice"
     );
-    let conflicts = std::fs::read_to_string(docs.join("team-conflicts.md")).expect("team-conflicts.md");
+    let conflicts =
+        std::fs::read_to_string(docs.join("team-conflicts.md")).expect("team-conflicts.md");
     assert!(
         conflicts.contains("## Branching on purpose: `--splice`"),
         "the guide explains --splice"

@@ -290,7 +290,11 @@ fn the_release_archive_is_where_binstall_looks() {
     };
     assert_eq!(setting("pkg-fmt"), "tgz");
     let pkg_url = fill(&setting("pkg-url"));
-    let release = format!("{}/releases/download/v{}/", setting("repository"), env!("CARGO_PKG_VERSION"));
+    let release = format!(
+        "{}/releases/download/v{}/",
+        setting("repository"),
+        env!("CARGO_PKG_VERSION")
+    );
     let archive = pkg_url
         .strip_prefix(&release)
         .unwrap_or_else(|| panic!("{pkg_url} is not an asset of the release v<version>"));
@@ -302,7 +306,9 @@ fn the_release_archive_is_where_binstall_looks() {
     let scratch = std::env::temp_dir().join(format!("brainmig-release-{}", std::process::id()));
     let built = scratch.join(format!("target/{target}/release"));
     std::fs::create_dir_all(&built).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_cargo-brainmig"), built.join("cargo-brainmig")).unwrap();
+    // A stand-in for the release binary: what is checked is where it lands, and packing the
+    // 190 MB debug build would take most of a minute.
+    std::fs::write(built.join("cargo-brainmig"), "#!/bin/sh\n").unwrap();
     for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
         std::fs::copy(root.join(file), scratch.join(file)).unwrap();
     }
@@ -312,7 +318,11 @@ fn the_release_archive_is_where_binstall_looks() {
         .current_dir(&scratch)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listing = Command::new("tar")
         .args(["tzf", archive])
         .current_dir(&scratch)
