@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::fleet::targets::Selection;
 use crate::fleet::{self, Fleet, FleetTarget};
 
-/// Many databases in one run; see the README's "Fleets".
+/// Many databases in one run; see the guide's "Fleets" page (docs/src/fleets.md).
 #[derive(Debug, Default, clap::Args)]
 #[command(next_help_heading = "Fleet (many databases)")]
 pub struct FleetArgs {

@@ -162,7 +162,7 @@ enum Command {
     /// Create, drop or reset (drop, create, `up`) the configured database.
     #[command(subcommand)]
     Database(commands::database::DatabaseCommand),
-    /// Print the completion script of a shell for `cargo-brainmig` (see the README to install it).
+    /// Print the completion script of a shell for `cargo-brainmig` (see the guide's Install page).
     Completions {
         /// The shell.
         #[arg(value_enum)]

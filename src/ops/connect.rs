@@ -52,7 +52,7 @@ pub async fn open_locked(
 /// What a user coming from PostgreSQL must know before the first run against MySQL.
 const MYSQL_IMPLICIT_COMMITS: &str = "MySQL and MariaDB commit each DDL statement on its own, so a revision cannot be rolled back: \
      brainmig runs each section statement by statement and records its progress after each one \
-     (a revision of only INSERT/UPDATE/DELETE runs in one transaction); see \"MySQL and MariaDB\" in the README";
+     (a revision of only INSERT/UPDATE/DELETE runs in one transaction); see \"MySQL and MariaDB\" in the guide (docs/src/mysql.md)";
 
 /// Reads the state for a command that only looks; a SQLite file that does not exist yet counts
 /// as nothing applied and is not created.

@@ -242,7 +242,7 @@ fn relative_sqlite_paths_from_the_environment_mean_the_workspace_root_and_tilde_
     );
     assert_eq!(applied(&full), ["0001"]);
     assert!(!src.join("rel.db").exists());
-    // The run's lock file sits beside it (documented in the README).
+    // The run's lock file sits beside it (documented in the guide's Configuration page).
     assert!(project.path("rel.db.brainmig-lock").exists());
     // Not announced again.
     let out = project
@@ -358,8 +358,8 @@ fn repeated_verbose_and_quiet_flags_are_accepted_as_cargo_accepts_them() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     project.on_sqlite(&["-q", "-v", "up"]).fails_with(2);
 
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README");
+    let install = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/install.md");
+    let readme = std::fs::read_to_string(install).expect("the guide's install page");
     assert!(
         readme.contains("cargo install --locked --path ."),
         "the install line keeps Cargo.lock"

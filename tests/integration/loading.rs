@@ -491,7 +491,7 @@ cases! {
 
     missing_migrations_folder => Case {
         create_dir: false,
-        // A configuration error, as the README's exit codes say.
+        // A configuration error, as the guide's exit codes say.
         code: 2,
         stderr: &["migrations folder `migrations` does not exist", "help: run `cargo brainmig init` to create it"],
         postgres: true,
@@ -1120,7 +1120,7 @@ fn down_reverts_an_applied_revision_whose_file_was_deleted_from_the_middle() {
 }
 
 /// Issue #12, item 4: `new --head` on a non-head points at `--splice`, which works and which the
-/// README documents beside `new --head`.
+/// guide documents beside `new --head`.
 #[test]
 fn new_head_on_a_non_head_points_to_splice_which_branches_and_is_documented() {
     let project = TestProject::linear(3);
@@ -1144,15 +1144,17 @@ fn new_head_on_a_non_head_points_to_splice_which_branches_and_is_documented() {
             .contains("-- revises: 0002")
     );
 
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src");
+    let commands = std::fs::read_to_string(docs.join("commands.md")).expect("commands.md");
     assert!(
-        readme.contains("`new -m MSG [--head REV [--splice]]"),
+        commands.contains("`new -m MSG [--head REV [--splice]]"),
         "the command table documents --splice"
     );
+    let conflicts =
+        std::fs::read_to_string(docs.join("team-conflicts.md")).expect("team-conflicts.md");
     assert!(
-        readme.contains("### Branching on purpose: `--splice`"),
-        "README explains --splice"
+        conflicts.contains("## Branching on purpose: `--splice`"),
+        "the guide explains --splice"
     );
 }
 

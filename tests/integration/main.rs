@@ -15,6 +15,7 @@ mod embedded;
 mod faults;
 mod first_hour;
 mod fleet;
+mod guide;
 mod import;
 mod import_alembic;
 mod lint;

@@ -260,3 +260,95 @@ fn the_example_workflow_uses_only_commands_that_exist() {
     assert!(workflow.contains("services:\n      postgres:"));
     assert!(!workflow.contains('\t'), "YAML forbids tabs");
 }
+
+/// The release workflow (docs/examples/release.yml) packs each binary as the
+/// `[package.metadata.binstall]` table says `cargo binstall` will look for it: its packaging step,
+/// run here for this machine's target, writes the archive that `pkg-url` names, holding the binary
+/// at `bin-dir`.
+#[test]
+fn the_release_archive_is_where_binstall_looks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workflow = std::fs::read_to_string(root.join("docs/examples/release.yml")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let setting = |key: &str| -> String {
+        let line = manifest
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no `{key}` in Cargo.toml"));
+        line.split('"').nth(1).unwrap().to_owned()
+    };
+    let target = "x86_64-unknown-linux-gnu";
+    let fill = |template: &str| {
+        template
+            .replace("{ repo }", &setting("repository"))
+            .replace("{ version }", env!("CARGO_PKG_VERSION"))
+            .replace("{ name }", "cargo-brainmig")
+            .replace("{ target }", target)
+            .replace("{ archive-suffix }", ".tgz")
+            .replace("{ bin }", "cargo-brainmig")
+            .replace("{ binary-ext }", "")
+    };
+    assert_eq!(setting("pkg-fmt"), "tgz");
+    let pkg_url = fill(&setting("pkg-url"));
+    let release = format!(
+        "{}/releases/download/v{}/",
+        setting("repository"),
+        env!("CARGO_PKG_VERSION")
+    );
+    let archive = pkg_url
+        .strip_prefix(&release)
+        .unwrap_or_else(|| panic!("{pkg_url} is not an asset of the release v<version>"));
+    // The workflow releases the tag it checked against Cargo.toml's version, with every archive.
+    assert!(workflow.contains(r#"test "$GITHUB_REF_NAME" = "v$version""#));
+    assert!(workflow.contains(r#"gh release create "$GITHUB_REF_NAME""#));
+    assert!(workflow.contains("cargo-brainmig-*.tgz"));
+
+    let scratch = std::env::temp_dir().join(format!("brainmig-release-{}", std::process::id()));
+    let built = scratch.join(format!("target/{target}/release"));
+    std::fs::create_dir_all(&built).unwrap();
+    // A stand-in for the release binary: what is checked is where it lands, and packing the
+    // 190 MB debug build would take most of a minute.
+    std::fs::write(built.join("cargo-brainmig"), "#!/bin/sh\n").unwrap();
+    for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        std::fs::copy(root.join(file), scratch.join(file)).unwrap();
+    }
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &packaging_step(&workflow)])
+        .env("TARGET", target)
+        .current_dir(&scratch)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = Command::new("tar")
+        .args(["tzf", archive])
+        .current_dir(&scratch)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(listing.status.success(), "no archive `{archive}`");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    let bin_dir = fill(&setting("bin-dir"));
+    assert!(
+        listing.lines().any(|l| l == bin_dir),
+        "`{bin_dir}` is not in `{archive}`: {listing}"
+    );
+}
+
+/// The `run: |` script of the workflow's step named `Package`.
+fn packaging_step(workflow: &str) -> String {
+    let mut lines = workflow
+        .lines()
+        .skip_while(|l| l.trim() != "- name: Package")
+        .skip_while(|l| l.trim() != "run: |");
+    let run = lines.next().expect("a `Package` step with `run: |`");
+    let indent = run.len() - run.trim_start().len();
+    lines
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

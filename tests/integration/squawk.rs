@@ -35,7 +35,7 @@ const SAME_DANGER: &[(&str, &[&str])] = &[
     ("ban-truncate-cascade", &["BM021"]),
 ];
 
-/// squawk rules brainmig has no counterpart for, and why (the README says the same).
+/// squawk rules brainmig has no counterpart for, and why (the guide's lint page says the same).
 const BY_DESIGN: &[(&str, &str)] = &[
     (
         "prefer-robust-stmts",
