@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::{DatabaseUrl, UrlOrigin};
-use crate::db::{Connection, PgDatabase, wait};
+use crate::db::{Connection, MysqlDatabase, PgDatabase, wait};
 use crate::embed::EmbeddedMigrations;
 use crate::error::{ConnectFailure, DbError, Error};
 use crate::executor::{self, Completed, Progress};
@@ -230,10 +230,12 @@ pub fn verdict(status: &Status) -> Result<(), Error> {
 /// it uses for connections of its own (the run lock must outlive any one pooled connection).
 #[derive(Debug, Clone, Copy)]
 pub enum Connect<'a> {
-    /// `postgres://...` or `sqlite://...`.
+    /// `postgres://...`, `mysql://...` (or `mariadb://...`) or `sqlite://...`.
     Url(&'a str),
     /// A PostgreSQL pool.
     Postgres(&'a sqlx::PgPool),
+    /// A MySQL or MariaDB pool.
+    Mysql(&'a sqlx::MySqlPool),
     /// A SQLite pool on a file (an in-memory pool is refused: another connection would see
     /// another, empty database).
     Sqlite(&'a sqlx::SqlitePool),
@@ -257,6 +259,12 @@ impl<'a> From<&'a sqlx::PgPool> for Connect<'a> {
     }
 }
 
+impl<'a> From<&'a sqlx::MySqlPool> for Connect<'a> {
+    fn from(pool: &'a sqlx::MySqlPool) -> Self {
+        Connect::Mysql(pool)
+    }
+}
+
 impl<'a> From<&'a sqlx::SqlitePool> for Connect<'a> {
     fn from(pool: &'a sqlx::SqlitePool) -> Self {
         Connect::Sqlite(pool)
@@ -277,6 +285,7 @@ impl Connect<'_> {
         match self.target()? {
             Opening::Url(url) => Connection::open(&url).await,
             Opening::PgPool(pool) => open_like_pool(pool).await,
+            Opening::MysqlPool(pool) => open_like_mysql_pool(pool).await,
         }
     }
 
@@ -285,10 +294,11 @@ impl Connect<'_> {
         match self.target()? {
             Opening::Url(url) => Connection::open_existing(&url).await,
             Opening::PgPool(pool) => open_like_pool(pool).await.map(Some),
+            Opening::MysqlPool(pool) => open_like_mysql_pool(pool).await.map(Some),
         }
     }
 
-    /// The URL to open, or the PostgreSQL pool to take options from.
+    /// The URL to open, or the server pool to take options from.
     fn target(&self) -> Result<Opening<'_>, DbError> {
         match *self {
             Connect::Url(raw) => parse_url(raw)
@@ -299,6 +309,7 @@ impl Connect<'_> {
                     kind: ConnectFailure::Other,
                 }),
             Connect::Postgres(pool) => Ok(Opening::PgPool(pool)),
+            Connect::Mysql(pool) => Ok(Opening::MysqlPool(pool)),
             Connect::Sqlite(pool) => {
                 let path = pool.connect_options().get_filename().to_owned();
                 if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
@@ -319,11 +330,18 @@ enum Opening<'a> {
     Url(DatabaseUrl),
     /// A PostgreSQL pool whose connect options the migrator borrows.
     PgPool(&'a sqlx::PgPool),
+    /// The same for MySQL and MariaDB.
+    MysqlPool(&'a sqlx::MySqlPool),
 }
 
 async fn open_like_pool(pool: &sqlx::PgPool) -> Result<Connection, DbError> {
     let db = PgDatabase::connect_with_pool_options(&pool.connect_options()).await?;
     Ok(Connection::Postgres(Box::new(db)))
+}
+
+async fn open_like_mysql_pool(pool: &sqlx::MySqlPool) -> Result<Connection, DbError> {
+    let db = MysqlDatabase::connect_with_pool_options(&pool.connect_options()).await?;
+    Ok(Connection::Mysql(Box::new(db)))
 }
 
 /// URLs as `DATABASE_URL` gives them; a relative SQLite path is relative to the working

@@ -28,10 +28,10 @@ pub mod script;
 mod sqlite;
 pub mod wait;
 
-pub use connection::Connection;
+pub use connection::{Canceller, Connection};
 pub(crate) use failure::{describe, query_error};
-pub use mysql::MysqlDatabase;
-pub use postgres::{Canceller, PgDatabase};
+pub use mysql::{Canceller as MysqlCanceller, MysqlDatabase};
+pub use postgres::{Canceller as PgCanceller, PgDatabase};
 pub use script::{Delivery, Dialect, DurationSql, Part, StepScript, VersionRow};
 pub use sqlite::SqliteDatabase;
 

@@ -485,3 +485,34 @@ fn the_migrator_records_transaction_false_progress_and_down_sql_as_the_command_l
         "{again}"
     );
 }
+
+#[test]
+fn the_migrator_migrates_mariadb_from_a_pool_and_from_a_url_as_the_command_line_does() {
+    let db = TestDb::mysql();
+    let project = TestProject::linear(3);
+    let migrator = brainmig::Migrator::new(embedded_from(&project));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pool = runtime.block_on(async {
+        sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy(&db.url())
+            .unwrap()
+    });
+    let target: brainmig::graph::Target = "0002".parse().unwrap();
+    let report = runtime.block_on(migrator.run_to(&pool, &target)).unwrap();
+    let applied: Vec<String> = report.applied.iter().map(|c| c.revision.to_string()).collect();
+    assert_eq!(applied, ["0001", "0002"]);
+    assert_eq!(db.applied(), ["0001", "0002"]);
+
+    // The command line continues from the app's rows, and the app (by URL) sees the result.
+    project.on_mysql(&db, &["brainmig", "up"]).success();
+    let status = runtime.block_on(migrator.check(db.url().as_str())).unwrap();
+    assert_eq!(status.current.len(), 1);
+    assert_eq!(status.current[0].to_string(), "0003");
+    let again = runtime.block_on(migrator.run(&pool)).unwrap();
+    assert!(again.applied.is_empty());
+    runtime.block_on(pool.close());
+}
