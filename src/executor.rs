@@ -138,6 +138,15 @@ async fn run_step<D: Database>(
     step: &PlannedStep,
     stop: &AtomicBool,
 ) -> Result<(), StepFailure> {
+    // What the connection would not run as the file was read is refused before any of it is sent.
+    if let Some((k, error)) = conn.refusal(&step.section).await {
+        return Err(StepFailure {
+            db: error.statement_words().0,
+            statement: Some(k),
+            offset: None,
+            statements_done: None,
+        });
+    }
     let sending = Sending {
         conn,
         table,

@@ -17,7 +17,7 @@ use crate::error::{ConnectFailure, DbError, Error};
 use crate::executor::{self, Completed, Progress};
 use crate::graph::Target;
 use crate::plan::{self, Direction};
-use crate::source::RevisionId;
+use crate::source::{Lexicon, RevisionId};
 use crate::state::{PlannedStep, State};
 
 /// The default version table, as the command line's.
@@ -103,7 +103,7 @@ impl Migrator {
         let db = db.into();
         db.check()?;
         let mut conn = wait::retrying(self.wait, || db.open(), trace_retry).await?;
-        let result = self.run_on(&mut conn, target).await;
+        let result = self.run_on(&mut conn, db.lexicon(), target).await;
         conn.close().await;
         result
     }
@@ -121,7 +121,7 @@ impl Migrator {
             }
             None => Vec::new(),
         };
-        let state = State::build(self.migrations.source(), rows)?;
+        let state = State::build(self.migrations.source_as(db.lexicon()), rows)?;
         Status::of(&state)
     }
 
@@ -144,9 +144,14 @@ impl Migrator {
         Ok(status)
     }
 
-    async fn run_on(&self, conn: &mut Connection, target: &Target) -> Result<Report, Error> {
+    async fn run_on(
+        &self,
+        conn: &mut Connection,
+        lexicon: Lexicon,
+        target: &Target,
+    ) -> Result<Report, Error> {
         let table = self.version_table.as_str();
-        let source = self.migrations.source();
+        let source = self.migrations.source_as(lexicon);
         // Files that do not parse are refused before the database is touched, as `up` does
         // (the build script already refused them; this guards hand-built lists).
         State::refuse_broken_before_connecting(&source)?;
@@ -277,6 +282,16 @@ impl Connect<'_> {
         match *self {
             Connect::Url(raw) => parse_url(raw).map(drop).map_err(Error::from),
             _ => Ok(()),
+        }
+    }
+
+    /// The lexical rules of the database's dialect, which the files are split and summed by
+    /// (as the command line reads them for that database).
+    fn lexicon(&self) -> Lexicon {
+        match *self {
+            Connect::Url(raw) => parse_url(raw).map_or_else(|_| Lexicon::default(), |u| u.lexicon()),
+            Connect::Mysql(_) => Lexicon::Mysql,
+            Connect::Postgres(_) | Connect::Sqlite(_) => Lexicon::Standard,
         }
     }
 

@@ -148,6 +148,10 @@ impl Database for Connection {
         forward!(self, db => db.unlock().await)
     }
 
+    async fn refusal(&mut self, section: &crate::source::Section) -> Option<(usize, DbError)> {
+        forward!(self, db => db.refusal(section).await)
+    }
+
     async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>) {
         forward!(self, db => db.execute_counting(sql).await)
     }

@@ -103,6 +103,14 @@ pub trait Database {
     /// Releases the run lock (it is also released when the process ends).
     async fn unlock(&mut self);
 
+    /// A statement of `section` this connection would not run as its file was read, and why:
+    /// the executor asks before it sends anything of a step. Only MySQL refuses one (a
+    /// backslash in a string on a server with NO_BACKSLASH_ESCAPES).
+    async fn refusal(&mut self, section: &crate::source::Section) -> Option<(usize, DbError)> {
+        let _ = section;
+        None
+    }
+
     /// Sends `sql` as one query string, in one round trip, and counts the statements the
     /// database completed before an error, so the failing statement can be named.
     async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>);

@@ -39,6 +39,9 @@ pub struct MigrationSource {
     pub broken: Vec<BrokenFile>,
     /// Files whose header cannot be read (or that cannot be read at all).
     pub problems: Vec<Problem>,
+    /// The rules the sections were split by; SQL read back from the version table (a stored
+    /// down section) is split by the same.
+    pub lexicon: Lexicon,
 }
 
 impl MigrationSource {
@@ -111,6 +114,7 @@ impl MigrationSource {
             files,
             broken,
             problems,
+            lexicon,
         })
     }
 }

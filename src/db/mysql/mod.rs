@@ -7,6 +7,7 @@
 
 mod cancel;
 mod connect;
+mod escapes;
 pub(super) mod lifecycle;
 mod lock;
 
@@ -20,6 +21,7 @@ use super::{AppliedRow, Database, Dialect, LockHolder, rows};
 use crate::config::DatabaseUrl;
 use crate::error::DbError;
 use crate::schema::Schema;
+use crate::source::Section;
 
 pub use cancel::Canceller;
 
@@ -101,6 +103,10 @@ impl Database for MysqlDatabase {
         if let Some((conn, name)) = self.lock_conn.take() {
             lock::release(conn, &name).await;
         }
+    }
+
+    async fn refusal(&mut self, section: &Section) -> Option<(usize, DbError)> {
+        escapes::refusal(&mut self.conn, section).await
     }
 
     async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>) {
