@@ -520,10 +520,6 @@ mod tests {
         assert_eq!(Dialect::Sqlite.literal("a\\b'"), "'a\\b'''");
         assert_eq!(Dialect::Mysql.literal("it's"), "'it''s'");
         assert_eq!(
-            Dialect::Mysql.literal("a\\b'"),
-            "CONVERT(X'615C6227' USING utf8mb4)"
-        );
-        assert_eq!(
             Dialect::Postgres.quote_table("app.versions"),
             "\"app\".\"versions\""
         );
@@ -590,7 +586,7 @@ mod tests {
 
     #[test]
     fn mysql_literals_escape_backslashes_and_tables_take_backquotes() {
-        assert_eq!(Dialect::Mysql.literal("a\\b'"), "'a\\\\b'''");
+        assert_eq!(Dialect::Mysql.literal("a\\b'"), "CONVERT(X'615C6227' USING utf8mb4)");
         assert_eq!(Dialect::Mysql.quote_table("app.v`x"), "`app`.`v``x`");
     }
 

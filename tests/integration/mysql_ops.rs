@@ -60,17 +60,21 @@ fn ctrl_c_kills_the_running_query_and_records_how_far_the_revision_got() {
         stderr.contains("revision `0001` was interrupted at") && stderr.contains("0001_r.sql:"),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("its first 1 statement(s) took effect"),
-        "{stderr}"
-    );
     // The sleep was killed on the server, not left to run out, and the third statement never ran.
     assert_eq!(db.strings(&sleeping(&db)), ["0"]);
     assert_eq!(db.tables(), ["a", "brainmig_version"]);
+    // MariaDB ends a killed lone `SLEEP` without an error (the run then stops before the third
+    // statement: `up 2/3`); a server that fails it records `up 1/3`. Either way, the record and
+    // the message agree.
+    let applied = db.applied();
+    let done = match applied[0].as_str() {
+        "0001 up 2/3" => 2,
+        "0001 up 1/3" => 1,
+        other => panic!("unexpected record {other}"),
+    };
     assert!(
-        ["0001 up 1/3", "0001 up 2/3"].contains(&db.applied()[0].as_str()),
-        "{:?}",
-        db.applied()
+        stderr.contains(&format!("its first {done} statement(s) took effect")),
+        "{stderr}"
     );
 }
 
@@ -392,7 +396,9 @@ fn take_over_on_mariadb(tool: &str) {
     );
     let mut expected = vec!["authors", "books", "brainmig_version", "loans", old_table];
     expected.sort_unstable();
-    assert_eq!(db.tables(), expected);
+    let mut tables = db.tables();
+    tables.sort_unstable();
+    assert_eq!(tables, expected);
     assert_eq!(db.strings(&old_rows), before, "the old table is only read");
 }
 
@@ -433,7 +439,7 @@ fn rehash_on_mariadb_accepts_an_edited_applied_file() {
     project.on_mysql(&db, &["brainmig", "up", "0001"]).success();
     let file = "migrations/0001_r.sql";
     let original = project.read(file);
-    let edited = original.replace("CREATE TABLE t1 (", "CREATE TABLE t1 ( # widened later\n ");
+    let edited = original.replace("PRIMARY KEY)", "PRIMARY KEY, note TEXT) # widened later");
     assert_ne!(edited, original);
     project.write(file, &edited);
     let refused = project.on_mysql(&db, &["brainmig", "up"]).fails_with(1);
