@@ -289,7 +289,9 @@ impl Connect<'_> {
     /// (as the command line reads them for that database).
     fn lexicon(&self) -> Lexicon {
         match *self {
-            Connect::Url(raw) => parse_url(raw).map_or_else(|_| Lexicon::default(), |u| u.lexicon()),
+            Connect::Url(raw) => {
+                parse_url(raw).map_or_else(|_| Lexicon::default(), |u| u.lexicon())
+            }
             Connect::Mysql(_) => Lexicon::Mysql,
             Connect::Postgres(_) | Connect::Sqlite(_) => Lexicon::Standard,
         }

@@ -586,7 +586,10 @@ mod tests {
 
     #[test]
     fn mysql_literals_escape_backslashes_and_tables_take_backquotes() {
-        assert_eq!(Dialect::Mysql.literal("a\\b'"), "CONVERT(X'615C6227' USING utf8mb4)");
+        assert_eq!(
+            Dialect::Mysql.literal("a\\b'"),
+            "CONVERT(X'615C6227' USING utf8mb4)"
+        );
         assert_eq!(Dialect::Mysql.quote_table("app.v`x"), "`app`.`v``x`");
     }
 

@@ -521,18 +521,25 @@ fn the_migrator_migrates_mariadb_from_a_pool_and_a_url_by_mysql_s_lexical_rules(
     assert_eq!(applied, ["0001", "0002"]);
 
     // The command line continues from the app's rows; the app (by URL) applies the rest.
-    project
-        .on_mysql(&db, &["brainmig", "up", "0003"])
-        .success();
+    project.on_mysql(&db, &["brainmig", "up", "0003"]).success();
     let report = runtime.block_on(migrator.run(db.url().as_str())).unwrap();
     assert_eq!(report.applied.len(), 1);
-    assert_eq!(db.strings("SELECT CAST(COUNT(*) AS CHAR) FROM `t;4`"), ["1"]);
+    assert_eq!(
+        db.strings("SELECT CAST(COUNT(*) AS CHAR) FROM `t;4`"),
+        ["1"]
+    );
     // Same checksums: the command line finds nothing edited and nothing to do.
     let up = project.on_mysql(&db, &["brainmig", "up"]).success();
     assert!(up.stderr.contains("nothing to do"), "{}", up.stderr);
     let status = runtime.block_on(migrator.check(&pool)).unwrap();
     assert_eq!(status.current.len(), 1);
     assert_eq!(status.current[0].to_string(), "0004");
-    assert!(runtime.block_on(migrator.run(&pool)).unwrap().applied.is_empty());
+    assert!(
+        runtime
+            .block_on(migrator.run(&pool))
+            .unwrap()
+            .applied
+            .is_empty()
+    );
     runtime.block_on(pool.close());
 }

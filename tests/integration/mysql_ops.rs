@@ -119,9 +119,15 @@ fn eight_concurrent_ups_on_mariadb_apply_each_revision_exactly_once() {
     }
     assert!(idle >= 1, "the runs that waited found nothing left to do");
     assert_eq!(db.applied().len(), 41);
-    assert!(db.applied().iter().all(|row| !row.contains(' ')), "{:?}", db.applied());
+    assert!(
+        db.applied().iter().all(|row| !row.contains(' ')),
+        "{:?}",
+        db.applied()
+    );
     assert_eq!(
-        db.strings("SELECT CAST(CONCAT(COUNT(*), '/', COUNT(DISTINCT revision)) AS CHAR) FROM run_log"),
+        db.strings(
+            "SELECT CAST(CONCAT(COUNT(*), '/', COUNT(DISTINCT revision)) AS CHAR) FROM run_log"
+        ),
         ["40/40"]
     );
     eprintln!(
@@ -339,9 +345,10 @@ fn record_as_tool(db: &MysqlTestDb, project: &TestProject, tool: &str, files: &[
             sql
         }
         "diesel" => {
-            let mut sql = "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY \
+            let mut sql =
+                "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY \
                 NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);\n"
-                .to_owned();
+                    .to_owned();
             for version in versions {
                 sql.push_str(&format!(
                     "INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}');\n"
@@ -444,7 +451,9 @@ fn rehash_on_mariadb_accepts_an_edited_applied_file() {
     project.write(file, &edited);
     let refused = project.on_mysql(&db, &["brainmig", "up"]).fails_with(1);
     assert!(
-        refused.stderr.contains("revision `0001` was applied with checksum")
+        refused
+            .stderr
+            .contains("revision `0001` was applied with checksum")
             && refused.stderr.contains("cargo brainmig rehash 0001"),
         "{}",
         refused.stderr
