@@ -10,9 +10,11 @@ same run, and peak RSS (from wait4's rusage of each child).
     python3 benches/run.py --install-peers # first install sqlx-cli, diesel_cli, Alembic (minutes)
     python3 benches/run.py --quick         # seconds; brainmig + psql only; CI runs this
     python3 benches/run.py --only realistic --repeat 3 --json
+    python3 benches/run.py --only mysql --repeat 3   # MariaDB: brainmig against the `mysql` client
 
 The admin URL comes from BRAINMIG_BENCH_DATABASE_URL, else BRAINMIG_TEST_DATABASE_URL, else
-postgres://postgres@127.0.0.1:5432/postgres. The exit code is 1 if any measured command failed
+postgres://postgres@127.0.0.1:5432/postgres; the `mysql` workload's from BRAINMIG_BENCH_MYSQL_URL, else
+BRAINMIG_TEST_MYSQL_URL, else mysql://root@127.0.0.1:3306 (it is not part of --quick). The exit code is 1 if any measured command failed
 (a missed target is reported, not an error).
 """
 
@@ -31,7 +33,7 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ["realistic", "overhead", "roundtrip", "scale", "snapshot", "roundtrip-broken"]
+WORKLOADS = ["realistic", "overhead", "roundtrip", "scale", "snapshot", "roundtrip-broken", "mysql"]
 VERSION_TABLE = "bench_version"  # the psql baseline's bookkeeping table
 
 
@@ -59,6 +61,7 @@ def pg_bin_dir():
 
 PG_BIN = pg_bin_dir()
 PSQL = str(PG_BIN / "psql")
+MYSQL = os.environ.get("BRAINMIG_BENCH_MYSQL_CLIENT") or "mysql"
 PG_DUMP = str(PG_BIN / "pg_dump")
 
 
@@ -164,6 +167,47 @@ class Databases:
                 log(f"bench: could not drop {name}: {e}")
 
 
+class MysqlDatabases:
+    """The same for MariaDB/MySQL, through the `mysql` client: bm_bench_ databases, dropped after."""
+
+    def __init__(self, admin_url):
+        parts = urllib.parse.urlsplit(admin_url)
+        self.admin_url = admin_url
+        self.client = [MYSQL, "--batch", "--skip-column-names", "-h", parts.hostname or "127.0.0.1",
+                       "-P", str(parts.port or 3306), "-u", urllib.parse.unquote(parts.username or "root")]
+        if parts.password:
+            self.client.append("-p" + urllib.parse.unquote(parts.password))
+        self.live = []
+        self.counter = 0
+        atexit.register(self.drop_all)
+
+    def url(self, name):
+        parts = urllib.parse.urlsplit(self.admin_url)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+    def sql(self, sql, database=None):
+        return must([*self.client, *([database] if database else []), "-e", sql], "mysql query").out.strip()
+
+    def create(self):
+        self.counter += 1
+        name = f"bm_bench_{os.getpid()}_{int(time.time())}_{self.counter}"
+        self.sql(f"CREATE DATABASE `{name}`")
+        self.live.append(name)
+        return name, self.url(name)
+
+    def drop(self, name):
+        self.sql(f"DROP DATABASE IF EXISTS `{name}`")
+        if name in self.live:
+            self.live.remove(name)
+
+    def drop_all(self):
+        for name in list(self.live):
+            try:
+                self.drop(name)
+            except Exception as e:  # noqa: BLE001 - best effort on the way out
+                log(f"bench: could not drop {name}: {e}")
+
+
 def query(url, sql):
     s = must([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], "check query")
     return s.out.strip()
@@ -183,6 +227,19 @@ def realistic_revision(i):
     up = (
         f"CREATE TABLE {t} (id bigint PRIMARY KEY, name text NOT NULL, "
         f"created_at timestamptz NOT NULL DEFAULT now(), score integer);\n"
+        f"CREATE INDEX {t}_name_idx ON {t} (name);\n"
+        f"INSERT INTO {t} (id, name, score) VALUES {rows};\n"
+    )
+    return up, f"DROP TABLE {t};\n", f"create table {t}"
+
+
+def mysql_revision(i):
+    """`realistic_revision` in MySQL's words."""
+    t = f"t{i:06d}"
+    rows = ", ".join(f"({k}, 'name {k} of {t}', {k * 7 % 13})" for k in range(1, 11))
+    up = (
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL, "
+        f"created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, score INT);\n"
         f"CREATE INDEX {t}_name_idx ON {t} (name);\n"
         f"INSERT INTO {t} (id, name, score) VALUES {rows};\n"
     )
@@ -251,6 +308,21 @@ def write_psql(dir_, revs):
         up.append(psql_step(u, f"INSERT INTO {VERSION_TABLE} (revision) VALUES ('{rid(i)}');"))
     for i, (u, d, _) in reversed(list(revs.items())):
         down.append(psql_step(d, f"DELETE FROM {VERSION_TABLE} WHERE revision = '{rid(i)}';"))
+    (dir_ / "up.sql").write_text("".join(up))
+    (dir_ / "down.sql").write_text("".join(down))
+
+
+def write_mysql_client(dir_, revs):
+    """The `mysql` client baseline: each revision's statements, then its bookkeeping row (DDL
+    commits on its own in MySQL, so there is no transaction to wrap them in)."""
+    dir_.mkdir(parents=True, exist_ok=True)
+    up = [f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (revision VARCHAR(32) PRIMARY KEY, "
+          f"applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);\n"]
+    down = []
+    for i, (u, d, _) in revs.items():
+        up.append(f"{u}INSERT INTO {VERSION_TABLE} (revision) VALUES ('{rid(i)}');\n")
+    for i, (u, d, _) in reversed(list(revs.items())):
+        down.append(f"{d}DELETE FROM {VERSION_TABLE} WHERE revision = '{rid(i)}';\n")
     (dir_ / "up.sql").write_text("".join(up))
     (dir_ / "down.sql").write_text("".join(down))
 
@@ -391,6 +463,24 @@ class Psql(Tool):
             return base + ["-f", str(self.dir / "down.sql")]
         # current / history: the one query a status command needs.
         return base + ["-A", "-t", "-c", f"SELECT revision FROM {VERSION_TABLE} ORDER BY applied_at, revision"]
+
+
+class MysqlClient(Tool):
+    name = "mysql client"
+
+    def __init__(self, dbs):
+        self.dbs = dbs
+
+    def prepare(self, work, revs, parents):
+        self.dir = work / "mysql-client"
+        write_mysql_client(self.dir, revs)
+
+    def cmd(self, op, url):
+        database = urllib.parse.urlsplit(url).path.lstrip("/")
+        base = [*self.dbs.client, database]
+        if op in ("up", "down base"):
+            return base + ["-e", f"source {self.dir / ('up.sql' if op == 'up' else 'down.sql')}"]
+        return base + ["-e", f"SELECT revision FROM {VERSION_TABLE} ORDER BY applied_at, revision"]
 
 
 class Brainmig(Tool):
@@ -644,6 +734,9 @@ def evaluate_targets(res, peers_present):
     d_b, d_p = m("realistic", 1000, "down base", "brainmig"), m("realistic", 1000, "down base", "psql")
     if d_b and d_p:
         add("down base, realistic N=1000: ≤ 1.05× psql", f"{d_b / d_p:.3f}×", d_b <= 1.05 * d_p)
+    my_b, my_c = m("mysql", 200, "up", "brainmig"), m("mysql", 200, "up", "mysql client")
+    if my_b and my_c:
+        add("up on MariaDB, realistic N=200: ≤ 1.10× the mysql client", f"{my_b / my_c:.3f}×", my_b <= 1.10 * my_c)
     r_b, r_s = m("roundtrip", 100, "test-roundtrip", "brainmig"), m("roundtrip", 100, "test-roundtrip", "pg_dump script")
     if r_b and r_s:
         add("test-roundtrip, 100 revisions: ≥ 5× faster than the pg_dump script", f"{r_s / r_b:.1f}× faster", r_s / r_b >= 5)
@@ -713,6 +806,33 @@ def bench_migrations(kind, sizes, tools, cargo_tool, dbs, res, work, repeat, cur
                     res.add(kind, n, "down base", tool.name, s.ms, s.rss_kib, baseline=tool.name == "psql")
                     if count_bench_tables(url) != 0:
                         raise Failure(f"{tool.name} down base left tables behind")
+                finally:
+                    dbs.drop(name)
+
+
+def bench_mysql(sizes, binary, dbs, res, work, repeat):
+    """`up` and `down base` of the realistic workload on MariaDB: brainmig against the `mysql`
+    client running the same statements, on a fresh database per run."""
+    tools = [MysqlClient(dbs), Brainmig(binary)]
+    for n in sizes:
+        revs = {i: mysql_revision(i) for i in range(1, n + 1)}
+        wdir = work / f"mysql-{n}"
+        for tool in tools:
+            tool.prepare(wdir, revs, linear(n))
+        for rep in range(repeat):
+            for tool in rotated(tools, rep):
+                log(f"bench: mysql N={n} rep {rep + 1}/{repeat}: {tool.name}")
+                name, url = dbs.create()
+                try:
+                    for op in ("up", "current", "down base"):
+                        s = tool_run(tool, op, url)
+                        res.add("mysql", n, op, tool.name, s.ms, s.rss_kib, baseline=tool.name == "mysql client")
+                        tables = int(dbs.sql(
+                            "SELECT COUNT(*) FROM information_schema.TABLES "
+                            f"WHERE TABLE_SCHEMA = '{name}' AND TABLE_NAME REGEXP '^t[0-9]+$'"))
+                        want = 0 if op == "down base" else n
+                        if tables != want:
+                            raise Failure(f"{tool.name} {op} left {tables} of {want} tables")
                 finally:
                     dbs.drop(name)
 
@@ -876,12 +996,14 @@ def main():
 
     profile = args.profile or ("debug" if args.quick else "release")
     repeat = args.repeat or (1 if args.quick else 5)
-    only = args.only or WORKLOADS
+    # MariaDB's DDL takes tens of milliseconds a statement: the mysql workload runs when asked
+    # for, or in a full run; CI's --quick leaves it out.
+    only = args.only or [w for w in WORKLOADS if not (args.quick and w == "mysql")]
     if args.quick:
-        sizes = {"realistic": [20], "overhead": [50], "roundtrip": [5], "scale": [100, 500], "snapshot": 50, "roundtrip-broken": [30]}
+        sizes = {"realistic": [20], "overhead": [50], "roundtrip": [5], "scale": [100, 500], "snapshot": 50, "roundtrip-broken": [30], "mysql": [20]}
         current_samples = 1
     else:
-        sizes = {"realistic": [100, 1000], "overhead": [1000], "roundtrip": [100], "scale": [1000, 10000, 50000], "snapshot": 300, "roundtrip-broken": [300]}
+        sizes = {"realistic": [100, 1000], "overhead": [1000], "roundtrip": [100], "scale": [1000, 10000, 50000], "snapshot": 300, "roundtrip-broken": [300], "mysql": [200]}
         current_samples = 3
     for spec in args.sizes or []:
         wl, _, ns = spec.partition("=")
@@ -941,6 +1063,11 @@ def main():
                         bench_roundtrip_broken(sizes[wl], Brainmig(binary), dbs, res, work, repeat)
                     elif wl == "scale":
                         bench_scale(sizes[wl], Brainmig(binary), res, work, repeat)
+                    elif wl == "mysql":
+                        admin_my = os.environ.get("BRAINMIG_BENCH_MYSQL_URL") or os.environ.get("BRAINMIG_TEST_MYSQL_URL") or "mysql://root@127.0.0.1:3306"
+                        if not shutil.which(MYSQL):
+                            raise Failure(f"{MYSQL} not found: the mysql workload needs the MariaDB/MySQL client")
+                        bench_mysql(sizes[wl], binary, MysqlDatabases(admin_my), res, work, repeat)
                     elif wl == "snapshot":
                         bench_snapshot(sizes[wl], snapshot_bin, dbs, res, work / "snapshot", repeat)
                 except Failure as e:  # the other workloads still run; the exit code says it failed

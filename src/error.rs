@@ -969,7 +969,7 @@ pub struct DbMessage {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "revision `{id}` {} {}{}: {}",
-    if *interrupted { "was interrupted (and rolled back) at" } else { "failed at" },
+    run_outcome(*interrupted, *statements_done),
     path.display(),
     line.map(|l| format!(":{l}")).unwrap_or_default(),
     db.message
@@ -989,6 +989,16 @@ pub struct RunError {
     pub statements_done: Option<usize>,
     /// True when the run stopped because of Ctrl-C.
     pub interrupted: bool,
+}
+
+/// How a revision's run ended, in the error's words: an interrupted section that ran statement
+/// by statement keeps what it did, so it was not rolled back.
+fn run_outcome(interrupted: bool, statements_done: Option<usize>) -> &'static str {
+    match (interrupted, statements_done) {
+        (false, _) => "failed at",
+        (true, Some(done)) if done > 0 => "was interrupted at",
+        (true, _) => "was interrupted (and rolled back) at",
+    }
 }
 
 impl RunError {

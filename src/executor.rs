@@ -68,7 +68,7 @@ pub async fn run_until_stopped<D: Database>(
         }
         progress.start(step, index, steps.len());
         let started = Instant::now();
-        if let Err(failure) = run_step(conn, table, step).await {
+        if let Err(failure) = run_step(conn, table, step, stop).await {
             progress.done();
             let mut error = failure.into_run_error(step, &completed);
             error.interrupted = stop.load(Ordering::SeqCst);
@@ -136,8 +136,23 @@ async fn run_step<D: Database>(
     conn: &mut D,
     table: &str,
     step: &PlannedStep,
+    stop: &AtomicBool,
 ) -> Result<(), StepFailure> {
-    let sending = Sending { conn, table, step };
+    // What the connection would not run as the file was read is refused before any of it is sent.
+    if let Some((k, error)) = conn.refusal(&step.section).await {
+        return Err(StepFailure {
+            db: error.statement_words().0,
+            statement: Some(k),
+            offset: None,
+            statements_done: None,
+        });
+    }
+    let sending = Sending {
+        conn,
+        table,
+        step,
+        stop,
+    };
     if !sending.conn.dialect().runs_in_transaction(&step.section) {
         return sending.statement_by_statement().await;
     }
@@ -154,6 +169,8 @@ struct Sending<'a, D> {
     /// The version table.
     table: &'a str,
     step: &'a PlannedStep,
+    /// Set by Ctrl-C: a section sent statement by statement stops before its next statement.
+    stop: &'a AtomicBool,
 }
 
 impl<D: Database> Sending<'_, D> {
@@ -230,9 +247,28 @@ impl<D: Database> Sending<'_, D> {
     /// first and says how far the section got after every statement, so a crash leaves a precise record.
     async fn statement_by_statement(self) -> Result<(), StepFailure> {
         let script = self.script(DurationSql::SinceTransactionStart);
-        let Sending { conn, step, .. } = self;
+        let Sending {
+            conn, step, stop, ..
+        } = self;
         let section: &Section = &step.section;
         for part in &script.parts {
+            // A cancelled statement may still have returned normally (MySQL's lone `SLEEP` does):
+            // stop before the next one, its progress note already saying how far the section got.
+            // (Before the first, the row would say `0/n` of a revision that never started.)
+            if let Some(k) = part
+                .statement
+                .filter(|&k| k > 0 && stop.load(Ordering::SeqCst))
+            {
+                return Err(StepFailure {
+                    db: DbMessage {
+                        message: format!("the run was interrupted before statement {}", k + 1),
+                        ..DbMessage::default()
+                    },
+                    statement: Some(k),
+                    offset: None,
+                    statements_done: Some(k),
+                });
+            }
             let Err(error) = conn.execute(&part.sql).await else {
                 continue;
             };

@@ -11,13 +11,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::{DatabaseUrl, UrlOrigin};
-use crate::db::{Connection, PgDatabase, wait};
+use crate::db::{Connection, MysqlDatabase, PgDatabase, wait};
 use crate::embed::EmbeddedMigrations;
 use crate::error::{ConnectFailure, DbError, Error};
 use crate::executor::{self, Completed, Progress};
 use crate::graph::Target;
 use crate::plan::{self, Direction};
-use crate::source::RevisionId;
+use crate::source::{Lexicon, RevisionId};
 use crate::state::{PlannedStep, State};
 
 /// The default version table, as the command line's.
@@ -103,7 +103,7 @@ impl Migrator {
         let db = db.into();
         db.check()?;
         let mut conn = wait::retrying(self.wait, || db.open(), trace_retry).await?;
-        let result = self.run_on(&mut conn, target).await;
+        let result = self.run_on(&mut conn, db.lexicon(), target).await;
         conn.close().await;
         result
     }
@@ -121,7 +121,7 @@ impl Migrator {
             }
             None => Vec::new(),
         };
-        let state = State::build(self.migrations.source(), rows)?;
+        let state = State::build(self.migrations.source_as(db.lexicon()), rows)?;
         Status::of(&state)
     }
 
@@ -144,9 +144,14 @@ impl Migrator {
         Ok(status)
     }
 
-    async fn run_on(&self, conn: &mut Connection, target: &Target) -> Result<Report, Error> {
+    async fn run_on(
+        &self,
+        conn: &mut Connection,
+        lexicon: Lexicon,
+        target: &Target,
+    ) -> Result<Report, Error> {
         let table = self.version_table.as_str();
-        let source = self.migrations.source();
+        let source = self.migrations.source_as(lexicon);
         // Files that do not parse are refused before the database is touched, as `up` does
         // (the build script already refused them; this guards hand-built lists).
         State::refuse_broken_before_connecting(&source)?;
@@ -230,10 +235,12 @@ pub fn verdict(status: &Status) -> Result<(), Error> {
 /// it uses for connections of its own (the run lock must outlive any one pooled connection).
 #[derive(Debug, Clone, Copy)]
 pub enum Connect<'a> {
-    /// `postgres://...` or `sqlite://...`.
+    /// `postgres://...`, `mysql://...` (or `mariadb://...`) or `sqlite://...`.
     Url(&'a str),
     /// A PostgreSQL pool.
     Postgres(&'a sqlx::PgPool),
+    /// A MySQL or MariaDB pool.
+    Mysql(&'a sqlx::MySqlPool),
     /// A SQLite pool on a file (an in-memory pool is refused: another connection would see
     /// another, empty database).
     Sqlite(&'a sqlx::SqlitePool),
@@ -257,6 +264,12 @@ impl<'a> From<&'a sqlx::PgPool> for Connect<'a> {
     }
 }
 
+impl<'a> From<&'a sqlx::MySqlPool> for Connect<'a> {
+    fn from(pool: &'a sqlx::MySqlPool) -> Self {
+        Connect::Mysql(pool)
+    }
+}
+
 impl<'a> From<&'a sqlx::SqlitePool> for Connect<'a> {
     fn from(pool: &'a sqlx::SqlitePool) -> Self {
         Connect::Sqlite(pool)
@@ -272,11 +285,24 @@ impl Connect<'_> {
         }
     }
 
+    /// The lexical rules of the database's dialect, which the files are split and summed by
+    /// (as the command line reads them for that database).
+    fn lexicon(&self) -> Lexicon {
+        match *self {
+            Connect::Url(raw) => {
+                parse_url(raw).map_or_else(|_| Lexicon::default(), |u| u.lexicon())
+            }
+            Connect::Mysql(_) => Lexicon::Mysql,
+            Connect::Postgres(_) | Connect::Sqlite(_) => Lexicon::Standard,
+        }
+    }
+
     /// Opens a connection, creating a SQLite file if needed.
     async fn open(&self) -> Result<Connection, DbError> {
         match self.target()? {
             Opening::Url(url) => Connection::open(&url).await,
             Opening::PgPool(pool) => open_like_pool(pool).await,
+            Opening::MysqlPool(pool) => open_like_mysql_pool(pool).await,
         }
     }
 
@@ -285,10 +311,11 @@ impl Connect<'_> {
         match self.target()? {
             Opening::Url(url) => Connection::open_existing(&url).await,
             Opening::PgPool(pool) => open_like_pool(pool).await.map(Some),
+            Opening::MysqlPool(pool) => open_like_mysql_pool(pool).await.map(Some),
         }
     }
 
-    /// The URL to open, or the PostgreSQL pool to take options from.
+    /// The URL to open, or the server pool to take options from.
     fn target(&self) -> Result<Opening<'_>, DbError> {
         match *self {
             Connect::Url(raw) => parse_url(raw)
@@ -299,6 +326,7 @@ impl Connect<'_> {
                     kind: ConnectFailure::Other,
                 }),
             Connect::Postgres(pool) => Ok(Opening::PgPool(pool)),
+            Connect::Mysql(pool) => Ok(Opening::MysqlPool(pool)),
             Connect::Sqlite(pool) => {
                 let path = pool.connect_options().get_filename().to_owned();
                 if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
@@ -319,11 +347,18 @@ enum Opening<'a> {
     Url(DatabaseUrl),
     /// A PostgreSQL pool whose connect options the migrator borrows.
     PgPool(&'a sqlx::PgPool),
+    /// The same for MySQL and MariaDB.
+    MysqlPool(&'a sqlx::MySqlPool),
 }
 
 async fn open_like_pool(pool: &sqlx::PgPool) -> Result<Connection, DbError> {
     let db = PgDatabase::connect_with_pool_options(&pool.connect_options()).await?;
     Ok(Connection::Postgres(Box::new(db)))
+}
+
+async fn open_like_mysql_pool(pool: &sqlx::MySqlPool) -> Result<Connection, DbError> {
+    let db = MysqlDatabase::connect_with_pool_options(&pool.connect_options()).await?;
+    Ok(Connection::Mysql(Box::new(db)))
 }
 
 /// URLs as `DATABASE_URL` gives them; a relative SQLite path is relative to the working

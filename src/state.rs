@@ -10,7 +10,7 @@ use crate::error::{LoadError, PlanError, Problem};
 use crate::graph::{Claim, suggest_fixes};
 use crate::graph::{NodeSpec, RevisionGraph};
 use crate::plan::{AppliedSet, Direction};
-use crate::source::{BrokenFile, MigrationSource, RevisionFile, RevisionId, Section};
+use crate::source::{BrokenFile, Lexicon, MigrationSource, RevisionFile, RevisionId, Section};
 
 /// Files, records and the graph joining them.
 #[derive(Debug)]
@@ -27,6 +27,9 @@ pub struct State {
     pub applied: AppliedSet,
     /// The migrations folder.
     pub dir: PathBuf,
+    /// The lexical rules of the folder's dialect, for down sections read back from the version
+    /// table.
+    pub lexicon: Lexicon,
     /// Rows of revisions a baseline replaces (`-- replaces:`) whose files are gone: the
     /// baseline stands for them.
     pub replaced: Vec<AppliedRow>,
@@ -226,6 +229,7 @@ impl State {
             broken: by_node_broken,
             records,
             dir: source.dir,
+            lexicon: source.lexicon,
             replaced,
             baselines_to_record,
             part_way,
@@ -421,7 +425,8 @@ impl State {
             message: record.row.message.clone(),
             direction,
             section: Section {
-                statements: crate::source::split(&sql).unwrap_or_default(),
+                // Split as the files are: MySQL's `DELIMITER` blocks and `#` comments too.
+                statements: crate::source::split_as(&sql, self.lexicon).unwrap_or_default(),
                 sql,
                 first_line: 1,
                 transactional: record.row.down_transactional,

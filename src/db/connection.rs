@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::mysql::MysqlDatabase;
 use super::postgres::PgDatabase;
 use super::sqlite::SqliteDatabase;
-use super::{AppliedRow, Canceller, Database, Dialect, LockHolder};
+use super::{AppliedRow, Cancel, Database, Dialect, LockHolder};
 use crate::config::DatabaseUrl;
 use crate::error::DbError;
 use crate::schema::Schema;
@@ -21,6 +21,24 @@ pub enum Connection {
     Sqlite(SqliteDatabase),
     /// MySQL or MariaDB, with a second connection for `GET_LOCK`.
     Mysql(Box<MysqlDatabase>),
+}
+
+/// What cancels the running statement of a [`Connection`], for the dialects whose server can.
+#[derive(Debug, Clone)]
+pub enum Canceller {
+    /// `pg_cancel_backend`.
+    Postgres(super::postgres::Canceller),
+    /// `KILL QUERY`.
+    Mysql(super::mysql::Canceller),
+}
+
+impl Cancel for Canceller {
+    async fn cancel(&self) {
+        match self {
+            Canceller::Postgres(pg) => pg.cancel().await,
+            Canceller::Mysql(my) => my.cancel().await,
+        }
+    }
 }
 
 /// Forwards a call to the dialect's own implementation.
@@ -130,6 +148,10 @@ impl Database for Connection {
         forward!(self, db => db.unlock().await)
     }
 
+    async fn refusal(&mut self, section: &crate::source::Section) -> Option<(usize, DbError)> {
+        forward!(self, db => db.refusal(section).await)
+    }
+
     async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>) {
         forward!(self, db => db.execute_counting(sql).await)
     }
@@ -151,10 +173,11 @@ impl Database for Connection {
     }
 
     fn canceller(&self) -> Option<Canceller> {
-        // Only PostgreSQL can; a second dialect that can makes this an enum of the two.
+        // SQLite runs in this process: there is no server statement to cancel.
         match self {
-            Connection::Postgres(db) => db.canceller(),
-            Connection::Sqlite(_) | Connection::Mysql(_) => None,
+            Connection::Postgres(db) => db.canceller().map(Canceller::Postgres),
+            Connection::Mysql(db) => db.canceller().map(Canceller::Mysql),
+            Connection::Sqlite(_) => None,
         }
     }
 

@@ -1,22 +1,26 @@
 //! Creating and dropping the configured database itself (`database create|drop|reset`): the one
 //! place brainmig acts on a whole database rather than inside one. On PostgreSQL that is done
 //! through a connection to the server's maintenance database (`postgres`, else `template1`),
-//! since nobody can drop the database they are connected to; on SQLite it is the file.
+//! since nobody can drop the database they are connected to; on MySQL through a connection in no
+//! database (`mysql/lifecycle.rs`); on SQLite it is the file.
 //!
 //! Only the mechanics live here; which databases may be dropped is decided in `ops::database`.
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection as _};
 
+use super::mysql::lifecycle as mysql;
 use super::postgres::{connect_error, connect_preferring_plain_on_loopback};
 use crate::config::DatabaseUrl;
 use crate::error::{ConnectFailure, DbError};
 
-/// The name of the database a PostgreSQL URL connects to (the user's name when it names none,
-/// as libpq does), or `None` for a SQLite URL.
-pub fn postgres_database_name(url: &DatabaseUrl) -> Result<Option<String>, DbError> {
-    let DatabaseUrl::Postgres(raw) = url else {
-        return Ok(None);
+/// The name of the database a server URL connects to, or `None` for a SQLite URL and a MySQL
+/// URL that names none. A PostgreSQL URL without one means the user's name, as libpq does.
+pub fn database_name(url: &DatabaseUrl) -> Result<Option<String>, DbError> {
+    let raw = match url {
+        DatabaseUrl::Sqlite(_) => return Ok(None),
+        DatabaseUrl::Mysql(raw) => return mysql::database_name(raw, url),
+        DatabaseUrl::Postgres(raw) => raw,
     };
     let options = parse(raw, url)?;
     Ok(Some(
@@ -32,7 +36,7 @@ pub async fn exists(url: &DatabaseUrl) -> Result<bool, DbError> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(path.as_ref().is_some_and(|p| p.exists())),
         DatabaseUrl::Postgres(raw) => {
-            let name = database_name(url)?;
+            let name = named(url)?;
             let mut admin = maintenance(raw, url).await?;
             let found =
                 sqlx::query_scalar::<_, i32>("SELECT 1 FROM pg_database WHERE datname = $1")
@@ -43,7 +47,7 @@ pub async fn exists(url: &DatabaseUrl) -> Result<bool, DbError> {
             let _ = admin.close().await;
             Ok(found?.is_some())
         }
-        DatabaseUrl::Mysql(_) => not_on_mysql("looking the database up").map(|()| false),
+        DatabaseUrl::Mysql(raw) => mysql::exists(raw, url, &named(url)?).await,
     }
 }
 
@@ -56,11 +60,11 @@ pub async fn create(url: &DatabaseUrl) -> Result<(), DbError> {
             Ok(())
         }
         DatabaseUrl::Postgres(raw) => {
-            let name = database_name(url)?;
+            let name = named(url)?;
             let sql = format!("CREATE DATABASE {}", quote(&name));
             run_on_maintenance(raw, url, &sql, "creating the database").await
         }
-        DatabaseUrl::Mysql(_) => not_on_mysql("creating the database"),
+        DatabaseUrl::Mysql(raw) => mysql::create(raw, url, &named(url)?).await,
     }
 }
 
@@ -78,26 +82,18 @@ pub async fn drop(url: &DatabaseUrl, force: bool) -> Result<(), DbError> {
         }
         DatabaseUrl::Sqlite(None) => Ok(()),
         DatabaseUrl::Postgres(raw) => {
-            let name = database_name(url)?;
+            let name = named(url)?;
             let force = if force { " WITH (FORCE)" } else { "" };
             let sql = format!("DROP DATABASE {}{force}", quote(&name));
             run_on_maintenance(raw, url, &sql, "dropping the database").await
         }
-        DatabaseUrl::Mysql(_) => not_on_mysql("dropping the database"),
+        DatabaseUrl::Mysql(raw) => mysql::drop(raw, url, &named(url)?, force).await,
     }
 }
 
-/// MySQL's `CREATE DATABASE` and `DROP DATABASE` are not written yet; `ops::database` refuses
-/// MySQL URLs before they get here.
-fn not_on_mysql(doing: &str) -> Result<(), DbError> {
-    Err(DbError::Query {
-        doing: doing.to_owned(),
-        reason: "not supported on MySQL and MariaDB yet".to_owned(),
-    })
-}
-
-fn database_name(url: &DatabaseUrl) -> Result<String, DbError> {
-    Ok(postgres_database_name(url)?.unwrap_or_default())
+/// The server database's name; `ops::database` has refused a URL without one.
+fn named(url: &DatabaseUrl) -> Result<String, DbError> {
+    Ok(database_name(url)?.unwrap_or_default())
 }
 
 async fn run_on_maintenance(
@@ -152,17 +148,14 @@ mod tests {
     #[test]
     fn names_come_from_the_path_or_default_to_the_user() {
         let name = |raw: &str| {
-            postgres_database_name(&DatabaseUrl::Postgres(raw.into()))
+            database_name(&DatabaseUrl::Postgres(raw.into()))
                 .unwrap()
                 .unwrap()
         };
         assert_eq!(name("postgres://u:p@h:5432/app_dev"), "app_dev");
         assert_eq!(name("postgres://u@h/my%20db?sslmode=disable"), "my db");
         assert_eq!(name("postgres://alice@h"), "alice");
-        assert_eq!(
-            postgres_database_name(&DatabaseUrl::Sqlite(None)).unwrap(),
-            None
-        );
+        assert_eq!(database_name(&DatabaseUrl::Sqlite(None)).unwrap(), None);
     }
 
     #[test]

@@ -28,10 +28,10 @@ pub mod script;
 mod sqlite;
 pub mod wait;
 
-pub use connection::Connection;
+pub use connection::{Canceller, Connection};
 pub(crate) use failure::{describe, query_error};
-pub use mysql::MysqlDatabase;
-pub use postgres::{Canceller, PgDatabase};
+pub use mysql::{Canceller as MysqlCanceller, MysqlDatabase};
+pub use postgres::{Canceller as PgCanceller, PgDatabase};
 pub use script::{Delivery, Dialect, DurationSql, Part, StepScript, VersionRow};
 pub use sqlite::SqliteDatabase;
 
@@ -102,6 +102,14 @@ pub trait Database {
 
     /// Releases the run lock (it is also released when the process ends).
     async fn unlock(&mut self);
+
+    /// A statement of `section` this connection would not run as its file was read, and why:
+    /// the executor asks before it sends anything of a step. Only MySQL refuses one (a
+    /// backslash in a string on a server with NO_BACKSLASH_ESCAPES).
+    async fn refusal(&mut self, section: &crate::source::Section) -> Option<(usize, DbError)> {
+        let _ = section;
+        None
+    }
 
     /// Sends `sql` as one query string, in one round trip, and counts the statements the
     /// database completed before an error, so the failing statement can be named.

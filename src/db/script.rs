@@ -163,8 +163,12 @@ impl Dialect {
                 // E'' strings mean the same whatever `standard_conforming_strings` says.
                 format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
             }
-            // Backslash escapes strings on MySQL (unless NO_BACKSLASH_ESCAPES is set).
-            Dialect::Mysql => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''")),
+            // A backslash escapes in MySQL's strings unless the server's sql_mode has
+            // NO_BACKSLASH_ESCAPES: text with one is written in hex, which reads the same in both.
+            Dialect::Mysql if text.contains('\\') => {
+                let hex: String = text.bytes().map(|b| format!("{b:02X}")).collect();
+                format!("CONVERT(X'{hex}' USING utf8mb4)")
+            }
             _ => format!("'{}'", text.replace('\'', "''")),
         }
     }
@@ -514,6 +518,7 @@ mod tests {
         assert_eq!(Dialect::Postgres.literal("it's"), "'it''s'");
         assert_eq!(Dialect::Postgres.literal("a\\b'"), "E'a\\\\b'''");
         assert_eq!(Dialect::Sqlite.literal("a\\b'"), "'a\\b'''");
+        assert_eq!(Dialect::Mysql.literal("it's"), "'it''s'");
         assert_eq!(
             Dialect::Postgres.quote_table("app.versions"),
             "\"app\".\"versions\""
@@ -581,7 +586,10 @@ mod tests {
 
     #[test]
     fn mysql_literals_escape_backslashes_and_tables_take_backquotes() {
-        assert_eq!(Dialect::Mysql.literal("a\\b'"), "'a\\\\b'''");
+        assert_eq!(
+            Dialect::Mysql.literal("a\\b'"),
+            "CONVERT(X'615C6227' USING utf8mb4)"
+        );
         assert_eq!(Dialect::Mysql.quote_table("app.v`x"), "`app`.`v``x`");
     }
 

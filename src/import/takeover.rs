@@ -32,21 +32,32 @@ pub async fn read_old_table(
         return Ok(None);
     }
     // Every column is read as text, so one reader serves every dialect.
+    let dialect = conn.dialect();
+    let text = |expr: &str| as_text(expr, dialect);
     let sql = match tool {
         Tool::Sqlx => format!(
-            "SELECT CAST(version AS TEXT) AS version, {} AS checksum, \
-             CAST(CASE WHEN success THEN 1 ELSE 0 END AS TEXT) AS success FROM {table}",
-            hex_of("checksum", conn.dialect())
+            "SELECT {} AS version, {} AS checksum, {} AS success FROM {table}",
+            text("version"),
+            hex_of("checksum", dialect),
+            text("CASE WHEN success THEN 1 ELSE 0 END"),
         ),
         // Alembic keeps one row per head, in `version_num`.
-        Tool::Alembic => format!("SELECT CAST(version_num AS TEXT) AS version FROM {table}"),
-        _ => format!("SELECT CAST(version AS TEXT) AS version FROM {table}"),
+        Tool::Alembic => format!("SELECT {} AS version FROM {table}", text("version_num")),
+        _ => format!("SELECT {} AS version FROM {table}", text("version")),
     };
     let rows = conn.text_rows(&sql).await.map_err(|e| foreign(tool, &e))?;
     rows.into_iter()
         .map(|row| decode(row, tool))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// `expr` as text: MySQL's `CAST` knows no `TEXT` type, only `CHAR`.
+fn as_text(expr: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Mysql => format!("CAST({expr} AS CHAR)"),
+        Dialect::Postgres | Dialect::Sqlite => format!("CAST({expr} AS TEXT)"),
+    }
 }
 
 /// Lowercase hex of a binary column, NULL staying NULL.

@@ -14,16 +14,29 @@ use crate::error::DbError;
 /// The databases every PostgreSQL server keeps for itself; `drop` and `reset` refuse them.
 pub const MAINTENANCE_DATABASES: &[&str] = &["postgres", "template0", "template1"];
 
+/// The same for MySQL and MariaDB: the grants, the catalog views and the `sys` helpers.
+/// (MySQL compares database names without case on some systems: so do we.)
+pub const MYSQL_SYSTEM_DATABASES: &[&str] =
+    &["mysql", "information_schema", "performance_schema", "sys"];
+
 /// Why a `database` command refused to start.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
-    /// The URL names one of [`MAINTENANCE_DATABASES`].
-    #[error("refusing to {action} `{name}`: it is the server's maintenance database ({url})")]
+    /// The URL names one of [`MAINTENANCE_DATABASES`] or [`MYSQL_SYSTEM_DATABASES`].
+    #[error("refusing to {action} `{name}`: it is one of the server's own databases ({url})")]
     Maintenance {
         /// `drop` or `reset`.
         action: &'static str,
         /// The database.
         name: String,
+        /// The masked URL.
+        url: String,
+    },
+    /// A MySQL URL with no database in its path.
+    #[error("{url} names no database to {action}")]
+    NoName {
+        /// `create`, `drop` or `reset`.
+        action: &'static str,
         /// The masked URL.
         url: String,
     },
@@ -51,7 +64,10 @@ impl DatabaseError {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             DatabaseError::Maintenance { .. } => {
-                "point the URL at the application's own database (`postgres://.../app_dev`)".into()
+                "point the URL at the application's own database (`postgres://.../app_dev`, `mysql://.../app_dev`)".into()
+            }
+            DatabaseError::NoName { .. } => {
+                "put the database's name in the URL's path (`mysql://user@host:3306/app_dev`)".into()
             }
             DatabaseError::InMemory => "use a file URL such as `sqlite://data/app.db`".into(),
             DatabaseError::NotConfirmed { .. } => {
@@ -83,12 +99,15 @@ pub enum Outcome {
 
 /// Refuses what `drop` and `reset` must never touch. Runs before any prompt or connection.
 pub fn check_droppable(url: &DatabaseUrl, action: &'static str) -> Result<(), crate::Error> {
-    url.refuse_on_mysql("`database drop` and `database reset`")?;
-    if matches!(url, DatabaseUrl::Sqlite(None)) {
-        return Err(DatabaseError::InMemory.into());
-    }
-    if let Some(name) = lifecycle::postgres_database_name(url)?
-        && MAINTENANCE_DATABASES.contains(&name.as_str())
+    check_named(url, action)?;
+    let reserved = |name: &str| match url {
+        DatabaseUrl::Mysql(_) => MYSQL_SYSTEM_DATABASES
+            .iter()
+            .any(|own| own.eq_ignore_ascii_case(name)),
+        _ => MAINTENANCE_DATABASES.contains(&name),
+    };
+    if let Some(name) = lifecycle::database_name(url)?
+        && reserved(&name)
     {
         return Err(DatabaseError::Maintenance {
             action,
@@ -100,12 +119,25 @@ pub fn check_droppable(url: &DatabaseUrl, action: &'static str) -> Result<(), cr
     Ok(())
 }
 
+/// Refuses a URL that names nothing to create or drop: `sqlite::memory:`, a MySQL URL without
+/// a database.
+fn check_named(url: &DatabaseUrl, action: &'static str) -> Result<(), crate::Error> {
+    match url {
+        DatabaseUrl::Sqlite(None) => Err(DatabaseError::InMemory.into()),
+        DatabaseUrl::Mysql(_) if lifecycle::database_name(url)?.is_none() => {
+            Err(DatabaseError::NoName {
+                action,
+                url: url.redacted(),
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Creates the database unless it exists. `wait` is `--wait`: retry while the server starts.
 pub async fn create(url: &DatabaseUrl, wait: Option<Duration>) -> Result<Outcome, crate::Error> {
-    url.refuse_on_mysql("`database create`")?;
-    if matches!(url, DatabaseUrl::Sqlite(None)) {
-        return Err(DatabaseError::InMemory.into());
-    }
+    check_named(url, "create")?;
     if exists(url, wait).await? {
         return Ok(Outcome::AlreadyExists);
     }
@@ -145,6 +177,21 @@ mod tests {
         }
         assert!(check_droppable(&DatabaseUrl::Sqlite(None), "drop").is_err());
         let app = DatabaseUrl::Postgres("postgres://u@h/postgres_app".into());
+        assert!(check_droppable(&app, "drop").is_ok());
+    }
+
+    #[test]
+    fn mysql_system_databases_and_a_url_without_a_name_are_refused() {
+        for name in MYSQL_SYSTEM_DATABASES.iter().chain(&["MySQL"]) {
+            let url = DatabaseUrl::Mysql(format!("mysql://root:secret@h:3306/{name}"));
+            let error = check_droppable(&url, "reset").unwrap_err().to_string();
+            assert!(error.contains("server's own databases"), "{error}");
+            assert!(!error.contains("secret"), "{error}");
+        }
+        let bare = DatabaseUrl::Mysql("mysql://root@h:3306".into());
+        let error = check_droppable(&bare, "drop").unwrap_err().to_string();
+        assert!(error.contains("names no database to drop"), "{error}");
+        let app = DatabaseUrl::Mysql("mysql://root@h:3306/mysql_app".into());
         assert!(check_droppable(&app, "drop").is_ok());
     }
 }

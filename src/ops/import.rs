@@ -59,7 +59,12 @@ pub async fn import(
     };
     let reading = tool.read_with_scratch(&from, scratch_server.as_deref())?;
     import::check_target(tool, &from, &into)?;
-    let files = write::plan(&reading, &into)?;
+    // Checksums as `up` will compute them for the configured database (MySQL reads `#` comments).
+    let lexicon = ctx
+        .config
+        .database_url()
+        .map_or_else(|_| Default::default(), |(url, _)| url.lexicon());
+    let files = write::plan_as(&reading, &into, lexicon)?;
     let conflicting = write::conflicting(&files);
     if !conflicting.is_empty() {
         return Err(ImportError::Exists { paths: conflicting }.into());

@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 pub use id::{InvalidRevisionId, RevisionId};
 pub use lexer::{LexError, Lexicon, Token, TokenKind, line_of, sqlite_tokens, tokens, tokens_as};
 pub use parse::{
-    HEADER_KEYS, Parsed, UP_PLACEHOLDER, file_name_revision, has_placeholder, parse, parse_lenient,
-    parse_lenient_as,
+    HEADER_KEYS, Parsed, UP_PLACEHOLDER, file_name_revision, has_placeholder, parse, parse_as,
+    parse_lenient, parse_lenient_as,
 };
 pub use revision::{BrokenFile, RevisionFile, Section};
-pub use statements::{Statement, checksum, split, split_as};
+pub use statements::{Statement, checksum, split, split_and_checksum_as, split_as};
 
 use crate::error::{LoadError, Problem};
 
@@ -39,6 +39,9 @@ pub struct MigrationSource {
     pub broken: Vec<BrokenFile>,
     /// Files whose header cannot be read (or that cannot be read at all).
     pub problems: Vec<Problem>,
+    /// The rules the sections were split by; SQL read back from the version table (a stored
+    /// down section) is split by the same.
+    pub lexicon: Lexicon,
 }
 
 impl MigrationSource {
@@ -111,6 +114,7 @@ impl MigrationSource {
             files,
             broken,
             problems,
+            lexicon,
         })
     }
 }

@@ -32,6 +32,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
     }
 }
 
+/// [`parse`], splitting the sections by the rules of `lexicon`.
+pub fn parse_as(path: &Path, bytes: &[u8], lexicon: Lexicon) -> Result<RevisionFile, ParseError> {
+    match parse_lenient_as(path, bytes, lexicon)? {
+        Parsed::Usable(file) => Ok(file),
+        Parsed::Broken(broken) => Err(broken.error),
+    }
+}
+
 /// A file whose header could be read: usable, or broken in its sections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {

@@ -175,7 +175,7 @@ fn maintenance_databases_are_refused_before_anything_is_asked() {
         for action in ["drop", "reset"] {
             let out = on(&project, url.as_str(), &[action]).fails_with(2);
             assert!(
-                out.stderr.contains("maintenance database"),
+                out.stderr.contains("server's own databases"),
                 "{action} {name}: {}",
                 out.stderr
             );

@@ -485,3 +485,61 @@ fn the_migrator_records_transaction_false_progress_and_down_sql_as_the_command_l
         "{again}"
     );
 }
+
+#[test]
+fn the_migrator_migrates_mariadb_from_a_pool_and_a_url_by_mysql_s_lexical_rules() {
+    let db = TestDb::mysql();
+    let project = TestProject::linear(3);
+    // MySQL's own words: split (and summed) by PostgreSQL's rules this would not run, and the
+    // command line, which reads the folder by MySQL's, would call the file edited.
+    project.revision(
+        "0004",
+        &["0003"],
+        "# a MySQL comment, with a ; in it\nCREATE TABLE `t;4` (id INT);\nDELIMITER //\n\
+         CREATE PROCEDURE bump()\nBEGIN\n  INSERT INTO `t;4` VALUES (1);\n  SELECT 1;\nEND//\nDELIMITER ;\n\
+         CALL bump();",
+        Some("DROP PROCEDURE bump;\nDROP TABLE `t;4`;"),
+    );
+    let migrator = brainmig::Migrator::new(embedded_from(&project));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pool = runtime.block_on(async {
+        sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy(&db.url())
+            .unwrap()
+    });
+    let target: brainmig::graph::Target = "0002".parse().unwrap();
+    let report = runtime.block_on(migrator.run_to(&pool, &target)).unwrap();
+    let applied: Vec<String> = report
+        .applied
+        .iter()
+        .map(|c| c.revision.to_string())
+        .collect();
+    assert_eq!(applied, ["0001", "0002"]);
+
+    // The command line continues from the app's rows; the app (by URL) applies the rest.
+    project.on_mysql(&db, &["brainmig", "up", "0003"]).success();
+    let report = runtime.block_on(migrator.run(db.url().as_str())).unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(
+        db.strings("SELECT CAST(COUNT(*) AS CHAR) FROM `t;4`"),
+        ["1"]
+    );
+    // Same checksums: the command line finds nothing edited and nothing to do.
+    let up = project.on_mysql(&db, &["brainmig", "up"]).success();
+    assert!(up.stderr.contains("nothing to do"), "{}", up.stderr);
+    let status = runtime.block_on(migrator.check(&pool)).unwrap();
+    assert_eq!(status.current.len(), 1);
+    assert_eq!(status.current[0].to_string(), "0004");
+    assert!(
+        runtime
+            .block_on(migrator.run(&pool))
+            .unwrap()
+            .applied
+            .is_empty()
+    );
+    runtime.block_on(pool.close());
+}

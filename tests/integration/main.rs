@@ -22,6 +22,7 @@ mod lint;
 mod loading;
 mod long_history;
 mod mysql;
+mod mysql_ops;
 mod pinned;
 mod revisions;
 mod roundtrip;

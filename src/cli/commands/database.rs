@@ -15,8 +15,8 @@ pub enum DatabaseCommand {
     Create,
     /// Drop the configured database; asks first unless `--yes`.
     ///
-    /// Refuses the server's maintenance databases (`postgres`, `template0`, `template1`). Exit
-    /// 0 if it does not exist.
+    /// Refuses the server's own databases (`postgres`, `template0`, `template1`; MySQL's `mysql`,
+    /// `information_schema`, `performance_schema`, `sys`). Exit 0 if it does not exist.
     Drop(DropArgs),
     /// Drop the configured database, create it again and apply every revision (`up`); asks
     /// first unless `--yes`.
@@ -28,7 +28,7 @@ pub struct DropArgs {
     /// Do not ask (needed when standard input is not a terminal).
     #[arg(short, long)]
     yes: bool,
-    /// PostgreSQL: end the other sessions on the database first (`DROP DATABASE ... WITH (FORCE)`).
+    /// End the other sessions on the database first (PostgreSQL: `WITH (FORCE)`; MySQL: `KILL`).
     #[arg(long)]
     force: bool,
 }
@@ -49,8 +49,8 @@ pub async fn exec(ctx: &Context, command: &DatabaseCommand) -> Result<(), Error>
         DatabaseCommand::Reset(args) => ("reset", args),
     };
     database::check_droppable(&url, action)?;
+    // A folder that cannot be read would leave `reset` with an empty database: read it first.
     if action == "reset" {
-        // A folder that cannot be read would leave an empty database behind: read it first.
         ctx.load_source()?;
     }
     confirm(&url, action, args.yes)?;

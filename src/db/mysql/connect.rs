@@ -17,6 +17,15 @@ pub(super) async fn open(
         .map_err(|e| connect_error(redacted_url, &e))
 }
 
+/// The server's id of `conn` (`KILL QUERY` takes it).
+pub(super) async fn connection_id(conn: &mut MySqlConnection) -> Result<u64, DbError> {
+    const ID: &str = "SELECT CONNECTION_ID()";
+    sqlx::query_scalar(ID)
+        .fetch_one(conn)
+        .await
+        .map_err(|e| crate::db::failure::statement_error("connecting", e, ID))
+}
+
 pub(super) fn connect_error(redacted_url: &str, error: &sqlx::Error) -> DbError {
     let number = error
         .as_database_error()

@@ -5,7 +5,10 @@
 //! their progress recorded (see [`Dialect::runs_in_transaction`]); only DML-only sections run in a
 //! transaction. The schema snapshot is not written yet: [`Database::catalog`] says so.
 
+mod cancel;
 mod connect;
+mod escapes;
+pub(super) mod lifecycle;
 mod lock;
 
 use std::str::FromStr;
@@ -14,14 +17,19 @@ use std::time::Duration;
 use sqlx::Connection as _;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 
-use super::{AppliedRow, Database, Dialect, LockHolder, NoCancel, rows};
+use super::{AppliedRow, Database, Dialect, LockHolder, rows};
 use crate::config::DatabaseUrl;
 use crate::error::DbError;
 use crate::schema::Schema;
+use crate::source::Section;
+
+pub use cancel::Canceller;
 
 /// An open MySQL or MariaDB database.
 pub struct MysqlDatabase {
     conn: MySqlConnection,
+    /// The server's id of `conn`, which Ctrl-C's `KILL QUERY` names.
+    connection_id: u64,
     options: MySqlConnectOptions,
     lock_conn: Option<(MySqlConnection, String)>,
     redacted_url: String,
@@ -32,15 +40,36 @@ impl MysqlDatabase {
     pub async fn connect(raw: &str, url: &DatabaseUrl) -> Result<Self, DbError> {
         let redacted_url = url.redacted();
         let options = MySqlConnectOptions::from_str(&crate::config::mysql_driver_url(raw))
-            .map_err(|e| connect::connect_error(&redacted_url, &e))?
-            // The user's SQL runs under the server's own `sql_mode`, as the `mysql` client runs it
-            // (the driver would add PIPES_AS_CONCAT). The session's time zone stays UTC, which the
-            // version table's `applied_at` relies on.
-            .pipes_as_concat(false)
-            .no_engine_substitution(false);
-        let conn = connect::open(&options, &redacted_url).await?;
+            .map_err(|e| connect::connect_error(&redacted_url, &e))?;
+        Self::connect_with(options, redacted_url).await
+    }
+
+    /// Connects with the options of an application's sqlx pool (the embedded migrator): a
+    /// connection of its own, since the run lock must outlive any one pooled connection.
+    pub async fn connect_with_pool_options(options: &MySqlConnectOptions) -> Result<Self, DbError> {
+        let redacted_url = format!(
+            "mysql://{}@{}:{}/{}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
+        Self::connect_with(options.clone(), redacted_url).await
+    }
+
+    async fn connect_with(
+        options: MySqlConnectOptions,
+        redacted_url: String,
+    ) -> Result<Self, DbError> {
+        // The user's SQL runs under the server's own `sql_mode`, as the `mysql` client runs it
+        // (the driver would add PIPES_AS_CONCAT). The session's time zone stays UTC, which the
+        // version table's `applied_at` relies on.
+        let options = options.pipes_as_concat(false).no_engine_substitution(false);
+        let mut conn = connect::open(&options, &redacted_url).await?;
+        let connection_id = connect::connection_id(&mut conn).await?;
         Ok(MysqlDatabase {
             conn,
+            connection_id,
             options,
             lock_conn: None,
             redacted_url,
@@ -52,7 +81,7 @@ impl MysqlDatabase {
 const CURRENT_DATABASE: &str = "DATABASE()";
 
 impl Database for MysqlDatabase {
-    type Canceller = NoCancel;
+    type Canceller = Canceller;
 
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
@@ -74,6 +103,10 @@ impl Database for MysqlDatabase {
         if let Some((conn, name)) = self.lock_conn.take() {
             lock::release(conn, &name).await;
         }
+    }
+
+    async fn refusal(&mut self, section: &Section) -> Option<(usize, DbError)> {
+        escapes::refusal(&mut self.conn, section).await
     }
 
     async fn execute_counting(&mut self, sql: &str) -> (usize, Option<DbError>) {
@@ -121,6 +154,10 @@ impl Database for MysqlDatabase {
             doing: "reading the schema".into(),
             reason: "the schema snapshot is not supported on MySQL and MariaDB yet".into(),
         })
+    }
+
+    fn canceller(&self) -> Option<Canceller> {
+        Some(Canceller::new(self.options.clone(), self.connection_id))
     }
 
     async fn close(mut self) {
