@@ -36,6 +36,8 @@ impl EmbeddedMigrations {
             files: Vec::with_capacity(self.files.len()),
             broken: Vec::new(),
             problems: Vec::new(),
+            // NOTE: a build script has no URL, so the standard rules (see `source_as`).
+            lexicon: crate::source::Lexicon::Standard,
         };
         for (path, text) in self.files {
             match parse_lenient(&PathBuf::from(path), text.as_bytes()) {

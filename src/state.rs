@@ -10,7 +10,7 @@ use crate::error::{LoadError, PlanError, Problem};
 use crate::graph::{Claim, suggest_fixes};
 use crate::graph::{NodeSpec, RevisionGraph};
 use crate::plan::{AppliedSet, Direction};
-use crate::source::{BrokenFile, MigrationSource, RevisionFile, RevisionId, Section};
+use crate::source::{BrokenFile, Lexicon, MigrationSource, RevisionFile, RevisionId, Section};
 
 /// Files, records and the graph joining them.
 #[derive(Debug)]
@@ -35,6 +35,8 @@ pub struct State {
     pub baselines_to_record: Vec<usize>,
     /// Baselines the database applied only part of: (baseline, replaced ids it has, ids it lacks).
     pub part_way: Vec<(usize, Vec<RevisionId>, Vec<RevisionId>)>,
+    /// The lexical rules the files were read by, for down sections stored in the version table.
+    pub lexicon: Lexicon,
 }
 
 /// One step ready to run: what to send and how to report it.
@@ -229,6 +231,7 @@ impl State {
             replaced,
             baselines_to_record,
             part_way,
+            lexicon: source.lexicon,
         })
     }
 
@@ -421,7 +424,7 @@ impl State {
             message: record.row.message.clone(),
             direction,
             section: Section {
-                statements: crate::source::split(&sql).unwrap_or_default(),
+                statements: crate::source::split_as(&sql, self.lexicon).unwrap_or_default(),
                 sql,
                 first_line: 1,
                 transactional: record.row.down_transactional,

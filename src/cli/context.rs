@@ -53,12 +53,7 @@ impl Context {
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
     pub fn load_source(&self) -> Result<MigrationSource, Error> {
-        // MySQL's statements are split by its own rules; without a URL, by the usual ones.
-        let lexicon = self
-            .config
-            .database_url()
-            .map_or_else(|_| Default::default(), |(url, _)| url.lexicon());
-        self.load_source_as(lexicon)
+        ops::connect::load_source(&self.config)
     }
 
     /// The migrations folder read by the given lexical rules (a fleet's, from its targets).

@@ -478,10 +478,12 @@ impl StepScript {
             let sql = part.sql.trim_end();
             if self.client_delimiters
                 && part.statement.is_some()
-                && !sql.ends_with(';')
-                && sql.contains(';')
+                && let Some(body) = client_would_split(sql)
             {
-                out.push_str(&format!("DELIMITER $$\n{sql}\n$$\nDELIMITER ;\n"));
+                let delimiter = client_delimiter(body);
+                out.push_str(&format!(
+                    "DELIMITER {delimiter}\n{body}\n{delimiter}\nDELIMITER ;\n"
+                ));
                 continue;
             }
             out.push_str(part.sql.trim_end());
@@ -492,6 +494,26 @@ impl StepScript {
         }
         out
     }
+}
+
+/// MySQL: the statement without its final `;`, when the `mysql` client would split it at a `;`
+/// inside (a trigger's or routine's body): `--sql` prints such a statement between `DELIMITER`
+/// lines so that the client sends it whole, as the executor does.
+fn client_would_split(statement: &str) -> Option<&str> {
+    let body = statement.strip_suffix(';').unwrap_or(statement).trim_end();
+    crate::source::tokens_as(body, crate::source::Lexicon::Mysql)
+        .any(|t| t.is_ok_and(|t| t.kind == crate::source::TokenKind::Semicolon))
+        .then_some(body)
+}
+
+/// A delimiter for the `mysql` client that does not occur in `body`.
+fn client_delimiter(body: &str) -> String {
+    ["$$", "//", ";;"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((3..).map(|n| "$".repeat(n)))
+        .find(|d| !body.contains(d.as_str()))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -14,8 +14,19 @@ use crate::config::{Config, DatabaseUrl, UrlOrigin};
 use crate::db::Connection;
 use crate::error::{DbError, Error, LoadError};
 use crate::output::Shell;
-use crate::source::MigrationSource;
+use crate::source::{Lexicon, MigrationSource};
 use crate::state::State;
+
+/// Reads the migrations folder by the lexical rules of the configured database (MySQL's for a
+/// `mysql://` URL, the standard ones otherwise or when no URL resolves). Every command that reads
+/// the folder for one database comes through here, so `up`, `up --sql`, `lint`, `stamp` and the
+/// rest split the same statements and compute the same checksums.
+pub fn load_source(config: &Config) -> Result<MigrationSource, Error> {
+    let lexicon = config
+        .database_url()
+        .map_or(Lexicon::Standard, |(url, _)| url.lexicon());
+    Ok(MigrationSource::load_as(&config.migrations.value, lexicon)?)
+}
 
 /// Connects for a command that changes the database, takes the run lock (waiting at most
 /// `lock_timeout`) and makes sure the version table exists; then reads the state under the lock.

@@ -39,6 +39,9 @@ pub struct MigrationSource {
     pub broken: Vec<BrokenFile>,
     /// Files whose header cannot be read (or that cannot be read at all).
     pub problems: Vec<Problem>,
+    /// The lexical rules the sections were split by; a down section stored in the version
+    /// table is split by the same ones when it runs.
+    pub lexicon: Lexicon,
 }
 
 impl MigrationSource {
@@ -111,6 +114,7 @@ impl MigrationSource {
             files,
             broken,
             problems,
+            lexicon,
         })
     }
 }
