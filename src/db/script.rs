@@ -137,6 +137,25 @@ impl Dialect {
                     && !has_delimiter_line(&section.sql)))
     }
 
+    /// The version row's `down_transactional`: whether its down section runs in a transaction
+    /// here. On MySQL a down section with DDL does not, whatever its marker says, and the row
+    /// says so rather than promise a rollback that cannot happen.
+    fn recorded_down_transactional(self, row: &VersionRow) -> bool {
+        match (self, &row.down_sql) {
+            (Dialect::Mysql, Some(sql)) => {
+                let statements =
+                    crate::source::split_as(sql, crate::source::Lexicon::Mysql).unwrap_or_default();
+                self.runs_in_transaction(&Section {
+                    sql: sql.clone(),
+                    first_line: 1,
+                    transactional: row.down_transactional,
+                    statements,
+                })
+            }
+            _ => row.down_transactional,
+        }
+    }
+
     /// What opens a transaction sent on its own ([`Delivery::LocalTransaction`]).
     pub fn begin_local(self) -> &'static str {
         match self {
@@ -249,7 +268,7 @@ impl Dialect {
             self.literal(&row.parents_text()),
             self.literal(&row.message),
             self.literal(&row.checksum),
-            self.bool_literal(row.down_transactional),
+            self.bool_literal(self.recorded_down_transactional(row)),
         )
     }
 
@@ -272,7 +291,7 @@ impl Dialect {
             "UPDATE {} SET checksum = {}, down_sql = {down}, down_transactional = {} WHERE revision = {};",
             self.quote_table(table),
             self.literal(&row.checksum),
-            self.bool_literal(row.down_transactional),
+            self.bool_literal(self.recorded_down_transactional(row)),
             self.literal(row.revision.as_str()),
         )
     }
@@ -599,6 +618,22 @@ mod tests {
         assert!(Dialect::Postgres.runs_in_transaction(&ddl));
         let delimited = section("DELIMITER //\nINSERT INTO a VALUES (1)//\nDELIMITER ;");
         assert!(!Dialect::Mysql.runs_in_transaction(&delimited));
+    }
+
+    #[test]
+    fn mysql_records_a_down_section_with_ddl_as_not_transactional() {
+        let recorded = |dialect: Dialect, down: &str| {
+            let row = VersionRow {
+                down_sql: Some(down.into()),
+                ..row()
+            };
+            dialect
+                .insert_version("v", &row, DurationSql::Measured(0))
+                .ends_with(", 1);")
+        };
+        assert!(!recorded(Dialect::Mysql, "DROP TABLE a;"));
+        assert!(recorded(Dialect::Mysql, "DELETE FROM a; # `x`"));
+        assert!(recorded(Dialect::Sqlite, "DROP TABLE a;"));
     }
 
     #[test]

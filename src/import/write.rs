@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::{ImportError, Migration, Reading, Sql, Up};
 use crate::db::VersionRow;
 use crate::error::ParseErrorKind;
-use crate::source::{self, RevisionId};
+use crate::source::{self, Lexicon, RevisionId};
 
 /// The up section written for a migration brainmig could not convert: the template's
 /// placeholder, so the file counts as not filled in and `up` refuses it until someone does.
@@ -76,6 +76,16 @@ pub struct PlannedFile {
 
 /// Renders every migration of `reading` as a revision file in `into`, parents in reading order.
 pub fn plan(reading: &Reading, into: &Path) -> Result<Vec<PlannedFile>, ImportError> {
+    plan_as(reading, into, Lexicon::Standard)
+}
+
+/// [`plan`], reading the written files by the rules of `lexicon` (the database's): the
+/// checksums recorded for the take-over must be the ones `up` computes there.
+pub fn plan_as(
+    reading: &Reading,
+    into: &Path,
+    lexicon: Lexicon,
+) -> Result<Vec<PlannedFile>, ImportError> {
     let mut files = Vec::with_capacity(reading.migrations.len());
     let mut previous: Option<RevisionId> = None;
     for m in &reading.migrations {
@@ -101,7 +111,7 @@ pub fn plan(reading: &Reading, into: &Path) -> Result<Vec<PlannedFile>, ImportEr
                 .collect::<Result<Vec<_>, _>>()?,
             None => previous.iter().cloned().collect(),
         };
-        let file = plan_one(m, id.clone(), &parents, into.join(name), &origin);
+        let file = plan_one(m, (id.clone(), &parents), into.join(name), &origin, lexicon);
         previous = Some(id);
         files.push(file);
     }
@@ -125,10 +135,10 @@ pub fn shown(path: &Path) -> String {
 /// Renders one file, adjusting it once if a section turns out to run its own transaction.
 fn plan_one(
     m: &Migration,
-    id: RevisionId,
-    parents: &[RevisionId],
+    (id, parents): (RevisionId, &[RevisionId]),
     path: PathBuf,
     origin: &str,
+    lexicon: Lexicon,
 ) -> PlannedFile {
     let mut notes = Vec::new();
     let (mut up, reason) = match &m.up {
@@ -144,7 +154,7 @@ fn plan_one(
     }
     let mut down = m.down.clone().filter(|d| !has_marker_line(&d.text));
     let mut text = render(m, &id, parents, up.as_ref(), down.as_ref(), origin);
-    let mut parsed = source::parse(&path, text.as_bytes());
+    let mut parsed = source::parse_as(&path, text.as_bytes(), lexicon);
     // Up to once per section: each may hold its own BEGIN/COMMIT.
     for _ in 0..2 {
         let Err(e) = &parsed else { break };
@@ -167,7 +177,7 @@ fn plan_one(
         section.transactional = false;
         notes.push(Note::OwnTransactionControl(which));
         text = render(m, &id, parents, up.as_ref(), down.as_ref(), origin);
-        parsed = source::parse(&path, text.as_bytes());
+        parsed = source::parse_as(&path, text.as_bytes(), lexicon);
     }
     for (section, which) in [(up.as_ref(), "up"), (down.as_ref(), "down")] {
         if let Some(statement) = section
@@ -190,7 +200,7 @@ fn plan_one(
                 ParseErrorKind::EmptyUp => {}
                 _ => notes.push(Note::DoesNotLoad(e.to_string())),
             }
-            row_without_parsing(m, &id, parents, up.as_ref(), down.as_ref())
+            row_without_parsing(m, (&id, parents), up.as_ref(), down.as_ref(), lexicon)
         }
     };
     PlannedFile {
@@ -206,17 +216,17 @@ fn plan_one(
 /// The row for a file that does not load yet, computed as loading it would.
 fn row_without_parsing(
     m: &Migration,
-    id: &RevisionId,
-    parents: &[RevisionId],
+    (id, parents): (&RevisionId, &[RevisionId]),
     up: Option<&Sql>,
     down: Option<&Sql>,
+    lexicon: Lexicon,
 ) -> VersionRow {
     let up_text = up.map_or(PLACEHOLDER, |u| u.text.as_str());
     VersionRow {
         revision: id.clone(),
         parents: parents.to_vec(),
         message: m.message(),
-        checksum: source::checksum(&section_text(up_text)).unwrap_or_default(),
+        checksum: source::checksum_as(&section_text(up_text), lexicon).unwrap_or_default(),
         down_sql: down.map(|d| section_text(&d.text)),
         down_transactional: down.is_none_or(|d| d.transactional),
     }

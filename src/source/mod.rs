@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 pub use id::{InvalidRevisionId, RevisionId};
 pub use lexer::{LexError, Lexicon, Token, TokenKind, line_of, sqlite_tokens, tokens, tokens_as};
 pub use parse::{
-    HEADER_KEYS, Parsed, UP_PLACEHOLDER, file_name_revision, has_placeholder, parse, parse_lenient,
-    parse_lenient_as,
+    HEADER_KEYS, Parsed, UP_PLACEHOLDER, file_name_revision, has_placeholder, parse, parse_as,
+    parse_lenient, parse_lenient_as,
 };
 pub use revision::{BrokenFile, RevisionFile, Section};
-pub use statements::{Statement, checksum, split, split_as};
+pub use statements::{Statement, checksum, checksum_as, split, split_as};
 
 use crate::error::{LoadError, Problem};
 

@@ -40,8 +40,13 @@ pub fn split_as(sql: &str, lexicon: Lexicon) -> Result<Vec<Statement>, LexError>
 /// SHA-256 (hex) of the section's tokens, so that line endings, comments and whitespace-only edits
 /// outside literals leave it unchanged while any edit to a statement changes it.
 pub fn checksum(sql: &str) -> Result<String, LexError> {
+    checksum_as(sql, Lexicon::Standard)
+}
+
+/// [`checksum`] by the rules of `lexicon`.
+pub fn checksum_as(sql: &str, lexicon: Lexicon) -> Result<String, LexError> {
     let mut sum = Checksum::default();
-    for token in lexer::tokens(sql) {
+    for token in lexer::tokens_as(sql, lexicon) {
         sum.add(sql, &token?);
     }
     Ok(sum.finish())
