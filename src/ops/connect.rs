@@ -45,8 +45,7 @@ pub async fn open_locked(
     waits: (Option<Duration>, Option<Duration>),
 ) -> Result<(Connection, State), Error> {
     let (conn, state) = open_locked_for_bookkeeping(shell, config, url, source, waits).await?;
-    let nothing_recorded =
-        state.records.iter().all(Option::is_none) && state.replaced.is_empty();
+    let nothing_recorded = state.records.iter().all(Option::is_none) && state.replaced.is_empty();
     if nothing_recorded && conn.dialect() == crate::db::Dialect::Mysql {
         // Said once, on the first run against a database: after that the version table has rows.
         shell.note(MYSQL_IMPLICIT_COMMITS);

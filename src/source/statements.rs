@@ -241,10 +241,7 @@ impl StatementScan {
                 .any(|kind| word.eq_ignore_ascii_case(kind))
         {
             self.has_block_body = true;
-        } else if self.starts_with_create
-            && self.mysql
-            && word.eq_ignore_ascii_case("EVENT")
-        {
+        } else if self.starts_with_create && self.mysql && word.eq_ignore_ascii_case("EVENT") {
             self.has_block_body = true;
         }
         self.words_seen += 1;
@@ -598,17 +595,19 @@ pub(super) mod properties {
     /// expressions, `IF NOT EXISTS`, quoted `;`) nested in `BEGIN`, `IF`, `CASE`, `LOOP`,
     /// `WHILE` and `REPEAT` blocks, with labels.
     fn compound_body() -> impl Strategy<Value = String> {
-        let leaf = proptest::sample::select(&[
-            "SET NEW.n = 0;",
-            "DECLARE x INT DEFAULT 1;",
-            "INSERT INTO t VALUES (IF(1, 2, 3), 'a;b');",
-            "CREATE TABLE IF NOT EXISTS u (id INT);",
-            "DROP TABLE IF EXISTS u;",
-            "SET @r = REPEAT('x', 2);",
-            "SET @c = CASE WHEN 1 THEN 2 ELSE 3 END;",
-            "SET @s = 'END IF; END;'; # END;",
-            "SELECT `end`, `begin` FROM `if`;",
-        ][..])
+        let leaf = proptest::sample::select(
+            &[
+                "SET NEW.n = 0;",
+                "DECLARE x INT DEFAULT 1;",
+                "INSERT INTO t VALUES (IF(1, 2, 3), 'a;b');",
+                "CREATE TABLE IF NOT EXISTS u (id INT);",
+                "DROP TABLE IF EXISTS u;",
+                "SET @r = REPEAT('x', 2);",
+                "SET @c = CASE WHEN 1 THEN 2 ELSE 3 END;",
+                "SET @s = 'END IF; END;'; # END;",
+                "SELECT `end`, `begin` FROM `if`;",
+            ][..],
+        )
         .prop_map(str::to_owned);
         leaf.prop_recursive(3, 24, 4, |inner| {
             let run = proptest::collection::vec(inner, 1..4).prop_map(|v| v.join("\n"));

@@ -21,6 +21,7 @@ mod lint;
 mod loading;
 mod long_history;
 mod mysql;
+mod mysql_files;
 mod pinned;
 mod revisions;
 mod roundtrip;
