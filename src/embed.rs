@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::source::{MigrationSource, Parsed, parse_lenient};
+use crate::source::{Lexicon, MigrationSource, Parsed, parse_lenient_as};
 
 /// Migration files compiled into the binary: `(path, text)` pairs in file-name order, as
 /// [`crate::embedded_migrations!`] gives them.
@@ -26,6 +26,12 @@ impl EmbeddedMigrations {
     /// Parses the files as `MigrationSource::load` parses a folder: usable, broken and
     /// unparsable files kept apart, for the state to report as the command line would.
     pub fn source(&self) -> MigrationSource {
+        self.source_as(Lexicon::Standard)
+    }
+
+    /// [`EmbeddedMigrations::source`], split by the rules of `lexicon`: MySQL's for a MySQL
+    /// database, so that the statements and checksums are the ones `cargo brainmig` computes.
+    pub fn source_as(&self, lexicon: Lexicon) -> MigrationSource {
         let dir = self
             .files
             .first()
@@ -36,11 +42,10 @@ impl EmbeddedMigrations {
             files: Vec::with_capacity(self.files.len()),
             broken: Vec::new(),
             problems: Vec::new(),
-            // NOTE: a build script has no URL, so the standard rules (see `source_as`).
-            lexicon: crate::source::Lexicon::Standard,
+            lexicon,
         };
         for (path, text) in self.files {
-            match parse_lenient(&PathBuf::from(path), text.as_bytes()) {
+            match parse_lenient_as(&PathBuf::from(path), text.as_bytes(), lexicon) {
                 Ok(Parsed::Usable(file)) => source.files.push(file),
                 Ok(Parsed::Broken(file)) => source.broken.push(file),
                 Err(e) => source.problems.push(e.into()),

@@ -146,7 +146,7 @@ impl Migrator {
 
     async fn run_on(&self, conn: &mut Connection, target: &Target) -> Result<Report, Error> {
         let table = self.version_table.as_str();
-        let source = self.migrations.source();
+        let source = self.migrations.source_as(conn.dialect().lexicon());
         // Files that do not parse are refused before the database is touched, as `up` does
         // (the build script already refused them; this guards hand-built lists).
         State::refuse_broken_before_connecting(&source)?;

@@ -89,6 +89,16 @@ impl Dialect {
         }
     }
 
+    /// The lexical rules migrations for this dialect are read by (as [`DatabaseUrl::lexicon`]).
+    ///
+    /// [`DatabaseUrl::lexicon`]: crate::config::DatabaseUrl::lexicon
+    pub fn lexicon(self) -> crate::source::Lexicon {
+        match self {
+            Dialect::Mysql => crate::source::Lexicon::Mysql,
+            Dialect::Postgres | Dialect::Sqlite => crate::source::Lexicon::Standard,
+        }
+    }
+
     /// The schema an unqualified table name is in.
     pub fn default_schema(self) -> &'static str {
         match self {
