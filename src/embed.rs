@@ -29,8 +29,8 @@ impl EmbeddedMigrations {
         self.source_as(Lexicon::Standard)
     }
 
-    /// [`EmbeddedMigrations::source`] by the lexical rules of the database it will run on
-    /// (MySQL's splits and checksums differently: the command line reads the folder so too).
+    /// [`EmbeddedMigrations::source`], split by the rules of `lexicon`: MySQL's for a MySQL
+    /// database, so that the statements and checksums are the ones `cargo brainmig` computes.
     pub fn source_as(&self, lexicon: Lexicon) -> MigrationSource {
         let dir = self
             .files

@@ -297,6 +297,11 @@ pub enum ConfigError {
         /// The command or feature, e.g. "`test-roundtrip`".
         what: String,
     },
+    /// `lint` against a MySQL database: its rules read statements with PostgreSQL's parser.
+    #[error(
+        "`lint` cannot judge MySQL's SQL: its rules read each statement with PostgreSQL's parser, which would call valid MySQL broken"
+    )]
+    LintOnMysql,
     /// The version table name is not a plain identifier.
     #[error("`version_table` `{0}` is not a valid table name")]
     BadVersionTable(String),
@@ -330,6 +335,9 @@ impl ConfigError {
             }
             ConfigError::NotOnMysql { .. } => {
                 "`up`, `down`, `current`, `history`, `stamp` and `--sql` work on MySQL; write revisions by hand and check them with `up` and `down` on a database of your own".into()
+            }
+            ConfigError::LintOnMysql => {
+                "`lint` is for PostgreSQL migrations; on MySQL, `up --sql` shows what a run would send, and `up` then `down` on a database of your own tries it".into()
             }
             ConfigError::InvalidUrl { .. } => {
                 "the form is `postgres://user:password@host:5432/db` (percent-encode special characters) or `sqlite://path`".into()

@@ -1,4 +1,5 @@
-//! brainmig: Alembic-style schema migrations for PostgreSQL and SQLite, driven from cargo.
+//! brainmig: Alembic-style schema migrations for PostgreSQL, SQLite and MySQL/MariaDB, driven
+//! from cargo.
 //!
 //! The crate is a library with a thin binary (`cargo-brainmig`). The pure parts — parsing a file
 //! (`source::parse`; [`source`] itself reads the folder), the revision graph ([`graph`]) and

@@ -9,6 +9,12 @@ use crate::output::{Format, Shell};
 use crate::source::{Lexicon, MigrationSource};
 use crate::state::State;
 
+/// What a command that takes the run lock sends: migration SQL, or version rows only.
+enum Sends {
+    Migrations,
+    VersionRowsOnly,
+}
+
 /// Resolved settings and the terminal.
 pub struct Context {
     /// Settings.
@@ -53,12 +59,7 @@ impl Context {
 
     /// Reads the migrations folder; parse problems are kept for [`State::build`] to report.
     pub fn load_source(&self) -> Result<MigrationSource, Error> {
-        // MySQL's statements are split by its own rules; without a URL, by the usual ones.
-        let lexicon = self
-            .config
-            .database_url()
-            .map_or_else(|_| Default::default(), |(url, _)| url.lexicon());
-        self.load_source_as(lexicon)
+        ops::connect::load_source(&self.config)
     }
 
     /// The migrations folder read by the given lexical rules (a fleet's, from its targets).
@@ -105,13 +106,28 @@ impl Context {
     /// Connects for a command that changes the database, under the run lock with the version
     /// table in place, and reads the state (see [`ops::connect::open_locked`]).
     pub async fn connect_locked(&self) -> Result<(Connection, State), Error> {
+        self.connect_locked_to(Sends::Migrations).await
+    }
+
+    /// [`Context::connect_locked`] for `stamp` and `rehash`, which write version rows only.
+    pub async fn connect_locked_for_bookkeeping(&self) -> Result<(Connection, State), Error> {
+        self.connect_locked_to(Sends::VersionRowsOnly).await
+    }
+
+    async fn connect_locked_to(&self, sends: Sends) -> Result<(Connection, State), Error> {
         let (url, origin) = self.config.database_url()?;
         self.shell
             .detail("Database", format_args!("{url} (from {origin})"));
         let source = self.load_source()?;
         let url = (&url, &origin);
         let waits = (self.lock_timeout, self.wait);
-        ops::connect::open_locked(&self.shell, &self.config, url, source, waits).await
+        let (shell, config) = (&self.shell, &self.config);
+        match sends {
+            Sends::Migrations => ops::connect::open_locked(shell, config, url, source, waits).await,
+            Sends::VersionRowsOnly => {
+                ops::connect::open_locked_for_bookkeeping(shell, config, url, source, waits).await
+            }
+        }
     }
 
     /// Reads the state for a command that only looks; warns about broken files.

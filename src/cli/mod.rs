@@ -16,7 +16,7 @@ use crate::config::DiscoveryArgs;
 use crate::error::Error;
 use crate::output::{ColorChoice, Format, Shell, Verbosity};
 
-/// Alembic-style schema migrations for PostgreSQL and SQLite, as a cargo subcommand.
+/// Alembic-style schema migrations for PostgreSQL, SQLite and MySQL/MariaDB, as a cargo subcommand.
 ///
 /// Revisions are SQL files in the migrations folder; each names its parent with `-- revises:`.
 /// Run `cargo brainmig init` to start, `cargo brainmig new -m "..."` to add a revision and
@@ -38,7 +38,7 @@ pub struct Cli {
 /// Options every command accepts, before or after its name.
 #[derive(Debug, Args)]
 struct GlobalArgs {
-    /// Database URL (postgres://... or sqlite://...); overrides every other source.
+    /// Database URL (postgres://..., mysql://... or sqlite://...); overrides every other source.
     #[arg(long, global = true, value_name = "URL")]
     database_url: Option<String>,
     /// Migrations folder; also lets brainmig work without a Cargo.toml.

@@ -89,6 +89,16 @@ impl Dialect {
         }
     }
 
+    /// The lexical rules migrations for this dialect are read by (as [`DatabaseUrl::lexicon`]).
+    ///
+    /// [`DatabaseUrl::lexicon`]: crate::config::DatabaseUrl::lexicon
+    pub fn lexicon(self) -> crate::source::Lexicon {
+        match self {
+            Dialect::Mysql => crate::source::Lexicon::Mysql,
+            Dialect::Postgres | Dialect::Sqlite => crate::source::Lexicon::Standard,
+        }
+    }
+
     /// The schema an unqualified table name is in.
     pub fn default_schema(self) -> &'static str {
         match self {
@@ -135,6 +145,25 @@ impl Dialect {
                     .iter()
                     .all(|s| is_dml(s.text(&section.sql)))
                     && !has_delimiter_line(&section.sql)))
+    }
+
+    /// The version row's `down_transactional`: whether its down section runs in a transaction
+    /// here. On MySQL a down section with DDL does not, whatever its marker says, and the row
+    /// says so rather than promise a rollback that cannot happen.
+    fn recorded_down_transactional(self, row: &VersionRow) -> bool {
+        match (self, &row.down_sql) {
+            (Dialect::Mysql, Some(sql)) => {
+                let statements =
+                    crate::source::split_as(sql, crate::source::Lexicon::Mysql).unwrap_or_default();
+                self.runs_in_transaction(&Section {
+                    sql: sql.clone(),
+                    first_line: 1,
+                    transactional: row.down_transactional,
+                    statements,
+                })
+            }
+            _ => row.down_transactional,
+        }
     }
 
     /// What opens a transaction sent on its own ([`Delivery::LocalTransaction`]).
@@ -253,7 +282,7 @@ impl Dialect {
             self.literal(&row.parents_text()),
             self.literal(&row.message),
             self.literal(&row.checksum),
-            self.bool_literal(row.down_transactional),
+            self.bool_literal(self.recorded_down_transactional(row)),
         )
     }
 
@@ -276,7 +305,7 @@ impl Dialect {
             "UPDATE {} SET checksum = {}, down_sql = {down}, down_transactional = {} WHERE revision = {};",
             self.quote_table(table),
             self.literal(&row.checksum),
-            self.bool_literal(row.down_transactional),
+            self.bool_literal(self.recorded_down_transactional(row)),
             self.literal(row.revision.as_str()),
         )
     }
@@ -482,10 +511,12 @@ impl StepScript {
             let sql = part.sql.trim_end();
             if self.client_delimiters
                 && part.statement.is_some()
-                && !sql.ends_with(';')
-                && sql.contains(';')
+                && let Some(body) = client_would_split(sql)
             {
-                out.push_str(&format!("DELIMITER $$\n{sql}\n$$\nDELIMITER ;\n"));
+                let delimiter = client_delimiter(body);
+                out.push_str(&format!(
+                    "DELIMITER {delimiter}\n{body}\n{delimiter}\nDELIMITER ;\n"
+                ));
                 continue;
             }
             out.push_str(part.sql.trim_end());
@@ -496,6 +527,26 @@ impl StepScript {
         }
         out
     }
+}
+
+/// MySQL: the statement without its final `;`, when the `mysql` client would split it at a `;`
+/// inside (a trigger's or routine's body): `--sql` prints such a statement between `DELIMITER`
+/// lines so that the client sends it whole, as the executor does.
+fn client_would_split(statement: &str) -> Option<&str> {
+    let body = statement.strip_suffix(';').unwrap_or(statement).trim_end();
+    crate::source::tokens_as(body, crate::source::Lexicon::Mysql)
+        .any(|t| t.is_ok_and(|t| t.kind == crate::source::TokenKind::Semicolon))
+        .then_some(body)
+}
+
+/// A delimiter for the `mysql` client that does not occur in `body`.
+fn client_delimiter(body: &str) -> String {
+    ["$$", "//", ";;"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((3..).map(|n| "$".repeat(n)))
+        .find(|d| !body.contains(d.as_str()))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -582,6 +633,22 @@ mod tests {
         assert!(Dialect::Postgres.runs_in_transaction(&ddl));
         let delimited = section("DELIMITER //\nINSERT INTO a VALUES (1)//\nDELIMITER ;");
         assert!(!Dialect::Mysql.runs_in_transaction(&delimited));
+    }
+
+    #[test]
+    fn mysql_records_a_down_section_with_ddl_as_not_transactional() {
+        let recorded = |dialect: Dialect, down: &str| {
+            let row = VersionRow {
+                down_sql: Some(down.into()),
+                ..row()
+            };
+            dialect
+                .insert_version("v", &row, DurationSql::Measured(0))
+                .ends_with(", 1);")
+        };
+        assert!(!recorded(Dialect::Mysql, "DROP TABLE a;"));
+        assert!(recorded(Dialect::Mysql, "DELETE FROM a; # `x`"));
+        assert!(recorded(Dialect::Sqlite, "DROP TABLE a;"));
     }
 
     #[test]

@@ -79,8 +79,8 @@ pub fn plan(reading: &Reading, into: &Path) -> Result<Vec<PlannedFile>, ImportEr
     plan_as(reading, into, Lexicon::Standard)
 }
 
-/// [`plan`] for a database whose files are read by `lexicon` (MySQL's): the checksums recorded
-/// by the take-over must be the ones `up` computes there.
+/// [`plan`], reading the written files by the rules of `lexicon` (the database's): the
+/// checksums recorded for the take-over must be the ones `up` computes there.
 pub fn plan_as(
     reading: &Reading,
     into: &Path,
@@ -111,7 +111,7 @@ pub fn plan_as(
                 .collect::<Result<Vec<_>, _>>()?,
             None => previous.iter().cloned().collect(),
         };
-        let file = plan_one(m, id.clone(), &parents, into.join(name), (&origin, lexicon));
+        let file = plan_one(m, (id.clone(), &parents), into.join(name), &origin, lexicon);
         previous = Some(id);
         files.push(file);
     }
@@ -135,10 +135,10 @@ pub fn shown(path: &Path) -> String {
 /// Renders one file, adjusting it once if a section turns out to run its own transaction.
 fn plan_one(
     m: &Migration,
-    id: RevisionId,
-    parents: &[RevisionId],
+    (id, parents): (RevisionId, &[RevisionId]),
     path: PathBuf,
-    (origin, lexicon): (&str, Lexicon),
+    origin: &str,
+    lexicon: Lexicon,
 ) -> PlannedFile {
     let mut notes = Vec::new();
     let (mut up, reason) = match &m.up {
@@ -200,7 +200,7 @@ fn plan_one(
                 ParseErrorKind::EmptyUp => {}
                 _ => notes.push(Note::DoesNotLoad(e.to_string())),
             }
-            row_without_parsing(m, &id, parents, (up.as_ref(), down.as_ref()), lexicon)
+            row_without_parsing(m, (&id, parents), up.as_ref(), down.as_ref(), lexicon)
         }
     };
     PlannedFile {
@@ -216,20 +216,17 @@ fn plan_one(
 /// The row for a file that does not load yet, computed as loading it would.
 fn row_without_parsing(
     m: &Migration,
-    id: &RevisionId,
-    parents: &[RevisionId],
-    (up, down): (Option<&Sql>, Option<&Sql>),
+    (id, parents): (&RevisionId, &[RevisionId]),
+    up: Option<&Sql>,
+    down: Option<&Sql>,
     lexicon: Lexicon,
 ) -> VersionRow {
     let up_text = up.map_or(PLACEHOLDER, |u| u.text.as_str());
-    let checksum = source::split_and_checksum_as(&section_text(up_text), lexicon)
-        .map(|(_, sum)| sum)
-        .unwrap_or_default();
     VersionRow {
         revision: id.clone(),
         parents: parents.to_vec(),
         message: m.message(),
-        checksum,
+        checksum: source::checksum_as(&section_text(up_text), lexicon).unwrap_or_default(),
         down_sql: down.map(|d| section_text(&d.text)),
         down_transactional: down.is_none_or(|d| d.transactional),
     }

@@ -14,12 +14,48 @@ use crate::config::{Config, DatabaseUrl, UrlOrigin};
 use crate::db::Connection;
 use crate::error::{DbError, Error, LoadError};
 use crate::output::Shell;
-use crate::source::MigrationSource;
+use crate::source::{Lexicon, MigrationSource};
 use crate::state::State;
+
+/// Reads the migrations folder by the lexical rules of the configured database (MySQL's for a
+/// `mysql://` URL, the standard ones otherwise or when no URL resolves). Every command that reads
+/// the folder for one database comes through here, so `up`, `up --sql`, `lint`, `stamp` and the
+/// rest split the same statements and compute the same checksums.
+pub fn load_source(config: &Config) -> Result<MigrationSource, Error> {
+    Ok(MigrationSource::load_as(
+        &config.migrations.value,
+        lexicon(config),
+    )?)
+}
+
+/// The lexical rules the configured database reads SQL by (see [`load_source`]).
+pub fn lexicon(config: &Config) -> Lexicon {
+    config
+        .database_url()
+        .map_or(Lexicon::Standard, |(url, _)| url.lexicon())
+}
 
 /// Connects for a command that changes the database, takes the run lock (waiting at most
 /// `lock_timeout`) and makes sure the version table exists; then reads the state under the lock.
 pub async fn open_locked(
+    shell: &Shell,
+    config: &Config,
+    url: (&DatabaseUrl, &UrlOrigin),
+    source: MigrationSource,
+    waits: (Option<Duration>, Option<Duration>),
+) -> Result<(Connection, State), Error> {
+    let (conn, state) = open_locked_for_bookkeeping(shell, config, url, source, waits).await?;
+    let nothing_recorded = state.records.iter().all(Option::is_none) && state.replaced.is_empty();
+    if nothing_recorded && conn.dialect() == crate::db::Dialect::Mysql {
+        // Said once, on the first run against a database: after that the version table has rows.
+        shell.note(MYSQL_IMPLICIT_COMMITS);
+    }
+    Ok((conn, state))
+}
+
+/// [`open_locked`] for a command that writes only version rows (`stamp`, `rehash`): it runs no
+/// migration SQL, so it has nothing to say about MySQL's implicit commits.
+pub async fn open_locked_for_bookkeeping(
     shell: &Shell,
     config: &Config,
     (url, origin): (&DatabaseUrl, &UrlOrigin),
@@ -42,10 +78,6 @@ pub async fn open_locked(
     .await?;
     conn.ensure_version_table(table).await?;
     let rows = conn.applied(table).await?;
-    if rows.is_empty() && conn.dialect() == crate::db::Dialect::Mysql {
-        // Said once, on the first run against a database: after that the version table has rows.
-        shell.note(MYSQL_IMPLICIT_COMMITS);
-    }
     Ok((conn, State::build(source, rows)?))
 }
 

@@ -59,12 +59,7 @@ pub async fn import(
     };
     let reading = tool.read_with_scratch(&from, scratch_server.as_deref())?;
     import::check_target(tool, &from, &into)?;
-    // Checksums as `up` will compute them for the configured database (MySQL reads `#` comments).
-    let lexicon = ctx
-        .config
-        .database_url()
-        .map_or_else(|_| Default::default(), |(url, _)| url.lexicon());
-    let files = write::plan_as(&reading, &into, lexicon)?;
+    let files = write::plan_as(&reading, &into, super::connect::lexicon(ctx.config))?;
     let conflicting = write::conflicting(&files);
     if !conflicting.is_empty() {
         return Err(ImportError::Exists { paths: conflicting }.into());
@@ -247,6 +242,19 @@ fn report_reading(ctx: &Importer<'_>, reading: &Reading, files: &[PlannedFile]) 
             }
         }
     }
+    warn_without_down(ctx, reading.tool, files);
+}
+
+/// Once for the whole import: how many revisions have no down section, and what `down` does.
+fn warn_without_down(ctx: &Importer<'_>, tool: Tool, files: &[PlannedFile]) {
+    let without = files.iter().filter(|f| f.row.down_sql.is_none()).count();
+    if without == 0 {
+        return;
+    }
+    ctx.shell.warn(format_args!(
+        "{without} of {} imported revision(s) have no down section ({tool} had none for them): `cargo brainmig down` refuses a range that holds one, before reverting anything; add a `-- migrate:down` section to each you may want to revert",
+        files.len()
+    ));
 }
 
 /// Writes the files (or, for a dry run, lists them) and says so; returns those it wrote.

@@ -11,7 +11,6 @@ use crate::error::Error;
 use crate::lint::{self, LintConfig, Report, Severity, target};
 use crate::ops::connect::waiting_for;
 use crate::output::{Shell, warn_broken};
-use crate::source::MigrationSource;
 use crate::state::State;
 
 /// What a lint run reads: the settings, where it reports, and `--wait`.
@@ -32,6 +31,9 @@ pub async fn run(l: &Linting<'_>, revisions: &[String], all: bool) -> Result<Rep
         None => LintConfig::default(),
     };
     let (url, origin) = l.config.database_url()?;
+    if matches!(url, DatabaseUrl::Mysql(_)) {
+        return Err(crate::error::ConfigError::LintOnMysql.into());
+    }
     if matches!(url, DatabaseUrl::Sqlite(_)) && origin != UrlOrigin::EmbeddedDefault {
         l.shell.note(
             "lint's rules are written for PostgreSQL; on SQLite most of its dangers do not apply",
@@ -44,7 +46,7 @@ pub async fn run(l: &Linting<'_>, revisions: &[String], all: bool) -> Result<Rep
         waiting_for(l.shell, l.wait, || Connection::open_existing(url)).await
     };
     let reading = target::read(url.as_ref(), table, config.target_version, open).await;
-    let source = MigrationSource::load(&l.config.migrations.value)?;
+    let source = super::connect::load_source(l.config)?;
     let state = State::build(source, reading.rows)?;
     warn_broken(l.shell, &state, &[]);
     let selected = if !revisions.is_empty() {
@@ -80,6 +82,11 @@ fn with_files(state: &State) -> BTreeSet<usize> {
 /// For `check`: the default selection linted, each finding one line on stderr; the number of
 /// findings at error severity.
 pub async fn for_check(l: &Linting<'_>) -> Result<usize, Error> {
+    if matches!(l.config.database_url(), Ok((DatabaseUrl::Mysql(_), _))) {
+        l.shell
+            .note("the lint pass is skipped on MySQL: lint's rules are PostgreSQL's");
+        return Ok(0);
+    }
     let report = run(l, &[], false).await?;
     for f in &report.findings {
         let line = format!(

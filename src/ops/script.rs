@@ -11,7 +11,6 @@ use crate::graph::{RevisionGraph, Target};
 use crate::ops::connect::waiting_for;
 use crate::output::{ScriptView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
-use crate::source::MigrationSource;
 use crate::state::{PlannedStep, State};
 
 /// Where a script starts and ends: `FROM` and `TO`.
@@ -86,7 +85,7 @@ pub async fn script(
         }
         Some(_) => Vec::new(),
     };
-    let state = State::build(MigrationSource::load(&s.config.migrations.value)?, rows)?;
+    let state = State::build(super::connect::load_source(s.config)?, rows)?;
     let dialect = (s.dialect, table.as_str());
     build(s.shell, &state, dialect, direction, span, ignore_checksums)
 }

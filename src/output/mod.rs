@@ -316,7 +316,13 @@ impl Shell {
                     style("sqlstate:").bold().for_stderr()
                 ));
             }
-            if run.completed.is_empty() {
+            if run.completed.is_empty() && run.statements_done.is_some_and(|done| done > 0) {
+                // Statements of the failing section took effect (outside a transaction, or on
+                // MySQL): "nothing was committed" would contradict the help below.
+                self.err_line(format_args!(
+                    "  no revision was completed by this run before the failure"
+                ));
+            } else if run.completed.is_empty() {
                 self.err_line(format_args!(
                     "  nothing was committed by this run before the failure"
                 ));

@@ -183,3 +183,25 @@ fn checksum_of_dollar_quoted_bodies_counts_what_is_inside_the_quotes() {
         "f9c298802060c2150d9a8d5cd2d2ea863e3c0c549403c81987eb333916442c28"
     );
 }
+
+/// MySQL's lexicon (a `mysql://` URL): a backticked name is one token, a `#` comment and the
+/// `DELIMITER` lines are not counted, and the delimiter they set counts as the statement's end,
+/// here `$$` right after a word. NOTE: MySQL support is not released yet, so this vector was
+/// still free to change (it did when `END$$` stopped being one word); from the first release on
+/// it is pinned like the others.
+#[test]
+fn checksum_by_mysql_rules_is_pinned() {
+    let text = "-- revision: 0001\n-- migrate:up\nCREATE TABLE `a b` (id INT); # c\nDELIMITER $$\nSELECT 1$$\nDELIMITER ;\n";
+    let file = super::parse_as(
+        Path::new("0001_x.sql"),
+        text.as_bytes(),
+        super::Lexicon::Mysql,
+    )
+    .expect("parses");
+    // Also computed outside brainmig, from the tokens `CREATE`, `TABLE`, `` `a b` ``, `(`, `id`,
+    // `INT`, `)`, `;`, `SELECT`, `1`, `$$`.
+    assert_eq!(
+        file.checksum,
+        "a259727576dbd443fd3023660ef5dd954c106ba8822a377b748823e921da1185"
+    );
+}

@@ -303,7 +303,7 @@ impl Lexer<'_> {
     /// MySQL's rules; what they share with PostgreSQL's falls through to [`Lexer::shared_kind`].
     fn next_mysql_kind(&mut self) -> Result<TokenKind, LexError> {
         if let Some(delimiter) = &self.delimiter
-            && self.src[self.pos..].starts_with(delimiter.as_str())
+            && self.at_delimiter()
         {
             self.pos += delimiter.len();
             return Ok(TokenKind::Semicolon);
@@ -354,7 +354,10 @@ impl Lexer<'_> {
             }
             c if is_word_start(c) || c.is_ascii_digit() || c == b'$' => {
                 let start = self.pos;
-                while matches!(self.peek(0), Some(c) if is_word_part(c)) {
+                // The `mysql` client ends a statement at its delimiter even inside a word, as in
+                // `END$$`: a word stops there. (This split changed MySQL's checksum of such files;
+                // MySQL support was not released yet, so no stored checksum had it.)
+                while matches!(self.peek(0), Some(c) if is_word_part(c)) && !self.at_delimiter() {
                     self.pos += 1;
                 }
                 if self.src[start..self.pos].eq_ignore_ascii_case("DELIMITER")
@@ -372,6 +375,13 @@ impl Lexer<'_> {
                 kind?
             }
         })
+    }
+
+    /// True when a `DELIMITER` line set a delimiter and the text goes on with it here.
+    fn at_delimiter(&self) -> bool {
+        self.delimiter
+            .as_deref()
+            .is_some_and(|d| self.src[self.pos..].starts_with(d))
     }
 
     /// Consumes up to (not including) the end of the line: a line comment.

@@ -23,7 +23,7 @@ pub use parse::{
     parse_lenient, parse_lenient_as,
 };
 pub use revision::{BrokenFile, RevisionFile, Section};
-pub use statements::{Statement, checksum, split, split_and_checksum_as, split_as};
+pub use statements::{Statement, checksum, checksum_as, split, split_and_checksum_as, split_as};
 
 use crate::error::{LoadError, Problem};
 

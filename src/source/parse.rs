@@ -26,10 +26,7 @@ pub const HEADER_KEYS: &[&str] = &["revision", "revises", "message", "created", 
 
 /// Parses the bytes of the migration file at `path`; any problem is an error.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<RevisionFile, ParseError> {
-    match parse_lenient(path, bytes)? {
-        Parsed::Usable(file) => Ok(file),
-        Parsed::Broken(broken) => Err(broken.error),
-    }
+    parse_as(path, bytes, Lexicon::Standard)
 }
 
 /// [`parse`], splitting the sections by the rules of `lexicon`.

@@ -40,8 +40,13 @@ pub fn split_as(sql: &str, lexicon: Lexicon) -> Result<Vec<Statement>, LexError>
 /// SHA-256 (hex) of the section's tokens, so that line endings, comments and whitespace-only edits
 /// outside literals leave it unchanged while any edit to a statement changes it.
 pub fn checksum(sql: &str) -> Result<String, LexError> {
+    checksum_as(sql, Lexicon::Standard)
+}
+
+/// [`checksum`] by the rules of `lexicon`.
+pub fn checksum_as(sql: &str, lexicon: Lexicon) -> Result<String, LexError> {
     let mut sum = Checksum::default();
-    for token in lexer::tokens(sql) {
+    for token in lexer::tokens_as(sql, lexicon) {
         sum.add(sql, &token?);
     }
     Ok(sum.finish())
@@ -85,7 +90,8 @@ fn scan(
             }
             continue;
         }
-        let scan = current.get_or_insert_with(|| StatementScan::new(token.start));
+        let mysql = lexicon == Lexicon::Mysql;
+        let scan = current.get_or_insert_with(|| StatementScan::new(token.start, mysql));
         if token.kind == TokenKind::Semicolon && scan.at_top_level() {
             if let Some(done) = current.take() {
                 statements.push(done.finish(sql, token.end, &mut lines));
@@ -161,14 +167,37 @@ struct StatementScan {
     paren_depth: usize,
     block_depth: usize,
     /// How many words went by, and whether the first was `CREATE`: `CREATE [OR REPLACE ...]
-    /// TRIGGER|FUNCTION|PROCEDURE` within the first six words may hold `BEGIN ... END` blocks.
+    /// TRIGGER|FUNCTION|PROCEDURE` (or, on MySQL, `EVENT`) within the first six words may hold
+    /// `BEGIN ... END` blocks.
     words_seen: usize,
     starts_with_create: bool,
     has_block_body: bool,
+    /// MySQL's rules, and where its compound statements open and close (see [`Compound`]).
+    mysql: bool,
+    compound: Compound,
+}
+
+/// Where MySQL's compound statements (the bodies of triggers, routines and events, written
+/// without `DELIMITER`) open and close. diesel and sqlx send a whole file to the server, which
+/// reads `CREATE TRIGGER ... BEGIN IF ... END IF; END;` as one statement; so must the splitter.
+///
+/// `BEGIN` and `CASE` always open a block; `IF`, `LOOP`, `WHILE` and `REPEAT` open one only
+/// where a statement of the body starts (after `;`, `BEGIN`, `THEN`, `ELSE`, `DO`, `LOOP`,
+/// `REPEAT`, `FOR EACH ROW` or a label's `:`), so `CREATE TABLE IF NOT EXISTS` inside a body does
+/// not; and `IF(` or `REPEAT(` with the parenthesis right after the word is the function. `END`
+/// closes a block, taking the `IF`, `CASE`, `LOOP`, `WHILE` or `REPEAT` after it along.
+#[derive(Default)]
+struct Compound {
+    /// The previous token lets a statement of the body start here.
+    statement_start: bool,
+    /// The previous word was `END`.
+    after_end: bool,
+    /// An `IF` or `REPEAT` that opens a block unless `(` follows right at this offset.
+    pending_open: Option<usize>,
 }
 
 impl StatementScan {
-    fn new(start: usize) -> Self {
+    fn new(start: usize, mysql: bool) -> Self {
         StatementScan {
             start,
             last_end: start,
@@ -177,6 +206,8 @@ impl StatementScan {
             words_seen: 0,
             starts_with_create: false,
             has_block_body: false,
+            mysql,
+            compound: Compound::default(),
         }
     }
 
@@ -186,6 +217,9 @@ impl StatementScan {
 
     fn feed(&mut self, sql: &str, token: &Token) {
         self.last_end = token.end;
+        if self.mysql {
+            return self.feed_mysql(sql, token);
+        }
         match token.kind {
             TokenKind::OpenParen => self.paren_depth += 1,
             TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
@@ -194,19 +228,27 @@ impl StatementScan {
         }
     }
 
-    fn feed_word(&mut self, word: &str) {
-        if self.words_seen < 6 {
-            if self.words_seen == 0 {
-                self.starts_with_create = word.eq_ignore_ascii_case("CREATE");
-            } else if self.starts_with_create
-                && ["TRIGGER", "FUNCTION", "PROCEDURE"]
-                    .iter()
-                    .any(|kind| word.eq_ignore_ascii_case(kind))
-            {
-                self.has_block_body = true;
-            }
-            self.words_seen += 1;
+    /// Notes whether the statement is a `CREATE` of something with a block body.
+    fn see_word(&mut self, word: &str) {
+        if self.words_seen >= 6 {
+            return;
         }
+        if self.words_seen == 0 {
+            self.starts_with_create = word.eq_ignore_ascii_case("CREATE");
+        } else if self.starts_with_create
+            && ["TRIGGER", "FUNCTION", "PROCEDURE"]
+                .iter()
+                .any(|kind| word.eq_ignore_ascii_case(kind))
+        {
+            self.has_block_body = true;
+        } else if self.starts_with_create && self.mysql && word.eq_ignore_ascii_case("EVENT") {
+            self.has_block_body = true;
+        }
+        self.words_seen += 1;
+    }
+
+    fn feed_word(&mut self, word: &str) {
+        self.see_word(word);
         if !self.has_block_body {
             return;
         }
@@ -215,6 +257,59 @@ impl StatementScan {
         } else if word.eq_ignore_ascii_case("END") {
             self.block_depth = self.block_depth.saturating_sub(1);
         }
+    }
+
+    /// [`StatementScan::feed`] by MySQL's rules (see [`Compound`]).
+    fn feed_mysql(&mut self, sql: &str, token: &Token) {
+        let mut c = std::mem::take(&mut self.compound);
+        if let Some(at) = c.pending_open.take()
+            && !(token.kind == TokenKind::OpenParen && token.start == at)
+        {
+            self.block_depth += 1;
+        }
+        let text = &sql[token.start..token.end];
+        let after_end = std::mem::take(&mut c.after_end);
+        let mut statement_start = false;
+        match token.kind {
+            TokenKind::OpenParen => self.paren_depth += 1,
+            TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
+            TokenKind::Semicolon => statement_start = true,
+            TokenKind::Other => statement_start = text == ":",
+            TokenKind::Word => {
+                self.see_word(text);
+                if self.has_block_body {
+                    statement_start = self.feed_compound_word(&mut c, text, after_end);
+                }
+            }
+            _ => {}
+        }
+        c.statement_start = statement_start;
+        self.compound = c;
+    }
+
+    /// One word of a statement that may hold compound blocks; true when a statement of the
+    /// body may start after it.
+    fn feed_compound_word(&mut self, c: &mut Compound, word: &str, after_end: bool) -> bool {
+        let word = word.to_ascii_uppercase();
+        let word = word.as_str();
+        if after_end && matches!(word, "IF" | "CASE" | "LOOP" | "WHILE" | "REPEAT") {
+            // The second word of `END IF` and the like: it closes with the `END`.
+            return false;
+        }
+        match word {
+            "BEGIN" | "CASE" => self.block_depth += 1,
+            "END" => {
+                self.block_depth = self.block_depth.saturating_sub(1);
+                c.after_end = true;
+            }
+            "IF" | "REPEAT" if c.statement_start => c.pending_open = Some(self.last_end),
+            "LOOP" | "WHILE" if c.statement_start => self.block_depth += 1,
+            _ => {}
+        }
+        matches!(
+            word,
+            "BEGIN" | "THEN" | "ELSE" | "DO" | "LOOP" | "REPEAT" | "ROW"
+        )
     }
 
     fn finish(self, sql: &str, end: usize, lines: &mut LineCounter) -> Statement {
@@ -288,6 +383,42 @@ mod tests {
             statements.iter().map(|s| s.line).collect::<Vec<_>>(),
             [1, 3, 8, 10]
         );
+    }
+
+    #[test]
+    fn mysql_compound_bodies_without_delimiter_are_one_statement() {
+        // As diesel and sqlx send them: the server reads each body as one statement.
+        let trigger = "CREATE DEFINER=`root`@`%` TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  IF NEW.n IS NULL THEN\n    SET NEW.n = 0;\n  ELSEIF NEW.n < 0 THEN\n    SET NEW.n = CASE WHEN NEW.n < -9 THEN -9 ELSE NEW.n END;\n  END IF;\nEND;";
+        let procedure = "CREATE PROCEDURE p()\nBEGIN\n  DECLARE x INT DEFAULT 1;\n  CREATE TABLE IF NOT EXISTS u (id INT);\n  lbl: LOOP\n    SET x = x + IF(x > 1, 2, 1);\n    IF x > 5 THEN LEAVE lbl; END IF;\n  END LOOP lbl;\n  WHILE x < 9 DO SET x = x + 1; END WHILE;\n  REPEAT SET x = x - 1; UNTIL x < 3 END REPEAT;\n  CASE x WHEN 2 THEN SELECT 2; ELSE BEGIN SELECT x; END; END CASE;\n  INSERT INTO t VALUES (x, NULL);\nEND;";
+        let event = "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; INSERT INTO t VALUES (1, 1); END;";
+        let function = "CREATE FUNCTION f(a INT) RETURNS INT DETERMINISTIC RETURN IF(a > 0, a, REPEAT('x', 0) + 0);";
+        let one_row = "CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW IF NEW.n < 0 THEN SET NEW.n = 0; END IF;";
+        let sql = [trigger, procedure, event, function, one_row, "CALL p();"].join("\n");
+        assert_eq!(
+            mysql_texts(&sql),
+            [trigger, procedure, event, function, one_row, "CALL p();"]
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_ends_a_word_as_the_client_does() {
+        // `END$$`: `$` may be part of a word, but the client ends the statement at `$$`.
+        let sql = "CREATE TABLE t (id INT PRIMARY KEY, n INT);\nDELIMITER $$\nCREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.n = 0;\nEND$$\nDELIMITER ;\nINSERT INTO t (id) VALUES (1);";
+        assert_eq!(
+            mysql_texts(sql),
+            [
+                "CREATE TABLE t (id INT PRIMARY KEY, n INT);",
+                "CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.n = 0;\nEND",
+                "INSERT INTO t (id) VALUES (1);"
+            ]
+        );
+    }
+
+    #[test]
+    fn standard_rules_still_end_end_if_at_its_semicolon() {
+        // PostgreSQL's and SQLite's splitting is unchanged by MySQL's compound statements.
+        let sql = "CREATE TRIGGER t AFTER INSERT ON a BEGIN IF x THEN SELECT 1; END IF; END;";
+        assert_eq!(texts(sql).len(), 2);
     }
 
     #[test]
@@ -421,6 +552,12 @@ pub(super) mod properties {
         "ATOMIC",
         "CASE",
         "END",
+        "IF",
+        "LOOP",
+        "WHILE",
+        "REPEAT",
+        "EVENT",
+        ":",
         "é",
         "☃",
     ];
@@ -452,6 +589,46 @@ pub(super) mod properties {
     pub(crate) fn lexable_sql() -> impl Strategy<Value = String> {
         proptest::collection::vec(proptest::sample::select(BALANCED), 0..30)
             .prop_map(|pieces| format!("{}\nselect 1;\n", pieces.join(" ")))
+    }
+
+    /// The statements of a MySQL compound body: plain ones (some with `IF(`, `REPEAT(`, `CASE`
+    /// expressions, `IF NOT EXISTS`, quoted `;`) nested in `BEGIN`, `IF`, `CASE`, `LOOP`,
+    /// `WHILE` and `REPEAT` blocks, with labels.
+    fn compound_body() -> impl Strategy<Value = String> {
+        let leaf = proptest::sample::select(
+            &[
+                "SET NEW.n = 0;",
+                "DECLARE x INT DEFAULT 1;",
+                "INSERT INTO t VALUES (IF(1, 2, 3), 'a;b');",
+                "CREATE TABLE IF NOT EXISTS u (id INT);",
+                "DROP TABLE IF EXISTS u;",
+                "SET @r = REPEAT('x', 2);",
+                "SET @c = CASE WHEN 1 THEN 2 ELSE 3 END;",
+                "SET @s = 'END IF; END;'; # END;",
+                "SELECT `end`, `begin` FROM `if`;",
+            ][..],
+        )
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            let run = proptest::collection::vec(inner, 1..4).prop_map(|v| v.join("\n"));
+            (run, 0..7_u8).prop_map(|(b, form)| match form {
+                0 => format!("BEGIN\n{b}\nEND;"),
+                1 => format!("IF a THEN\n{b}\nELSEIF b THEN\n{b}\nELSE\n{b}\nEND IF;"),
+                2 => format!("CASE x WHEN 1 THEN\n{b}\nELSE\n{b}\nEND CASE;"),
+                3 => format!("lbl: LOOP\n{b}\nLEAVE lbl;\nEND LOOP lbl;"),
+                4 => format!("WHILE i < 3 DO\n{b}\nEND WHILE;"),
+                5 => format!("REPEAT\n{b}\nUNTIL i > 3 END REPEAT;"),
+                _ => format!("blk: BEGIN\n{b}\nEND blk;"),
+            })
+        })
+    }
+
+    fn mysql_texts(sql: &str) -> Vec<String> {
+        split_as(sql, Lexicon::Mysql)
+            .expect("splits")
+            .iter()
+            .map(|s| s.text(sql).to_owned())
+            .collect()
     }
 
     fn lines(statements: &[Statement]) -> Vec<usize> {
@@ -543,6 +720,25 @@ pub(super) mod properties {
                     prev_end = s.end;
                 }
             }
+        }
+
+        #[test]
+        fn mysql_compound_bodies_stay_whole_and_both_forms_agree(
+            body in compound_body(),
+            kind in proptest::sample::select(&[
+                "TRIGGER tr BEFORE INSERT ON t FOR EACH ROW",
+                "DEFINER = CURRENT_USER PROCEDURE p(IN a INT)",
+                "FUNCTION f() RETURNS INT DETERMINISTIC",
+                "EVENT e ON SCHEDULE EVERY 1 DAY DO",
+            ][..]),
+        ) {
+            let routine = format!("CREATE {kind}\nBEGIN\n{body}\nEND");
+            // Without DELIMITER, as diesel and sqlx take it: one statement, then the next.
+            let plain = format!("{routine};\nSELECT 1;");
+            prop_assert_eq!(mysql_texts(&plain), vec![format!("{routine};"), "SELECT 1;".to_owned()]);
+            // With DELIMITER, as the `mysql` client takes it: the same statement.
+            let delimited = format!("DELIMITER $$\n{routine}$$\nDELIMITER ;\nSELECT 1;");
+            prop_assert_eq!(mysql_texts(&delimited), vec![routine, "SELECT 1;".to_owned()]);
         }
 
         #[test]

@@ -23,6 +23,7 @@ mod loading;
 mod long_history;
 mod mysql;
 mod mysql_ops;
+mod mysql_files;
 mod pinned;
 mod revisions;
 mod roundtrip;

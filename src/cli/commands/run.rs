@@ -12,7 +12,8 @@ use crate::plan::Direction;
 #[derive(Debug, clap::Args)]
 struct RunFlags {
     /// Print the SQL script instead of running it, from where the database is (read only), or
-    /// with `FROM:TO` from FROM (no database needed).
+    /// with `FROM:TO` from FROM (no database needed). It is written for the configured URL's
+    /// database, even with `FROM:TO`: for MySQL, give a `mysql://` URL (`FROM:TO` never connects).
     #[arg(long)]
     sql: bool,
     /// Run even if an applied revision's file changed since it was applied.

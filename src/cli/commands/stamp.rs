@@ -26,7 +26,7 @@ pub struct RehashArgs {
 
 pub async fn stamp(ctx: &Context, args: &StampArgs) -> Result<(), Error> {
     let target: Target = args.revision.parse()?;
-    let (mut conn, state) = ctx.connect_locked().await?;
+    let (mut conn, state) = ctx.connect_locked_for_bookkeeping().await?;
     let table = &ctx.config.version_table.value;
     let result = match state.graph.resolve(&target) {
         Ok(targets) => ops::stamp::stamp(&mut conn, &state, table, &targets, args.purge).await,
@@ -49,7 +49,7 @@ pub async fn stamp(ctx: &Context, args: &StampArgs) -> Result<(), Error> {
 }
 
 pub async fn rehash(ctx: &Context, args: &RehashArgs) -> Result<(), Error> {
-    let (mut conn, state) = ctx.connect_locked().await?;
+    let (mut conn, state) = ctx.connect_locked_for_bookkeeping().await?;
     let table = &ctx.config.version_table.value;
     let result = match state.graph.find_prefix(&args.revision) {
         Ok(i) => ops::stamp::rehash(&mut conn, &state, table, i).await,
