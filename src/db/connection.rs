@@ -150,6 +150,10 @@ impl Database for Connection {
         forward!(self, db => db.catalog().await)
     }
 
+    async fn schema_catalog(&mut self, schema: &str) -> Result<Schema, DbError> {
+        forward!(self, db => db.schema_catalog(schema).await)
+    }
+
     fn canceller(&self) -> Option<Canceller> {
         // Only PostgreSQL can; a second dialect that can makes this an enum of the two.
         match self {
