@@ -155,7 +155,8 @@ mod tests {
     use super::*;
 
     fn folder(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("brainmig-staging-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("brainmig-staging-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join("a.sql"), "a").expect("a");
@@ -168,8 +169,15 @@ mod tests {
             .expect("listed")
             .map(|e| {
                 let path = e.expect("entry").path();
-                let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-                (name, std::fs::read_to_string(&path).unwrap_or_else(|_| "<dir>".into()))
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                (
+                    name,
+                    std::fs::read_to_string(&path).unwrap_or_else(|_| "<dir>".into()),
+                )
             })
             .collect();
         files.sort();

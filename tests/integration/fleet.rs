@@ -647,7 +647,11 @@ fn a_filtered_out_target_with_an_unreachable_server_is_never_asked_for_its_schem
     let out = project.brainmig(["up", "--target", "device"]).success();
     assert!(out.stdout.contains("1 target(s): 1 ok"), "{}", out.stdout);
     let out = project.brainmig(["up", "--target", "dev*"]).success();
-    assert!(out.stderr.contains("device: nothing to do"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("device: nothing to do"),
+        "{}",
+        out.stderr
+    );
     // Selected, its query runs and fails, named.
     let out = project.brainmig(["up", "--target", "far/*"]).fails_with(1);
     assert!(
@@ -731,7 +735,12 @@ fn a_fleet_mixing_mariadb_and_sqlite_reaches_head_on_both() {
         ["0001", "0002", "0003"]
     );
     let out = project.brainmig(args).success();
-    assert_eq!(out.stderr.matches("nothing to do").count(), 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("nothing to do").count(),
+        2,
+        "{}",
+        out.stderr
+    );
 }
 
 /// A target waiting for the run lock says so on its own line while it waits (#18).

@@ -418,7 +418,10 @@ fn folder_listing(project: &TestProject) -> Vec<(String, String)> {
         .map(|e| {
             let path = e.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "<folder>".into());
-            (path.file_name().unwrap().to_string_lossy().into_owned(), text)
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                text,
+            )
         })
         .collect();
     files.sort();
@@ -458,7 +461,14 @@ fn a_squash_that_fails_while_writing_leaves_the_folder_as_it_was() {
         .on(&db, &["squash", "--to", "0002", "--archive", "archive2"])
         .success();
     assert!(project.path("archive2/0002_r.sql").exists());
-    assert!(project.read("migrations/0003_r.sql").contains("-- revises: 0004\n"));
-    let names: Vec<String> = folder_listing(&project).into_iter().map(|(n, _)| n).collect();
+    assert!(
+        project
+            .read("migrations/0003_r.sql")
+            .contains("-- revises: 0004\n")
+    );
+    let names: Vec<String> = folder_listing(&project)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(names, ["0003_r.sql", "0004_baseline_up_to_0002.sql"]);
 }
