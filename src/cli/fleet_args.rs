@@ -77,12 +77,12 @@ impl FleetArgs {
     pub(crate) fn fleet<'a>(
         &self,
         ctx: &'a Context,
-        source: &'a crate::source::MigrationSource,
+        sources: &'a fleet::Sources,
         targets: usize,
     ) -> Fleet<'a> {
         Fleet {
             config: &ctx.config,
-            source,
+            sources,
             waits: (ctx.lock_timeout, ctx.wait),
             jobs: fleet::effective_jobs(self.jobs.map(usize::from), targets),
             fail_fast: self.fail_fast,

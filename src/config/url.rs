@@ -56,6 +56,23 @@ impl fmt::Debug for DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// This PostgreSQL database with `search_path` set to `schema` alone (a startup option, so
+    /// every connection of a run, the lock's included, sees it): how a schema-per-tenant target
+    /// and its scratch databases connect. Other URLs come back unchanged.
+    pub fn with_search_path(&self, schema: &str) -> DatabaseUrl {
+        let DatabaseUrl::Postgres(raw) = self else {
+            return self.clone();
+        };
+        let Ok(mut parsed) = url::Url::parse(raw) else {
+            return self.clone();
+        };
+        // Quoted, so the name keeps its case as the quoted version table's name does.
+        parsed
+            .query_pairs_mut()
+            .append_pair("options", &format!("-c search_path=\"{schema}\""));
+        DatabaseUrl::Postgres(parsed.to_string())
+    }
+
     /// Parses `raw`; relative SQLite paths are taken relative to `base`.
     pub fn parse(raw: &str, base: &Path, origin: &UrlOrigin) -> Result<Self, ConfigError> {
         let invalid = |reason: &str| ConfigError::InvalidUrl {

@@ -172,6 +172,10 @@ impl Database for Connection {
         forward!(self, db => db.catalog().await)
     }
 
+    async fn schema_catalog(&mut self, schema: &str) -> Result<Schema, DbError> {
+        forward!(self, db => db.schema_catalog(schema).await)
+    }
+
     fn canceller(&self) -> Option<Canceller> {
         // SQLite runs in this process: there is no server statement to cancel.
         match self {

@@ -128,6 +128,15 @@ pub trait Database {
     /// Everything the catalog holds, the version table included (see [`crate::schema::snapshot`]).
     async fn catalog(&mut self) -> Result<Schema, DbError>;
 
+    /// What the catalog holds in `schema` alone (a schema-per-tenant target): PostgreSQL's;
+    /// the other dialects have no such schemas.
+    async fn schema_catalog(&mut self, schema: &str) -> Result<Schema, DbError> {
+        Err(DbError::Query {
+            doing: format!("reading schema `{schema}`"),
+            reason: "only PostgreSQL databases have schemas to compare one by one".into(),
+        })
+    }
+
     /// What cancels this connection's running statement from elsewhere: [`NoCancel`] for a
     /// dialect with no server statement to cancel (SQLite runs in this process).
     type Canceller: Cancel;
@@ -170,8 +179,11 @@ pub trait Database {
 
 /// Every database is a catalog to snapshot: the schema module names no dialect.
 impl<D: Database> Catalog for D {
-    async fn read_catalog(&mut self) -> Result<Schema, DbError> {
-        self.catalog().await
+    async fn read_catalog(&mut self, only: Option<&str>) -> Result<Schema, DbError> {
+        match only {
+            Some(schema) => self.schema_catalog(schema).await,
+            None => self.catalog().await,
+        }
     }
 
     fn default_schema(&self) -> &'static str {

@@ -7,11 +7,10 @@ use std::time::Instant;
 use super::run::{Fleet, bounded, failed, row};
 use super::schemas;
 use super::targets::FleetTarget;
-use crate::config::DatabaseUrl;
 use crate::db::Dialect;
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 use crate::ops::{self, autogen::Comparison, autogen::SchemaFile, autogen::Scratchpad};
-use crate::output::{FleetRow, Shell, TargetResult};
+use crate::output::{FleetActivity, FleetRow, Shell, TargetResult};
 use crate::state::State;
 
 /// `check` on every target: what the head builds (on the target's server) against the schema
@@ -23,10 +22,11 @@ pub async fn check(
     state: &State,
     schema: &SchemaFile,
 ) -> Vec<FleetRow> {
-    bounded(fleet, shell, targets, "Checking", |t, quiet| async move {
+    let doing = FleetActivity::looking("Checking");
+    bounded(fleet, shell, targets, doing, |t, quiet| async move {
         let started = Instant::now();
         let config = schemas::config_for(fleet.config, t);
-        let pad = scratchpad(fleet, &quiet, &t.url, &config.version_table.value);
+        let pad = scratchpad(fleet, &quiet, t, &config.version_table.value);
         let found = ops::autogen::check(&pad, state, schema, Dialect::of(&t.url)).await;
         let shown = schema.path.display().to_string();
         match found {
@@ -43,19 +43,13 @@ pub async fn check(
 
 /// `diff` on every target: the live database against what its recorded revisions build.
 pub async fn diff(fleet: &Fleet<'_>, shell: &Shell, targets: &[FleetTarget]) -> Vec<FleetRow> {
-    bounded(fleet, shell, targets, "Comparing", |t, quiet| async move {
+    let doing = FleetActivity::looking("Comparing");
+    bounded(fleet, shell, targets, doing, |t, quiet| async move {
         let started = Instant::now();
         let config = schemas::config_for(fleet.config, t);
         let result = async {
-            if t.schema.is_some() {
-                // The catalog snapshot reads the whole database, every tenant's schema at once.
-                return Err(ConfigError::Unsupported(
-                    "`diff` compares whole databases; it cannot compare one schema of a schema-per-tenant database yet".into(),
-                )
-                .into());
-            }
             let state = ops::connect::read_state(&quiet, &config, &t.url, fleet.waits.1).await?;
-            let pad = scratchpad(fleet, &quiet, &t.url, &config.version_table.value);
+            let pad = scratchpad(fleet, &quiet, t, &config.version_table.value);
             let found = ops::autogen::drift(&pad, &state, Dialect::of(&t.url)).await?;
             Ok::<_, Error>((state, found))
         };
@@ -76,17 +70,20 @@ pub async fn diff(fleet: &Fleet<'_>, shell: &Shell, targets: &[FleetTarget]) -> 
     .await
 }
 
+/// Where `target`'s comparisons build: scratch databases on its server, in its schema (if any),
+/// which is all its snapshots read.
 fn scratchpad<'a>(
     fleet: &Fleet<'_>,
     shell: &'a Shell,
-    url: &'a DatabaseUrl,
+    target: &'a FleetTarget,
     table: &'a str,
 ) -> Scratchpad<'a> {
     Scratchpad {
         shell,
-        url,
+        url: &target.url,
         table,
         wait: fleet.waits.1,
+        schema: target.schema.as_deref(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod error;
 pub mod run;
 pub mod schemas;
+pub mod sources;
 pub mod targets;
 
 use crate::graph::Target;
@@ -17,6 +18,7 @@ use crate::state::State;
 use error::FleetError;
 
 pub use run::Fleet;
+pub use sources::Sources;
 pub use targets::FleetTarget;
 
 /// `--jobs` when not given: a few connections at once, far below any server's

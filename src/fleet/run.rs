@@ -8,23 +8,26 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::schemas;
+use super::sources::Sources;
 use super::targets::FleetTarget;
 use crate::config::{Config, UrlOrigin};
 use crate::error::Error;
 use crate::graph::Target;
 use crate::migrator::Status;
 use crate::ops::{self, run::RunOptions};
-use crate::output::{FleetRow, Shell, TargetResult, Verbosity, error_json, revisions_text};
+use crate::output::{
+    FleetActivity, FleetRow, Shell, TargetResult, Verbosity, error_json, revisions_text,
+};
 use crate::plan::{AppliedSet, Direction};
-use crate::source::{MigrationSource, RevisionId};
+use crate::source::RevisionId;
 use crate::state::State;
 
 /// What every target's run shares.
 pub struct Fleet<'a> {
     /// The project's settings (version table, migrations folder).
     pub config: &'a Config,
-    /// The migrations, read once.
-    pub source: &'a MigrationSource,
+    /// The migrations, read once per lexicon the targets need.
+    pub sources: &'a Sources,
     /// `--lock-timeout` and `--wait`, per target.
     pub waits: (Option<Duration>, Option<Duration>),
     /// `--jobs`: how many targets at once.
@@ -42,17 +45,14 @@ pub async fn migrate(
     target: &Target,
     ignore_checksums: bool,
 ) -> Vec<FleetRow> {
-    let verb = match direction {
-        Direction::Up => "Upgrading",
-        Direction::Down => "Downgrading",
-    };
     let options = RunOptions {
         direction,
         target,
         ignore_checksums,
         table: &fleet.config.version_table.value,
     };
-    bounded(fleet, shell, targets, verb, |t, quiet| {
+    let doing = FleetActivity::migrating(direction);
+    bounded(fleet, shell, targets, doing, |t, quiet| {
         migrate_one(fleet, quiet, t, &options)
     })
     .await
@@ -60,7 +60,8 @@ pub async fn migrate(
 
 /// `current` on every target: where each is and what is pending.
 pub async fn current(fleet: &Fleet<'_>, shell: &Shell, targets: &[FleetTarget]) -> Vec<FleetRow> {
-    bounded(fleet, shell, targets, "Reading", |t, quiet| {
+    let doing = FleetActivity::looking("Reading");
+    bounded(fleet, shell, targets, doing, |t, quiet| {
         current_one(fleet, quiet, t)
     })
     .await
@@ -72,14 +73,14 @@ pub(super) async fn bounded<'t, F, Fut>(
     fleet: &Fleet<'_>,
     shell: &Shell,
     targets: &'t [FleetTarget],
-    verb: &'static str,
+    doing: FleetActivity,
     work: F,
 ) -> Vec<FleetRow>
 where
     F: Fn(&'t FleetTarget, Shell) -> Fut,
     Fut: Future<Output = FleetRow>,
 {
-    let progress = shell.fleet_progress(targets.len(), verb);
+    let progress = shell.fleet_progress(targets.len(), doing);
     let mut waiting = targets.iter();
     let mut running = FuturesUnordered::new();
     let mut rows = Vec::with_capacity(targets.len());
@@ -173,14 +174,14 @@ async fn migrate_one(
     };
     let opened = async {
         if let (Some(schema), Direction::Up) = (&target.schema, options.direction) {
-            State::refuse_broken_before_connecting(fleet.source)?;
+            State::refuse_broken_before_connecting(fleet.sources.of(target))?;
             schemas::create_if_missing(&shell, fleet.waits.1, &target.url, schema).await?;
         }
         ops::connect::open_locked(
             &shell,
             &config,
             (&target.connect_url(), &origin),
-            fleet.source.clone(),
+            fleet.sources.of(target).clone(),
             fleet.waits,
         )
         .await

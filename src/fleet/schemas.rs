@@ -86,22 +86,6 @@ fn plain_identifier(name: &str) -> bool {
         && name.len() <= 63
 }
 
-/// `url` connecting with `search_path` set to `schema` alone (a startup option, so every
-/// connection of the run, the lock's included, sees it).
-pub fn with_search_path(url: &DatabaseUrl, schema: &str) -> DatabaseUrl {
-    let DatabaseUrl::Postgres(raw) = url else {
-        return url.clone();
-    };
-    let Ok(mut parsed) = url::Url::parse(raw) else {
-        return url.clone();
-    };
-    // Quoted, so the name keeps its case as the quoted version table's name does.
-    parsed
-        .query_pairs_mut()
-        .append_pair("options", &format!("-c search_path=\"{schema}\""));
-    DatabaseUrl::Postgres(parsed.to_string())
-}
-
 /// The version table of a schema target: the configured table's name, in `schema`.
 pub fn version_table(configured: &str, schema: &str) -> String {
     let table = configured.rsplit('.').next().unwrap_or(configured);
@@ -143,7 +127,7 @@ mod tests {
     #[test]
     fn a_schema_target_connects_with_its_search_path_and_keeps_its_own_version_table() {
         let url = DatabaseUrl::Postgres("postgres://u:pw@h:5432/app?sslmode=disable".into());
-        let DatabaseUrl::Postgres(raw) = with_search_path(&url, "Acme_1") else {
+        let DatabaseUrl::Postgres(raw) = url.with_search_path("Acme_1") else {
             panic!("still postgres");
         };
         let parsed = url::Url::parse(&raw).expect("a URL");

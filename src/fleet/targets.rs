@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use super::error::FleetError;
 use crate::config::{Config, DatabaseUrl, NamedUrl, SchemaList, UrlOrigin};
 use crate::error::{ConfigError, Error};
-use crate::source::Lexicon;
 
 /// One target of the fleet: a database, or one schema of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +31,24 @@ impl FleetTarget {
         }
     }
 
+    /// A stand-in for a database whose schemas were not listed (no pattern could select them):
+    /// named `name/*`, only ever shown in the list of known targets.
+    fn unlisted(name: &str, url: DatabaseUrl) -> FleetTarget {
+        FleetTarget {
+            name: format!("{name}/*"),
+            url,
+            schema: Some(String::new()),
+        }
+    }
+
+    fn is_unlisted(&self) -> bool {
+        self.schema.as_deref() == Some("")
+    }
+
     /// The URL a run connects with: for a schema, with `search_path` set to it.
     pub fn connect_url(&self) -> DatabaseUrl {
         match &self.schema {
-            Some(schema) => super::schemas::with_search_path(&self.url, schema),
+            Some(schema) => self.url.with_search_path(schema),
             None => self.url.clone(),
         }
     }
@@ -168,32 +181,49 @@ pub async fn resolve(
         }
     };
     let listed = all.len();
-    let all = super::schemas::expand(all, schemas).await?;
+    // A database whose schemas no pattern can select is left out before its schemas are
+    // listed, so a filtered-out target's schemas query never runs (nor fails).
+    let (wanted, unlisted) = selectable(all, schemas, patterns);
+    let mut all = super::schemas::expand(wanted, schemas).await?;
     let why = if listed > 0 {
         "the schemas query returned no schemas".to_owned()
     } else {
         why
     };
-    if all.is_empty() {
+    if all.is_empty() && unlisted.is_empty() {
         return Err(FleetError::NoTargets { why }.into());
     }
-    Ok(select(all, patterns)?)
+    // Named in the error of a pattern that matches nothing, so the list stays complete.
+    all.extend(unlisted);
+    Ok(select(all, patterns)?
+        .into_iter()
+        .filter(|t| !t.is_unlisted())
+        .collect())
 }
 
-/// The lexical rules the fleet's folder is read by: MySQL's when every target is MySQL, the
-/// usual ones when none is; a fleet that mixes them would split the same file two ways.
-pub fn lexicon(targets: &[FleetTarget]) -> Result<Lexicon, ConfigError> {
-    let mysql = targets
-        .iter()
-        .filter(|t| t.url.lexicon() == Lexicon::Mysql)
-        .count();
-    match mysql {
-        0 => Ok(Lexicon::Standard),
-        n if n == targets.len() => Ok(Lexicon::Mysql),
-        _ => Err(ConfigError::Unsupported(
-            "this fleet mixes MySQL targets with others, whose files are split by different rules: run them as two fleets (`--target` with a pattern for each)".into(),
-        )),
+/// Splits `listed` into the databases to expand and stand-ins (`name/*`) for those whose schemas
+/// no pattern can select: a schema target is named `name/schema`, so a pattern that cannot
+/// match any name starting `name/` selects none of them.
+fn selectable(
+    listed: Vec<NamedUrl>,
+    flag: Option<&SchemaList>,
+    patterns: &[String],
+) -> (Vec<NamedUrl>, Vec<FleetTarget>) {
+    let mut wanted = Vec::new();
+    let mut unlisted = Vec::new();
+    for named in listed {
+        let has_schemas = flag.is_some() || named.schemas.is_some();
+        let prefix = format!("{}/", named.name);
+        let reachable = patterns.is_empty()
+            || named.name.is_empty()
+            || patterns.iter().any(|p| glob_matches_a_prefix(p, &prefix));
+        if has_schemas && !reachable {
+            unlisted.push(FleetTarget::unlisted(&named.name, named.url));
+        } else {
+            wanted.push(named);
+        }
     }
+    (wanted, unlisted)
 }
 
 /// Reads `--targets-file`: one URL per line, `#` comments and blank lines skipped; relative
@@ -256,23 +286,46 @@ pub async fn from_query(
     from_rows(rows.map_err(failed)?, base)
 }
 
-/// Names for unnamed URLs: `host/db` for PostgreSQL, the file name for SQLite, with `#2`, `#3`
-/// after a name that repeats; never the password.
+/// Names for unnamed URLs: `host/db` for PostgreSQL, the file name for SQLite; never the
+/// password. URLs that would share a name get `#2`, `#3`, .. in the order of their URLs (not of
+/// the listing), so a tenant keeps its name however a file or query orders its rows.
 pub fn named(urls: Vec<DatabaseUrl>) -> Vec<NamedUrl> {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    urls.into_iter()
-        .map(|url| {
-            let base = derived_name(&url);
-            let n = seen.entry(base.clone()).or_default();
-            *n += 1;
-            let name = if *n == 1 { base } else { format!("{base}#{n}") };
-            NamedUrl {
-                name,
-                url,
-                schemas: None,
-            }
+    let bases: Vec<String> = urls.iter().map(derived_name).collect();
+    // Per shared name, the listing positions ordered by URL (then by position, for a URL
+    // listed twice, whose copies cannot be told apart anyway).
+    let mut sharing: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, base) in bases.iter().enumerate() {
+        sharing.entry(base).or_default().push(i);
+    }
+    let mut rank = vec![0; urls.len()];
+    for group in sharing.values_mut() {
+        group.sort_by_key(|&i| (sort_key(&urls[i]), i));
+        for (r, &i) in group.iter().enumerate() {
+            rank[i] = r;
+        }
+    }
+    bases
+        .into_iter()
+        .zip(rank)
+        .zip(urls)
+        .map(|((base, rank), url)| NamedUrl {
+            name: match rank {
+                0 => base,
+                r => format!("{base}#{}", r + 1),
+            },
+            url,
+            schemas: None,
         })
         .collect()
+}
+
+/// What orders URLs that share a name: the whole URL as written (never shown).
+fn sort_key(url: &DatabaseUrl) -> std::borrow::Cow<'_, str> {
+    match url {
+        DatabaseUrl::Postgres(raw) | DatabaseUrl::Mysql(raw) => raw.as_str().into(),
+        DatabaseUrl::Sqlite(Some(path)) => path.to_string_lossy(),
+        DatabaseUrl::Sqlite(None) => "".into(),
+    }
 }
 
 fn derived_name(url: &DatabaseUrl) -> String {
@@ -312,6 +365,17 @@ pub fn select(
         .collect())
 }
 
+/// True when `pattern` matches some name that starts with `prefix`: when a leading part of the
+/// pattern matches the prefix itself (the rest can always match something).
+fn glob_matches_a_prefix(pattern: &str, prefix: &str) -> bool {
+    let ends = pattern
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([pattern.len()]);
+    ends.into_iter()
+        .any(|end| glob_matches(&pattern[..end], prefix))
+}
+
 /// `*` (any run of characters) and `?` (one character); everything else literal.
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
@@ -340,18 +404,18 @@ pub fn glob_matches(pattern: &str, name: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_fleet_is_read_by_mysql_rules_only_when_every_target_is_mysql() {
-        let at = |url: DatabaseUrl| FleetTarget::whole("x".into(), url);
-        let my = || at(DatabaseUrl::Mysql("mysql://root@127.0.0.1/a".into()));
-        let pg = || at(DatabaseUrl::Postgres("postgres://127.0.0.1/a".into()));
-        assert_eq!(lexicon(&[pg(), pg()]).ok(), Some(Lexicon::Standard));
-        assert_eq!(lexicon(&[my(), my()]).ok(), Some(Lexicon::Mysql));
-        assert!(lexicon(&[my(), pg()]).is_err());
-    }
-
     fn t(name: &str) -> FleetTarget {
         FleetTarget::whole(name.into(), DatabaseUrl::Sqlite(None))
+    }
+
+    #[test]
+    fn a_pattern_reaches_a_databases_schemas_only_if_it_can_match_its_prefix() {
+        for p in ["app/*", "*", "a*", "app/acme", "?pp/x", "app"] {
+            let expected = p != "app";
+            assert_eq!(glob_matches_a_prefix(p, "app/"), expected, "{p}");
+        }
+        assert!(!glob_matches_a_prefix("other/*", "app/"));
+        assert!(!glob_matches_a_prefix("ap", "app/"));
     }
 
     #[test]
@@ -392,8 +456,19 @@ mod tests {
             DatabaseUrl::Sqlite(Some("/data/x/app.db".into())),
             DatabaseUrl::Sqlite(Some("/data/y/app.db".into())),
         ];
-        let names: Vec<String> = named(urls).into_iter().map(|t| t.name).collect();
+        let names: Vec<String> = named(urls.clone()).into_iter().map(|t| t.name).collect();
         assert_eq!(names, ["db1/tenant_a", "app.db", "app.db#2"]);
+        // Listed the other way round, each URL keeps its name.
+        let reversed: Vec<(String, DatabaseUrl)> = named(urls.into_iter().rev().collect())
+            .into_iter()
+            .map(|t| (t.name, t.url))
+            .collect();
+        assert_eq!(reversed[0].0, "app.db#2");
+        assert_eq!(
+            reversed[0].1,
+            DatabaseUrl::Sqlite(Some("/data/y/app.db".into()))
+        );
+        assert_eq!(reversed[1].0, "app.db");
     }
 
     #[test]

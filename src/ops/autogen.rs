@@ -30,6 +30,10 @@ pub struct Scratchpad<'a> {
     /// `--wait`: the first scratch database retries creating itself (on PostgreSQL, connecting to
     /// the configured server) while the server is not up; once it is, later ones need not.
     pub wait: Option<Duration>,
+    /// A schema-per-tenant target's schema (PostgreSQL): scratch databases build in a schema of
+    /// that name with `search_path` set to it, as the target's runs do, and every snapshot,
+    /// the live one's included, reads that schema alone.
+    pub schema: Option<&'a str>,
 }
 
 /// The declarative schema file: where it is and its text.
@@ -177,7 +181,7 @@ pub async fn drift(
     let live = match waiting_for(pad.shell, pad.wait, || Connection::open_existing(pad.url)).await?
     {
         Some(mut conn) => {
-            let snapshot = schema::snapshot(&mut conn, pad.table).await;
+            let snapshot = schema::snapshot_in(&mut conn, pad.table, pad.schema).await;
             conn.close().await;
             snapshot?
         }
@@ -248,7 +252,7 @@ impl Scratchpad<'_> {
         self.shell.detail("Scratch", scratch.describe());
         let result = tokio::select! {
             result = async {
-                let mut conn = Connection::open(&scratch.url()).await?;
+                let mut conn = self.open_scratch(&scratch.url()).await?;
                 let result = work(&mut conn).await;
                 conn.close().await;
                 result
@@ -257,6 +261,23 @@ impl Scratchpad<'_> {
         };
         scratch.drop_now().await;
         result
+    }
+
+    /// A connection to a new scratch database: for a schema target, with its schema created and
+    /// `search_path` set to it, so unqualified names land where the target's runs put them.
+    async fn open_scratch(&self, url: &DatabaseUrl) -> Result<Connection, Error> {
+        let Some(name) = self.schema else {
+            return Ok(Connection::open(url).await?);
+        };
+        let mut conn = Connection::open(&url.with_search_path(name)).await?;
+        // The name was checked to be a plain identifier when the target was listed.
+        if let Err(e) = conn.execute(&format!("CREATE SCHEMA \"{name}\"")).await {
+            conn.close().await;
+            return Err(e
+                .context("creating the schema in the scratch database")
+                .into());
+        }
+        Ok(conn)
     }
 
     /// The schema after applying the revisions `order` (node indices, parents first) to an
@@ -279,7 +300,7 @@ impl Scratchpad<'_> {
                     .context("trying the generated up section on the head state")
                     .into());
             }
-            Ok(schema::snapshot(conn, table).await?)
+            Ok(schema::snapshot_in(conn, table, self.schema).await?)
         })
         .await
     }
@@ -315,7 +336,7 @@ impl Scratchpad<'_> {
                     .context("resetting the session after the schema file")
                     .into());
             }
-            Ok(schema::snapshot(conn, table).await?)
+            Ok(schema::snapshot_in(conn, table, self.schema).await?)
         })
         .await
     }

@@ -16,4 +16,5 @@ pub mod renumber;
 pub mod run;
 pub mod script;
 pub mod squash;
+pub mod staging;
 pub mod stamp;

@@ -23,6 +23,23 @@ pub struct RunOptions<'a> {
     pub table: &'a str,
 }
 
+impl<'a> RunOptions<'a> {
+    /// A run `direction` to `target`, recorded in `table`.
+    pub fn new(
+        direction: Direction,
+        target: &'a Target,
+        ignore_checksums: bool,
+        table: &'a str,
+    ) -> Self {
+        RunOptions {
+            direction,
+            target,
+            ignore_checksums,
+            table,
+        }
+    }
+}
+
 /// Plans the run, applies it and closes the connection; returns what was committed, as the
 /// command reports it.
 pub async fn run(

@@ -5,6 +5,7 @@
 //! ([`crate::ops::baseline`]). It proves itself before writing anything: the baseline builds the
 //! same snapshot as the old revisions, and survives up, down, up in a scratch database.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -13,12 +14,14 @@ use crate::autogen;
 use crate::config::RevisionStyle;
 use crate::db::Dialect;
 use crate::error::{Error, LoadError, PlanError};
+use crate::graph::RevisionGraph;
 use crate::graph::Target;
 use crate::ops::autogen::Scratchpad;
 use crate::ops::renumber::rewrite_headers;
-use crate::scaffold::{self, NewRevision};
+use crate::ops::staging::Changes;
+use crate::scaffold::NewRevision;
 use crate::schema;
-use crate::source::RevisionId;
+use crate::source::{RevisionFile, RevisionId};
 use crate::state::State;
 
 /// What to squash and what to do with the old files.
@@ -137,59 +140,24 @@ pub async fn squash(
         problems: vec![e.into()],
     })?;
 
-    // Everything is known and checked: now the files.
-    let file = scaffold::write_revision(&state.dir, &name, &text)?;
+    // Everything is known and checked: now the files, all of them or none.
+    let file = state.dir.join(&name);
+    let mut changes = Changes::default();
+    changes.create(file.clone(), text);
     let mut reparented = Vec::new();
     for &child in above.iter().filter(|&&i| i != rev) {
         let Some(f) = &state.files[child] else {
             continue;
         };
-        if !f
-            .parents
-            .iter()
-            .any(|p| g.find(p).is_some_and(|p| below.contains(&p)))
-        {
-            continue;
+        if let Some(text) = reparent(f, g, &below, &revision.id)? {
+            changes.rewrite(f.path.clone(), text);
+            reparented.push(f.path.clone());
         }
-        let mut parents: Vec<RevisionId> = Vec::new();
-        for p in &f.parents {
-            let named = if g.find(p).is_some_and(|p| below.contains(&p)) {
-                revision.id.clone()
-            } else {
-                p.clone()
-            };
-            if !parents.contains(&named) {
-                parents.push(named);
-            }
-        }
-        let io = |source| LoadError::Io {
-            path: f.path.clone(),
-            source,
-        };
-        let old = std::fs::read_to_string(&f.path).map_err(io)?;
-        std::fs::write(&f.path, rewrite_headers(&old, &f.id, &parents)).map_err(io)?;
-        reparented.push(f.path.clone());
     }
-    if let Some(archive) = &options.archive {
-        std::fs::create_dir_all(archive).map_err(|source| LoadError::Io {
-            path: archive.clone(),
-            source,
-        })?;
+    for f in order.iter().filter_map(|&i| state.files[i].as_ref()) {
+        changes.remove(f.path.clone(), options.archive.as_deref());
     }
-    for &i in &order {
-        let Some(f) = &state.files[i] else { continue };
-        let moved = match &options.archive {
-            Some(archive) => {
-                let to = archive.join(f.path.file_name().unwrap_or_default());
-                std::fs::rename(&f.path, &to)
-            }
-            None => std::fs::remove_file(&f.path),
-        };
-        moved.map_err(|source| LoadError::Io {
-            path: f.path.clone(),
-            source,
-        })?;
-    }
+    changes.apply()?;
     Ok(Squashed {
         baseline: revision.id,
         file,
@@ -197,6 +165,32 @@ pub async fn squash(
         archive: options.archive.clone(),
         reparented,
     })
+}
+
+/// `f`'s text with the revisions in `below` among its parents replaced by `baseline`; `None`
+/// when none of its parents is replaced.
+fn reparent(
+    f: &RevisionFile,
+    g: &RevisionGraph,
+    below: &BTreeSet<usize>,
+    baseline: &RevisionId,
+) -> Result<Option<String>, Error> {
+    let replaced = |p: &RevisionId| g.find(p).is_some_and(|p| below.contains(&p));
+    if !f.parents.iter().any(replaced) {
+        return Ok(None);
+    }
+    let mut parents: Vec<RevisionId> = Vec::new();
+    for p in &f.parents {
+        let named = if replaced(p) { baseline } else { p };
+        if !parents.contains(named) {
+            parents.push(named.clone());
+        }
+    }
+    let old = std::fs::read_to_string(&f.path).map_err(|source| LoadError::Io {
+        path: f.path.clone(),
+        source,
+    })?;
+    Ok(Some(rewrite_headers(&old, &f.id, &parents)))
 }
 
 /// The proof before writing: the baseline's up section builds the very snapshot the old

@@ -11,6 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::{Shell, Verbosity, View};
+use crate::plan::Direction;
 use crate::source::RevisionId;
 
 /// How one target ended.
@@ -185,26 +186,85 @@ struct Live {
     lines: MultiProgress,
     overall: ProgressBar,
     applied: Arc<AtomicUsize>,
+    steps: Option<&'static str>,
 }
 
-/// One running target's line (cheap to clone: the bars are shared).
+/// What a fleet does, for its progress: the overall bar's verb and, for `up` and `down`, what
+/// each step does to a revision (counted in the bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetActivity {
+    /// `Upgrading`, `Reading`, ..
+    pub verb: &'static str,
+    /// `applied` or `reverted`; none when nothing is counted.
+    pub steps: Option<&'static str>,
+}
+
+impl FleetActivity {
+    /// `up` or `down`.
+    pub fn migrating(direction: Direction) -> Self {
+        let (verb, steps) = match direction {
+            Direction::Up => ("Upgrading", "applied"),
+            Direction::Down => ("Downgrading", "reverted"),
+        };
+        FleetActivity {
+            verb,
+            steps: Some(steps),
+        }
+    }
+
+    /// A command that changes no revision (`current`, `check`, `diff`).
+    pub fn looking(verb: &'static str) -> Self {
+        FleetActivity { verb, steps: None }
+    }
+}
+
+/// One running target's line (cheap to clone: the bars are shared): on a terminal, a live line
+/// above the overall bar; elsewhere only the target's name, which its notes are printed under.
 #[derive(Clone)]
-pub struct LiveLine {
-    line: ProgressBar,
-    overall: ProgressBar,
-    applied: Arc<AtomicUsize>,
+pub struct LiveLine(Line);
+
+#[derive(Clone)]
+enum Line {
+    Bar {
+        line: ProgressBar,
+        overall: ProgressBar,
+        applied: Arc<AtomicUsize>,
+        steps: Option<&'static str>,
+    },
+    Plain {
+        target: String,
+    },
 }
 
 impl LiveLine {
-    /// What the target is doing now.
+    /// What the target is doing now (on a terminal).
     pub fn show(&self, doing: String) {
-        self.line.set_message(doing);
+        if let Line::Bar { line, .. } = &self.0 {
+            line.set_message(doing);
+        }
     }
 
     /// A revision finished: counted in the overall bar.
     pub fn step_done(&self) {
-        let n = self.applied.fetch_add(1, Ordering::Relaxed) + 1;
-        self.overall.set_message(format!("{n} revision(s) applied"));
+        if let Line::Bar {
+            overall,
+            applied,
+            steps: Some(steps),
+            ..
+        } = &self.0
+        {
+            let n = applied.fetch_add(1, Ordering::Relaxed) + 1;
+            overall.set_message(format!("{n} revision(s) {steps}"));
+        }
+    }
+
+    /// A note of the target's run (waiting for the lock, a new SQLite file): on its live line
+    /// until its next step, or printed at once under its name.
+    pub fn note(&self, message: &str) {
+        match &self.0 {
+            Line::Bar { line, .. } => line.set_message(format!("note: {message}")),
+            Line::Plain { target } => eprintln!("{target}: note: {message}"),
+        }
     }
 }
 
@@ -215,10 +275,10 @@ pub fn live_lines_enabled(verbosity: Verbosity, stderr_is_tty: bool) -> bool {
 
 impl Shell {
     /// The progress of a fleet of `total` targets.
-    pub fn fleet_progress(&self, total: usize, verb: &'static str) -> FleetProgress {
+    pub fn fleet_progress(&self, total: usize, doing: FleetActivity) -> FleetProgress {
         let loud = self.verbosity != Verbosity::Quiet;
         let live = live_lines_enabled(self.verbosity, self.stderr_is_tty)
-            .then(|| Live::new(ProgressDrawTarget::stderr(), total, verb));
+            .then(|| Live::new(ProgressDrawTarget::stderr(), total, doing));
         FleetProgress {
             lines: loud && live.is_none(),
             live,
@@ -227,7 +287,7 @@ impl Shell {
 }
 
 impl Live {
-    fn new(target: ProgressDrawTarget, total: usize, verb: &'static str) -> Live {
+    fn new(target: ProgressDrawTarget, total: usize, doing: FleetActivity) -> Live {
         let lines = MultiProgress::with_draw_target(target);
         let overall = lines.add(ProgressBar::new(total as u64));
         overall.set_style(
@@ -237,21 +297,28 @@ impl Live {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
-        overall.set_prefix(verb);
-        overall.set_message("0 revision(s) applied");
+        overall.set_prefix(doing.verb);
+        if let Some(steps) = doing.steps {
+            overall.set_message(format!("0 revision(s) {steps}"));
+        }
         overall.enable_steady_tick(Duration::from_millis(100));
         Live {
             lines,
             overall,
             applied: Arc::default(),
+            steps: doing.steps,
         }
     }
 }
 
 impl FleetProgress {
-    /// A line for a target that starts (on a terminal): above the overall bar.
+    /// A line for a target that starts: on a terminal above the overall bar; elsewhere (unless
+    /// quiet) the name its notes are printed under.
     pub fn start(&self, target: &str) -> Option<LiveLine> {
-        let live = self.live.as_ref()?;
+        let Some(live) = self.live.as_ref() else {
+            let target = target.to_owned();
+            return self.lines.then_some(LiveLine(Line::Plain { target }));
+        };
         let line = live
             .lines
             .insert_before(&live.overall, ProgressBar::new_spinner());
@@ -262,11 +329,12 @@ impl FleetProgress {
         line.set_prefix(target.to_owned());
         line.set_message("connecting");
         line.enable_steady_tick(Duration::from_millis(100));
-        Some(LiveLine {
+        Some(LiveLine(Line::Bar {
             line,
             overall: live.overall.clone(),
             applied: live.applied.clone(),
-        })
+            steps: live.steps,
+        }))
     }
 
     /// A target finished: its live line goes, its result line is printed above the bars (or
@@ -278,9 +346,9 @@ impl FleetProgress {
         }
         match &self.live {
             Some(live) => {
-                if let Some(line) = line {
-                    line.line.finish_and_clear();
-                    live.lines.remove(&line.line);
+                if let Some(LiveLine(Line::Bar { line, .. })) = line {
+                    line.finish_and_clear();
+                    live.lines.remove(&line);
                 }
                 let _ = live.lines.println(text);
                 live.overall.inc(1);
@@ -323,30 +391,74 @@ mod live_tests {
         assert!(live_lines_enabled(Verbosity::Normal, true));
         assert!(!live_lines_enabled(Verbosity::Normal, false));
         assert!(!live_lines_enabled(Verbosity::Quiet, true));
+        let up = FleetActivity::migrating(Direction::Up);
+        let (shell, _, _) = Shell::captured(Verbosity::Quiet);
+        assert!(shell.fleet_progress(2, up).start("a").is_none());
         let (shell, _, _) = Shell::captured(Verbosity::Normal);
-        assert!(shell.fleet_progress(2, "Upgrading").start("a").is_none());
+        let plain = shell
+            .fleet_progress(2, up)
+            .start("a")
+            .expect("a plain line");
+        assert!(matches!(plain.0, Line::Plain { .. }));
+    }
+
+    fn bar(line: &LiveLine) -> &ProgressBar {
+        match &line.0 {
+            Line::Bar { line, .. } => line,
+            Line::Plain { .. } => panic!("a live line"),
+        }
+    }
+
+    #[test]
+    fn the_overall_bar_counts_reverted_revisions_during_down_and_shows_a_note() {
+        let down = FleetActivity::migrating(Direction::Down);
+        let progress = FleetProgress {
+            live: Some(Live::new(ProgressDrawTarget::hidden(), 1, down)),
+            lines: false,
+        };
+        let live = progress.live.as_ref().expect("live");
+        assert_eq!(live.overall.message(), "0 revision(s) reverted");
+        let a = progress.start("tenant-a").expect("a live line");
+        a.note("waiting for another brainmig run to finish");
+        assert_eq!(
+            bar(&a).message(),
+            "note: waiting for another brainmig run to finish"
+        );
+        a.step_done();
+        assert_eq!(live.overall.message(), "1 revision(s) reverted");
+        let reading = Live::new(
+            ProgressDrawTarget::hidden(),
+            1,
+            FleetActivity::looking("Reading"),
+        );
+        assert_eq!(reading.overall.message(), "", "nothing is counted");
+        progress.finish();
     }
 
     #[test]
     fn each_running_target_has_a_line_and_the_overall_bar_counts_targets_and_revisions() {
         let progress = FleetProgress {
-            live: Some(Live::new(ProgressDrawTarget::hidden(), 2, "Upgrading")),
+            live: Some(Live::new(
+                ProgressDrawTarget::hidden(),
+                2,
+                FleetActivity::migrating(Direction::Up),
+            )),
             lines: false,
         };
         let a = progress.start("tenant-a").expect("a live line");
         let b = progress.start("tenant-b").expect("a live line");
-        assert_eq!(a.line.prefix(), "tenant-a");
+        assert_eq!(bar(&a).prefix(), "tenant-a");
         a.show("applying 0002 (2/2)".into());
         a.step_done();
         b.step_done();
-        assert_eq!(a.line.message(), "applying 0002 (2/2)");
+        assert_eq!(bar(&a).message(), "applying 0002 (2/2)");
         let live = progress.live.as_ref().expect("live");
         assert_eq!(live.overall.message(), "2 revision(s) applied");
-        let line = a.line.clone();
+        let line = bar(&a).clone();
         progress.done(&finished("tenant-a"), "", Some(a));
         assert!(line.is_finished(), "a finished target's line goes");
         assert_eq!(live.overall.position(), 1);
-        assert!(!b.line.is_finished());
+        assert!(!bar(&b).is_finished());
         progress.finish();
     }
 }

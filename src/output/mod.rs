@@ -23,7 +23,7 @@ pub use autogen::{
     DifferencesView, GeneratedView, MatchView, ReviewView, UnchangedView, announce_notes,
 };
 pub use database::{Answer, DatabaseView, ask};
-pub use fleet::{FleetProgress, FleetRow, FleetView, TargetResult, revisions_text};
+pub use fleet::{FleetActivity, FleetProgress, FleetRow, FleetView, TargetResult, revisions_text};
 pub use graph::history_graph;
 pub use lint::LintView;
 pub use progress::RunProgress;
@@ -269,8 +269,11 @@ impl Shell {
         }
     }
 
-    /// `note: ...` on stderr.
+    /// `note: ...` on stderr; in a fleet target's run, on its line (its shell is quiet).
     pub fn note(&self, message: impl Display) {
+        if let Some(live) = &self.live {
+            live.note(&message.to_string());
+        }
         if self.verbosity >= Verbosity::Normal {
             self.err_line(format_args!(
                 "{} {message}",

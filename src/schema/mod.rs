@@ -134,8 +134,8 @@ impl serde::Serialize for Privileged {
 /// read it.
 #[allow(async_fn_in_trait)]
 pub trait Catalog {
-    /// Everything the catalog holds, the version table included.
-    async fn read_catalog(&mut self) -> Result<Schema, DbError>;
+    /// Everything the catalog holds (in schema `only`, when given), the version table included.
+    async fn read_catalog(&mut self, only: Option<&str>) -> Result<Schema, DbError>;
 
     /// The schema an unqualified table name is in (`public` on PostgreSQL, `main` on SQLite).
     fn default_schema(&self) -> &'static str;
@@ -153,8 +153,18 @@ pub trait Catalog {
 /// fixed `search_path`, so what a migration did to the session's `search_path` does not change
 /// how names are rendered.
 pub async fn snapshot(conn: &mut impl Catalog, ignore_table: &str) -> Result<Schema, DbError> {
+    snapshot_in(conn, ignore_table, None).await
+}
+
+/// [`snapshot`] of schema `only` alone when given (a schema-per-tenant target, compared without
+/// the other tenants' schemas), else of everything.
+pub async fn snapshot_in(
+    conn: &mut impl Catalog,
+    ignore_table: &str,
+    only: Option<&str>,
+) -> Result<Schema, DbError> {
     let ignored = IgnoredTable::parse(ignore_table, conn.default_schema(), conn.folds_name_case());
-    let mut schema = conn.read_catalog().await?;
+    let mut schema = conn.read_catalog(only).await?;
     schema.forget(&ignored);
     Ok(schema)
 }

@@ -581,3 +581,189 @@ fn check_and_diff_run_per_target_and_the_round_trip_once() {
     );
     assert!(!out.stdout.contains("target(s):"), "{}", out.stdout);
 }
+
+/// `diff` and `check` on schema targets (#18): each compares its own schema alone, so a table
+/// added by hand in one tenant (or in `public`, which no tenant owns) is drift of that tenant
+/// only.
+#[test]
+fn diff_on_schema_targets_finds_the_drift_of_one_tenant_and_names_it() {
+    let db = TestDb::postgres();
+    let project = project_with_targets(&format!(
+        "tenants = {{ url = \"{}\", schemas = [\"alpha\", \"beta\", \"gamma\"] }}\n",
+        db.url()
+    ));
+    let manifest = project.read("Cargo.toml").replace(
+        "[package.metadata.brainmig.targets]",
+        "[package.metadata.brainmig]\nschema = \"schema.sql\"\n\n[package.metadata.brainmig.targets]",
+    );
+    project.write("Cargo.toml", &manifest);
+    project.write(
+        "schema.sql",
+        "CREATE TABLE t1 (id INTEGER PRIMARY KEY);\nCREATE TABLE t2 (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE t3 (id INTEGER PRIMARY KEY);\n",
+    );
+    project.brainmig(["up", "--all-targets"]).success();
+    let out = project.brainmig(["check", "--all-targets"]).success();
+    assert!(out.stdout.contains("3 target(s): 3 ok"), "{}", out.stdout);
+
+    let out = project.brainmig(["diff", "--all-targets"]).success();
+    assert!(
+        table_rows(&out).iter().all(|r| r.contains("no drift")),
+        "{}",
+        out.stdout
+    );
+    db.execute("CREATE TABLE beta.by_hand (id INTEGER); CREATE TABLE public.shared (id INTEGER);");
+    let out = project.brainmig(["diff", "--all-targets"]).fails_with(4);
+    let rows = table_rows(&out);
+    assert!(
+        rows[0].starts_with("tenants/beta ") && rows[0].contains("drifted"),
+        "the drifted tenant comes first: {rows:?}"
+    );
+    for row in &rows[1..] {
+        assert!(row.contains("no drift"), "{rows:?}");
+    }
+    assert!(
+        out.stderr.contains("1 of 3 target(s) failed") && out.stderr.contains("tenants/beta"),
+        "{}",
+        out.stderr
+    );
+    let out = project
+        .brainmig(["diff", "--target", "tenants/beta", "--format", "json"])
+        .fails_with(4);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["target"], "tenants/beta");
+    assert_eq!(doc["targets"][0]["result"], "failed");
+    assert_eq!(db.tables(), ["shared"], "diff changes nothing");
+}
+
+/// The schemas query runs only for targets `--target` can select: one filtered out whose
+/// server does not answer does not fail the run (#18).
+#[test]
+fn a_filtered_out_target_with_an_unreachable_server_is_never_asked_for_its_schemas() {
+    let project = project_with_targets(
+        "device = \"sqlite://device.db\"\n\
+         far = { url = \"postgres://postgres@127.0.0.1:1/nowhere\", schemas-query = \"SELECT 'x'\" }\n",
+    );
+    let out = project.brainmig(["up", "--target", "device"]).success();
+    assert!(out.stdout.contains("1 target(s): 1 ok"), "{}", out.stdout);
+    let out = project.brainmig(["up", "--target", "dev*"]).success();
+    assert!(
+        out.stderr.contains("device: nothing to do"),
+        "{}",
+        out.stderr
+    );
+    // Selected, its query runs and fails, named.
+    let out = project.brainmig(["up", "--target", "far/*"]).fails_with(1);
+    assert!(
+        out.stderr.contains("far") && out.stderr.contains("schemas query failed"),
+        "{}",
+        out.stderr
+    );
+    let out = project.brainmig(["up", "--target", "nope"]).fails_with(2);
+    assert!(
+        out.stderr.contains("`device`") && out.stderr.contains("`far/*`"),
+        "the unlisted database is still named: {}",
+        out.stderr
+    );
+}
+
+/// Unnamed URLs that share a name are numbered by URL, not by where they are listed (#18).
+#[test]
+fn targets_that_share_a_name_keep_their_number_whatever_the_listing_order() {
+    let project = TestProject::linear(1);
+    project.write("a/.keep", "");
+    project.write("b/.keep", "");
+    let names = |listing: &str| {
+        project.write("targets.txt", listing);
+        let out = project
+            .brainmig([
+                "up",
+                "--migrations-dir",
+                "migrations",
+                "--targets-file",
+                "targets.txt",
+                "--format",
+                "json",
+            ])
+            .success();
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let mut pairs: Vec<(String, String)> = doc["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let url = t["url"].as_str().unwrap();
+                let folder = if url.contains("/a/") { "a" } else { "b" };
+                (t["target"].as_str().unwrap().to_owned(), folder.to_owned())
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let expected = [
+        ("app.db".to_owned(), "a".to_owned()),
+        ("app.db#2".to_owned(), "b".to_owned()),
+    ];
+    assert_eq!(names("sqlite://a/app.db\nsqlite://b/app.db\n"), expected);
+    assert_eq!(names("sqlite://b/app.db\nsqlite://a/app.db\n"), expected);
+}
+
+/// A fleet of SQLite and MariaDB targets: the folder is read once by each lexicon (#18).
+#[test]
+fn a_fleet_mixing_mariadb_and_sqlite_reaches_head_on_both() {
+    let my = TestDb::mysql();
+    let project = TestProject::linear(3);
+    project.write(
+        "targets.txt",
+        &format!("sqlite://device.db\n{}\n", my.url()),
+    );
+    let args = [
+        "up",
+        "--migrations-dir",
+        "migrations",
+        "--targets-file",
+        "targets.txt",
+    ];
+    let out = project.brainmig(args).success();
+    assert!(out.stdout.contains("2 target(s): 2 ok"), "{}", out.stdout);
+    assert_eq!(my.applied(), ["0001", "0002", "0003"]);
+    assert_eq!(
+        sqlite_strings(
+            &project.root.join("device.db"),
+            "SELECT revision FROM brainmig_version ORDER BY 1"
+        ),
+        ["0001", "0002", "0003"]
+    );
+    let out = project.brainmig(args).success();
+    assert_eq!(
+        out.stderr.matches("nothing to do").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+}
+
+/// A target waiting for the run lock says so on its own line while it waits (#18).
+#[test]
+fn a_target_waiting_for_the_lock_says_so_under_its_name() {
+    use sha2::Digest;
+    let db = TestDb::postgres();
+    let project = project_with_targets(&format!("tenant-a = \"{}\"\n", db.url()));
+    // brainmig's run lock (the first 8 bytes of SHA-256 of `brainmig:<table>`), held by this
+    // test's own connection as another deploy would hold it.
+    let digest = sha2::Sha256::digest(b"brainmig:brainmig_version");
+    let key = i64::from_be_bytes(digest[..8].try_into().unwrap());
+    db.execute(&format!("SELECT pg_advisory_lock({key})"));
+    let out = project
+        .brainmig(["up", "--all-targets", "--lock-timeout", "0.3"])
+        .fails_with(1);
+    assert!(
+        out.stderr
+            .contains("tenant-a: note: waiting for another brainmig run to finish"),
+        "{}",
+        out.stderr
+    );
+    db.execute(&format!("SELECT pg_advisory_unlock({key})"));
+    project.brainmig(["up", "--all-targets"]).success();
+    assert_eq!(db.applied(), ["0001", "0002", "0003"]);
+}

@@ -410,3 +410,65 @@ fn sql_scripts_from_a_database_that_has_not_recorded_its_baseline_are_refused() 
     // The same script from the baseline needs no database.
     project.on(&db, &["up", "--sql", "0004:head"]).success();
 }
+
+/// Every file of the migrations folder, with its text.
+fn folder_listing(project: &TestProject) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(project.path("migrations"))
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "<folder>".into());
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                text,
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `squash` stages its files (#18's tidy-up): a failure while moving the old files away (here
+/// its archive folder cannot be made: a file is in the way) leaves the folder as it was, with
+/// no baseline written and no `revises:` rewritten.
+#[test]
+fn a_squash_that_fails_while_writing_leaves_the_folder_as_it_was() {
+    let project = TestProject::linear(3);
+    let db = TestDb::postgres();
+    project.write("blocker", "a file where the archive's parent should be\n");
+    let before = folder_listing(&project);
+    let out = project
+        .on(&db, &["squash", "--to", "0002", "--archive", "blocker/old"])
+        .run();
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("blocker"), "{}", out.stderr);
+    assert_eq!(folder_listing(&project), before);
+    assert!(!project.path("blocker/old").exists());
+
+    // An archive that already holds one of the names: refused before anything is written.
+    project.write("archive/0001_r.sql", "an older archive\n");
+    let out = project
+        .on(&db, &["squash", "--to", "0002", "--archive", "archive"])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("0001_r.sql` already exists"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(folder_listing(&project), before);
+
+    project
+        .on(&db, &["squash", "--to", "0002", "--archive", "archive2"])
+        .success();
+    assert!(project.path("archive2/0002_r.sql").exists());
+    assert!(
+        project
+            .read("migrations/0003_r.sql")
+            .contains("-- revises: 0004\n")
+    );
+    let names: Vec<String> = folder_listing(&project)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["0003_r.sql", "0004_baseline_up_to_0002.sql"]);
+}

@@ -79,5 +79,6 @@ fn pad<'a>(ctx: &'a Context, url: &'a DatabaseUrl) -> Scratchpad<'a> {
         url,
         table,
         wait: ctx.wait,
+        schema: None,
     }
 }

@@ -5,7 +5,6 @@ use crate::cli::Context;
 pub use crate::cli::fleet_args::FleetArgs;
 use crate::config::DatabaseUrl;
 use crate::error::{ConfigError, Error};
-use crate::fleet::targets;
 use crate::fleet::{self, Work};
 use crate::ops::autogen::SchemaFile;
 use crate::output::FleetView;
@@ -53,8 +52,8 @@ pub async fn diff(ctx: &Context, args: &FleetArgs) -> Result<(), Error> {
 /// verdict: its error names the failed targets.
 async fn over(ctx: &Context, args: &FleetArgs, work: Work<'_>) -> Result<(), Error> {
     let chosen = args.resolve(ctx).await?;
-    let source = ctx.load_source_as(targets::lexicon(&chosen)?)?;
-    let run = args.fleet(ctx, &source, chosen.len());
+    let sources = fleet::Sources::read(&chosen, |lexicon| ctx.load_source_as(lexicon))?;
+    let run = args.fleet(ctx, &sources, chosen.len());
     let rows = fleet::perform(&run, &ctx.shell, &chosen, &work).await;
     let verdict = fleet::verdict(&rows);
     ctx.shell.report(&FleetView::new(work.command(), rows));

@@ -19,6 +19,8 @@ struct RunFlags {
     /// Run even if an applied revision's file changed since it was applied.
     #[arg(long)]
     ignore_checksums: bool,
+    #[command(flatten)]
+    fleet: FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,8 +34,6 @@ pub struct UpArgs {
     target: String,
     #[command(flatten)]
     flags: RunFlags,
-    #[command(flatten)]
-    fleet: FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,18 +47,14 @@ pub struct DownArgs {
     target: String,
     #[command(flatten)]
     flags: RunFlags,
-    #[command(flatten)]
-    fleet: FleetArgs,
 }
 
 pub async fn up(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
-    let (flags, fleet) = (&args.flags, &args.fleet);
-    run_or_print(ctx, Direction::Up, &args.target, flags, fleet).await
+    run_or_print(ctx, Direction::Up, &args.target, &args.flags).await
 }
 
 pub async fn down(ctx: &Context, args: &DownArgs) -> Result<(), Error> {
-    let (flags, fleet) = (&args.flags, &args.fleet);
-    run_or_print(ctx, Direction::Down, &args.target, flags, fleet).await
+    run_or_print(ctx, Direction::Down, &args.target, &args.flags).await
 }
 
 async fn run_or_print(
@@ -66,11 +62,10 @@ async fn run_or_print(
     direction: Direction,
     target: &str,
     flags: &RunFlags,
-    fleet: &FleetArgs,
 ) -> Result<(), Error> {
     let ignore = flags.ignore_checksums;
-    if fleet.runs_fleet(flags.sql.then_some("--sql"))? {
-        return super::fleet::migrate(ctx, fleet, direction, target, ignore).await;
+    if flags.fleet.runs_fleet(flags.sql.then_some("--sql"))? {
+        return super::fleet::migrate(ctx, &flags.fleet, direction, target, ignore).await;
     }
     if flags.sql {
         let scripting = Scripting::new(&ctx.shell, &ctx.config, ctx.dialect()?, ctx.wait);
@@ -79,12 +74,8 @@ async fn run_or_print(
         return Ok(());
     }
     let target = target.parse()?;
-    let options = RunOptions {
-        direction,
-        target: &target,
-        ignore_checksums: ignore,
-        table: &ctx.config.version_table.value,
-    };
+    let table = &ctx.config.version_table.value;
+    let options = RunOptions::new(direction, &target, ignore, table);
     let (conn, state) = ctx.connect_locked().await?;
     ctx.shell
         .report(&ops::run::run(&ctx.shell, conn, &state, &options).await?);

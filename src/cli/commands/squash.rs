@@ -29,6 +29,7 @@ pub async fn exec(ctx: &Context, args: &SquashArgs) -> Result<(), Error> {
         url: &url,
         table: &ctx.config.version_table.value,
         wait: ctx.wait,
+        schema: None,
     };
     let archive = match (&args.archive, args.delete) {
         (_, true) => None,

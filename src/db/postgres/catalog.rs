@@ -28,7 +28,10 @@ use crate::schema::{
 ///   tables), where hash joins stay linear;
 /// - JIT is off: the cost of the plans that nested loops were kept out of passes JIT's threshold,
 ///   and compiling the query took longer than running it (200 ms per snapshot).
-pub async fn read(conn: &mut sqlx::PgConnection) -> Result<Schema, DbError> {
+///
+/// With `only`, the schema of that name alone (and the extensions installed in it): a
+/// schema-per-tenant target is compared without its neighbours.
+pub async fn read(conn: &mut sqlx::PgConnection, only: Option<&str>) -> Result<Schema, DbError> {
     let fail = |e: sqlx::Error| query_error("taking a schema snapshot", &e);
     let mut tx = sqlx::Connection::begin(conn).await.map_err(fail)?;
     sqlx::query(
@@ -39,6 +42,7 @@ pub async fn read(conn: &mut sqlx::PgConnection) -> Result<Schema, DbError> {
     .await
     .map_err(fail)?;
     let json: String = sqlx::query_scalar(CATALOG_QUERY)
+        .bind(only)
         .fetch_one(&mut *tx)
         .await
         .map_err(fail)?;

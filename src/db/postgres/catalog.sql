@@ -4,6 +4,8 @@ WITH ns AS (
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\_toast%'
       AND n.nspname NOT LIKE 'pg\_temp%'
+      -- $1: one schema alone (a schema-per-tenant target), or NULL for every schema.
+      AND ($1::text IS NULL OR n.nspname = $1::text)
 ),
 ext AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
@@ -29,6 +31,7 @@ SELECT json_build_object(
     FROM pg_extension e
     JOIN pg_namespace n ON n.oid = e.extnamespace
     LEFT JOIN pg_description d ON d.objoid = e.oid AND d.classoid = 'pg_extension'::regclass
+    WHERE $1::text IS NULL OR n.nspname = $1::text
 ),
 'types', (
     SELECT coalesce(json_agg(json_build_object(
@@ -266,5 +269,7 @@ SELECT json_build_object(
     FROM pg_default_acl d
     LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
     WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T', 'n', 'L')
+      -- One schema's read keeps its own entries, not the database-wide ones.
+      AND ($1::text IS NULL OR n.nspname = $1::text)
 )
 )::text

@@ -147,7 +147,11 @@ impl Database for PgDatabase {
     }
 
     async fn catalog(&mut self) -> Result<Schema, DbError> {
-        catalog::read(&mut self.conn).await
+        catalog::read(&mut self.conn, None).await
+    }
+
+    async fn schema_catalog(&mut self, schema: &str) -> Result<Schema, DbError> {
+        catalog::read(&mut self.conn, Some(schema)).await
     }
 
     fn canceller(&self) -> Option<Canceller> {
