@@ -15,7 +15,7 @@ use std::fmt;
 
 use super::sql_text::{same_but_blanks, select_list_reordered};
 use super::{
-    Column, Constraint, DefaultPrivileges, Extension, Function, Grants, Index, Namespace, Policy,
+    Column, Constraint, DefaultPrivileges, Event, Extension, Function, Grants, Index, Namespace, Policy,
     Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
@@ -143,6 +143,12 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &actual.functions,
         |name, f| format!("{} `{name}`", f.kind),
         Differ::functions,
+    );
+    d.maps(
+        &expected.events,
+        &actual.events,
+        |name, _| format!("event `{name}`"),
+        Differ::events,
     );
     // Privileges of objects on both sides; an object on one side only takes its own along.
     let none = Grants::new();
@@ -395,6 +401,19 @@ impl Differ {
             a
         };
         self.fields(object, function_fields(e), function_fields(a));
+    }
+
+    fn events(&mut self, _: &QualifiedName, object: &str, e: &Event, a: &Event) {
+        // A body that differs only in layout is the same event.
+        let a = if same_but_blanks(&e.body, &a.body) {
+            &Event {
+                body: e.body.clone(),
+                ..a.clone()
+            }
+        } else {
+            a
+        };
+        self.fields(object, event_fields(e), event_fields(a));
     }
 
     fn views(&mut self, name: &QualifiedName, object: &str, e: &View, a: &View) {
@@ -688,6 +707,26 @@ fn function_fields(f: &Function) -> Vec<Field> {
         ("language", text(language)),
         ("body", text(body)),
         ("attributes", text(attributes)),
+        ("comment", comment.clone()),
+    ]
+}
+
+fn event_fields(e: &Event) -> Vec<Field> {
+    let Event {
+        schedule,
+        body,
+        status,
+        preserve,
+        comment,
+    } = e;
+    vec![
+        ("schedule", text(schedule)),
+        ("body", text(body)),
+        ("status", text(status)),
+        (
+            "on completion",
+            word(*preserve, "preserve", "not preserve"),
+        ),
         ("comment", comment.clone()),
     ]
 }
