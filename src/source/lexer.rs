@@ -354,7 +354,8 @@ impl Lexer<'_> {
             }
             c if is_word_start(c) || c.is_ascii_digit() || c == b'$' => {
                 let start = self.pos;
-                while matches!(self.peek(0), Some(c) if is_word_part(c)) {
+                // The client ends a statement at its delimiter even inside a word: `END$$`.
+                while matches!(self.peek(0), Some(c) if is_word_part(c)) && !self.at_delimiter() {
                     self.pos += 1;
                 }
                 if self.src[start..self.pos].eq_ignore_ascii_case("DELIMITER")
@@ -380,6 +381,13 @@ impl Lexer<'_> {
             self.pos += 1;
         }
         TokenKind::Comment
+    }
+
+    /// True when a `DELIMITER` line's delimiter starts here.
+    fn at_delimiter(&self) -> bool {
+        self.delimiter
+            .as_deref()
+            .is_some_and(|d| self.src[self.pos..].starts_with(d))
     }
 
     fn at_line_start(&self, offset: usize) -> bool {
