@@ -15,8 +15,8 @@ use std::fmt;
 
 use super::sql_text::{same_but_blanks, select_list_reordered};
 use super::{
-    Column, Constraint, DefaultPrivileges, Event, Extension, Function, Grants, Index, Namespace, Policy,
-    Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, DefaultPrivileges, Event, Extension, Function, Grants, Index, Namespace,
+    Policy, Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 /// One way in which the state found differs from the state expected.
@@ -723,10 +723,7 @@ fn event_fields(e: &Event) -> Vec<Field> {
         ("schedule", text(schedule)),
         ("body", text(body)),
         ("status", text(status)),
-        (
-            "on completion",
-            word(*preserve, "preserve", "not preserve"),
-        ),
+        ("on completion", word(*preserve, "preserve", "not preserve")),
         ("comment", comment.clone()),
     ]
 }

@@ -21,6 +21,7 @@ mod lint;
 mod loading;
 mod long_history;
 mod mysql;
+mod mysql_schema;
 mod pinned;
 mod revisions;
 mod roundtrip;

@@ -49,7 +49,11 @@ impl Row {
 
 /// Reads the schema of the connection's database.
 pub(super) async fn read(conn: &mut MySqlConnection) -> Result<Schema, DbError> {
-    let about = query(conn, "SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR)").await?;
+    let about = query(
+        conn,
+        "SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR)",
+    )
+    .await?;
     let (version, database) = match about.first() {
         Some(row) => (row.text(0).to_owned(), row.text(1).to_owned()),
         None => Default::default(),
@@ -67,7 +71,11 @@ pub(super) async fn read(conn: &mut MySqlConnection) -> Result<Schema, DbError> 
     add_indexes(&mut schema, &query(conn, &indexes_sql(flavour)).await?);
     add_foreign_keys(&mut schema, &query(conn, FOREIGN_KEYS).await?);
     add_checks(&mut schema, &query(conn, checks_sql(flavour)).await?);
-    add_views(&mut schema, &database, &query(conn, views_sql(flavour)).await?);
+    add_views(
+        &mut schema,
+        &database,
+        &query(conn, views_sql(flavour)).await?,
+    );
     add_triggers(&mut schema, &query(conn, TRIGGERS).await?);
     let parameters = query(conn, PARAMETERS).await?;
     add_routines(&mut schema, &query(conn, ROUTINES).await?, &parameters);

@@ -27,7 +27,14 @@ impl Flavour {
 }
 
 /// The integer types whose display width MySQL 8 no longer shows.
-const INTEGER_TYPES: &[&str] = &["tinyint", "smallint", "mediumint", "int", "integer", "bigint"];
+const INTEGER_TYPES: &[&str] = &[
+    "tinyint",
+    "smallint",
+    "mediumint",
+    "int",
+    "integer",
+    "bigint",
+];
 
 /// A column type as `COLUMN_TYPE` shows it, without an integer's display width (which changes
 /// nothing stored): `int(11) unsigned` is `int unsigned`. `tinyint(1)` keeps it, since both
@@ -192,8 +199,20 @@ mod tests {
         use Flavour::{MariaDb, Mysql};
         // (flavour, COLUMN_DEFAULT, EXTRA, type, expected)
         let cases: &[(Flavour, Option<&str>, &str, &str, Option<&str>)] = &[
-            (MariaDb, Some("'happy'"), "", "enum('happy','sad')", Some("'happy'")),
-            (Mysql, Some("happy"), "", "enum('happy','sad')", Some("'happy'")),
+            (
+                MariaDb,
+                Some("'happy'"),
+                "",
+                "enum('happy','sad')",
+                Some("'happy'"),
+            ),
+            (
+                Mysql,
+                Some("happy"),
+                "",
+                "enum('happy','sad')",
+                Some("'happy'"),
+            ),
             (MariaDb, Some("'it''s'"), "", "varchar(10)", Some("'it''s'")),
             (Mysql, Some("it's"), "", "varchar(10)", Some("'it''s'")),
             (MariaDb, Some("''"), "", "varchar(10)", Some("''")),
@@ -205,7 +224,13 @@ mod tests {
             (MariaDb, Some("NULL"), "", "int(11)", None),
             (MariaDb, None, "", "int(11)", None),
             (Mysql, None, "", "int", None),
-            (MariaDb, Some("current_timestamp()"), "", "timestamp", Some("CURRENT_TIMESTAMP")),
+            (
+                MariaDb,
+                Some("current_timestamp()"),
+                "",
+                "timestamp",
+                Some("CURRENT_TIMESTAMP"),
+            ),
             (
                 Mysql,
                 Some("CURRENT_TIMESTAMP"),
@@ -228,7 +253,13 @@ mod tests {
                 Some("CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)"),
             ),
             (MariaDb, Some("uuid()"), "", "char(36)", Some("uuid()")),
-            (Mysql, Some("uuid()"), "DEFAULT_GENERATED", "char(36)", Some("uuid()")),
+            (
+                Mysql,
+                Some("uuid()"),
+                "DEFAULT_GENERATED",
+                "char(36)",
+                Some("uuid()"),
+            ),
         ];
         for (flavour, raw, extra, data_type, want) in cases {
             assert_eq!(
@@ -249,7 +280,8 @@ mod tests {
 
     #[test]
     fn view_definitions_lose_the_database_name() {
-        let raw = "select `app`.`notes`.`id` AS `id` from `app`.`notes` where `app`.`notes`.`id` > 10";
+        let raw =
+            "select `app`.`notes`.`id` AS `id` from `app`.`notes` where `app`.`notes`.`id` > 10";
         assert_eq!(
             view_definition(raw, "app"),
             "select `notes`.`id` AS `id` from `notes` where `notes`.`id` > 10"

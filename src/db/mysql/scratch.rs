@@ -31,11 +31,9 @@ pub(crate) async fn create_database(
         Some(database) => defaults_of(&mut admin, &database).await,
         None => String::new(),
     };
-    let created = sqlx::raw_sql(AssertSqlSafe(format!(
-        "CREATE DATABASE `{name}`{defaults}"
-    )))
-    .execute(&mut admin)
-    .await;
+    let created = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`{defaults}")))
+        .execute(&mut admin)
+        .await;
     let _ = admin.close().await;
     created.map_err(|e| DbError::ScratchRefused {
         reason: crate::db::describe(&e, "").0.message,
@@ -62,13 +60,12 @@ fn server_options(
     raw: &str,
     url: &DatabaseUrl,
 ) -> Result<(MySqlConnectOptions, Option<String>), DbError> {
-    let mut parsed = url::Url::parse(&crate::config::mysql_driver_url(raw)).map_err(|e| {
-        DbError::Connect {
+    let mut parsed =
+        url::Url::parse(&crate::config::mysql_driver_url(raw)).map_err(|e| DbError::Connect {
             url: url.redacted(),
             reason: e.to_string(),
             kind: crate::error::ConnectFailure::Other,
-        }
-    })?;
+        })?;
     let database = parsed.path().trim_start_matches('/').to_owned();
     parsed.set_path("");
     let options = MySqlConnectOptions::from_str(parsed.as_str())

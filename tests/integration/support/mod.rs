@@ -14,7 +14,7 @@ use std::sync::{Mutex, Once};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
-mod mysql;
+pub mod mysql;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
