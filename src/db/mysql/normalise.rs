@@ -198,7 +198,8 @@ mod tests {
     fn mariadb_and_mysql_defaults_come_out_the_same() {
         use Flavour::{MariaDb, Mysql};
         // (flavour, COLUMN_DEFAULT, EXTRA, type, expected)
-        let cases: &[(Flavour, Option<&str>, &str, &str, Option<&str>)] = &[
+        type Case<'a> = (Flavour, Option<&'a str>, &'a str, &'a str, Option<&'a str>);
+        let cases: &[Case] = &[
             (
                 MariaDb,
                 Some("'happy'"),
