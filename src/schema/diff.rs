@@ -803,6 +803,40 @@ mod tests {
     }
 
     #[test]
+    fn mysql_events_compare_by_schedule_and_body_with_blanks_ignored() {
+        // MySQL keys its objects in the empty schema: the database snapshotted.
+        let key = QualifiedName::new("", "purge_drafts");
+        let event = |schedule: &str, body: &str| {
+            let mut s = Schema::default();
+            s.events.insert(
+                key.clone(),
+                Event {
+                    schedule: schedule.into(),
+                    body: body.into(),
+                    status: "ENABLED".into(),
+                    ..Event::default()
+                },
+            );
+            s
+        };
+        let daily = event("EVERY 1 DAY", "DELETE FROM notes WHERE draft");
+        let relaid = event("EVERY 1 DAY", "DELETE FROM notes\n  WHERE draft");
+        assert_eq!(said(&daily, &relaid), Vec::<String>::new());
+        assert_eq!(
+            said(
+                &daily,
+                &event("EVERY 1 HOUR", "DELETE FROM notes WHERE draft")
+            ),
+            ["event `purge_drafts`: schedule was EVERY 1 DAY, is EVERY 1 HOUR"]
+        );
+        assert_eq!(
+            said(&Schema::default(), &daily),
+            ["event `purge_drafts` is still present"]
+        );
+        assert!(!daily.is_empty());
+    }
+
+    #[test]
     fn equal_snapshots_have_no_differences() {
         let s = with_table("notes", table(&["id", "title"]));
         assert_eq!(said(&s, &s.clone()), Vec::<String>::new());
