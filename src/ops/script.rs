@@ -11,7 +11,7 @@ use crate::graph::{RevisionGraph, Target};
 use crate::ops::connect::waiting_for;
 use crate::output::{ScriptView, Shell, warn_broken, warn_empty_up};
 use crate::plan::{self, AppliedSet, Direction};
-use crate::source::MigrationSource;
+use crate::source::{Lexicon, MigrationSource};
 use crate::state::{PlannedStep, State};
 
 /// Where a script starts and ends: `FROM` and `TO`.
@@ -86,7 +86,14 @@ pub async fn script(
         }
         Some(_) => Vec::new(),
     };
-    let state = State::build(MigrationSource::load(&s.config.migrations.value)?, rows)?;
+    // Split (and checksummed) by the rules `up` uses on this database, or a MySQL file with a
+    // `#` comment reads as changed and its `DELIMITER` blocks as plain text.
+    let lexicon = match s.dialect {
+        Dialect::Mysql => Lexicon::Mysql,
+        Dialect::Postgres | Dialect::Sqlite => Lexicon::Standard,
+    };
+    let source = MigrationSource::load_as(&s.config.migrations.value, lexicon)?;
+    let state = State::build(source, rows)?;
     let dialect = (s.dialect, table.as_str());
     build(s.shell, &state, dialect, direction, span, ignore_checksums)
 }

@@ -47,6 +47,15 @@ fn the_mysql_second_brain_goes_up_and_down_and_passes_the_round_trip() {
             "users"
         ]
     );
+    // `--sql` reads the files by MySQL's rules too: 0003's `#` comment is no change.
+    let script = project
+        .on_mysql(&db, &["brainmig", "down", "--sql", "0006"])
+        .success();
+    assert!(
+        script.stdout.contains("DROP PROCEDURE review_card"),
+        "{}",
+        script.stdout
+    );
     assert_eq!(
         db.strings("SELECT CAST(title AS CHAR) FROM notes"),
         ["Welcome"]
