@@ -291,7 +291,7 @@ pub enum ConfigError {
         /// The scheme.
         scheme: String,
     },
-    /// A command that needs the schema snapshot, which MySQL does not have yet (issue #19).
+    /// A command that needs autogenerate (or a server feature) MySQL does not have yet (#19).
     #[error("{what} is not supported on MySQL and MariaDB yet")]
     NotOnMysql {
         /// The command or feature, e.g. "`test-roundtrip`".
@@ -334,7 +334,7 @@ impl ConfigError {
                 "use a `postgres://user@host/db`, `mysql://user@host/db` or `sqlite://path/to/file.db` URL".into()
             }
             ConfigError::NotOnMysql { .. } => {
-                "`up`, `down`, `current`, `history`, `stamp` and `--sql` work on MySQL; write revisions by hand and check them with `up` and `down` on a database of your own".into()
+                "write the revision by hand and prove it with `cargo brainmig test-roundtrip`; `up`, `down`, `stamp`, `--sql`, `diff` and `check` work on MySQL".into()
             }
             ConfigError::LintOnMysql => {
                 "`lint` is for PostgreSQL migrations; on MySQL, `up --sql` shows what a run would send, and `up` then `down` on a database of your own tries it".into()

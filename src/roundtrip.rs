@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::DatabaseUrl;
 use crate::db::scratch::{Scratch, ScratchSet};
-use crate::db::{Connection, Database};
+use crate::db::{Connection, Database, Dialect};
 use crate::error::Error;
 use crate::executor::{self, Progress};
 use crate::graph::Target;
@@ -57,6 +57,10 @@ pub struct RevisionResult {
     pub rebuilt: bool,
     /// Of `duration_ms`, the time the rebuild took.
     pub rebuild_ms: u128,
+    /// Its up and down sections each run in one transaction, so a failure part-way leaves
+    /// nothing behind. False for `transaction:false` sections and, on MySQL, for any section
+    /// with DDL (which commits implicitly): those run statement by statement.
+    pub atomic: bool,
 }
 
 /// The whole run.
@@ -85,6 +89,8 @@ pub struct Counts {
     pub not_run: usize,
     /// Times the scratch state was rebuilt.
     pub rebuilt: usize,
+    /// Revisions that cannot be rolled back atomically (see [`RevisionResult::atomic`]).
+    pub not_atomic: usize,
 }
 
 impl Counts {
@@ -98,6 +104,7 @@ impl Counts {
                 Status::NotRun => counts.not_run += 1,
             }
             counts.rebuilt += usize::from(r.rebuilt);
+            counts.not_atomic += usize::from(!r.atomic);
         }
         counts
     }
@@ -226,6 +233,7 @@ async fn test_all(
             column_order: Vec::new(),
             rebuilt: false,
             rebuild_ms: 0,
+            atomic: atomic(state, i, ws.conn.dialect()),
         };
         if let Some(reason) = blocked.get(&i) {
             result.problems.push(reason.clone());
@@ -287,6 +295,14 @@ async fn test_all(
         skipped_before_from,
         base,
     })
+}
+
+/// Whether revision `i`'s sections each run in one transaction on `dialect`.
+fn atomic(state: &State, i: usize, dialect: Dialect) -> bool {
+    [Direction::Up, Direction::Down]
+        .into_iter()
+        .filter_map(|direction| state.step(i, direction).ok())
+        .all(|step| dialect.runs_in_transaction(&step.section))
 }
 
 fn verdict(result: &RevisionResult, strict: bool) -> Status {
@@ -468,6 +484,9 @@ impl Workspace<'_> {
         state: &State,
         good: &mut Vec<usize>,
     ) -> Result<Vec<(usize, String)>, Error> {
+        if !self.main.can_copy() {
+            return self.replay(state, good).await;
+        }
         let mut shadow = match self.shadow.take() {
             Some(shadow) => shadow,
             None => {
@@ -506,6 +525,34 @@ impl Workspace<'_> {
         });
         self.shadow = Some(shadow);
         ready
+    }
+
+    /// [`Workspace::rebuild`] where no copy can be made (MySQL has no database templates): a
+    /// fresh scratch database brought to `good` by plain upgrades, replacing `main`. Slower than
+    /// a copy of a shadow for long histories, but it needs nothing beyond `up`, where copying a
+    /// MySQL database by hand (tables, rows, views, triggers, routines, events) would be a second
+    /// schema writer to get wrong.
+    async fn replay(
+        &mut self,
+        state: &State,
+        good: &mut Vec<usize>,
+    ) -> Result<Vec<(usize, String)>, Error> {
+        let fresh = self.scratches.create(self.configured).await?;
+        let mut conn = open_for_catch_up(&fresh).await?;
+        let refused = match conn.ensure_version_table(self.table).await {
+            Ok(()) => catch_up(&mut conn, state, good, 0, self.table).await,
+            Err(e) => Err(e.into()),
+        };
+        let refused = match refused {
+            Ok(refused) => refused,
+            Err(e) => {
+                conn.close().await;
+                return Err(e);
+            }
+        };
+        forget_refused(state, &refused, good);
+        self.replace_main(fresh, conn).await;
+        Ok(refused)
     }
 
     /// Brings the shadow (and the spare, if any) to `good` and makes a copy of it `main`.
@@ -548,11 +595,7 @@ impl Workspace<'_> {
                 (refused, None)
             }
         };
-        let gone: BTreeSet<usize> = refused
-            .iter()
-            .flat_map(|&(i, _)| state.graph.descendants(&[i]).into_iter().chain([i]))
-            .collect();
-        good.retain(|i| !gone.contains(i));
+        forget_refused(state, &refused, good);
         shadow.applied = good.len();
         let (copy, conn) = match copy {
             Some(ready) => ready,
@@ -565,12 +608,17 @@ impl Workspace<'_> {
                 (copy, conn)
             }
         };
+        self.replace_main(copy, conn).await;
+        Ok(refused)
+    }
+
+    /// Makes `scratch` (open on `conn`) the database revisions are tested in, dropping the old one.
+    async fn replace_main(&mut self, scratch: Scratch, conn: Connection) {
         let old_conn = std::mem::replace(&mut self.conn, conn);
-        let old = std::mem::replace(&mut self.main, copy);
+        let old = std::mem::replace(&mut self.main, scratch);
         old_conn.close().await;
         self.scratches.discard(&old);
         self.scratches.set_main(&self.main);
-        Ok(refused)
     }
 
     async fn close(self) {
@@ -582,6 +630,15 @@ impl Workspace<'_> {
             conn.close().await;
         }
     }
+}
+
+/// Takes the revisions a rebuild could not upgrade, and their descendants, out of `good`.
+fn forget_refused(state: &State, refused: &[(usize, String)], good: &mut Vec<usize>) {
+    let gone: BTreeSet<usize> = refused
+        .iter()
+        .flat_map(|&(i, _)| state.graph.descendants(&[i]).into_iter().chain([i]))
+        .collect();
+    good.retain(|i| !gone.contains(i));
 }
 
 /// A connection for plain upgrades in a scratch database: commits need not wait for the disk
@@ -670,6 +727,7 @@ fn base_result(status: Status, problems: Vec<String>, started: Instant) -> Revis
         column_order: Vec::new(),
         rebuilt: false,
         rebuild_ms: 0,
+        atomic: true,
     }
 }
 

@@ -3,8 +3,9 @@
 //! next run if a killed process left one behind. The configured database itself is never touched.
 //!
 //! This file names them, decides where they go and keeps track of them; creating, copying and
-//! dropping one is each dialect's work, in its folder (`postgres/scratch.rs`; for SQLite, copying
-//! and deleting the file and what lies beside it).
+//! dropping one is each dialect's work, in its folder (`postgres/scratch.rs`, `mysql/scratch.rs`;
+//! for SQLite, copying and deleting the file and what lies beside it). MySQL cannot copy one
+//! ([`Scratch::can_copy`]): the round trip rebuilds there by replaying plain upgrades.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -27,6 +28,15 @@ pub enum Scratch {
         /// The configured URL, to connect for the drop.
         admin_url: String,
     },
+    /// A MySQL or MariaDB database on the configured server.
+    Mysql {
+        /// Its name (`brainmig_rt_...`).
+        name: String,
+        /// A URL for it (same server, user and options as the configured one).
+        url: String,
+        /// The configured URL, to connect to the server for the drop.
+        admin_url: String,
+    },
     /// A SQLite file in the temporary folder.
     Sqlite {
         /// The file.
@@ -39,10 +49,14 @@ impl Scratch {
     pub async fn create(configured: &DatabaseUrl) -> Result<Scratch, DbError> {
         let name = scratch_name::new_name();
         match configured {
-            DatabaseUrl::Mysql(_) => Err(DbError::Query {
-                doing: "creating a scratch database".into(),
-                reason: "scratch databases are not supported on MySQL and MariaDB yet".into(),
-            }),
+            DatabaseUrl::Mysql(raw) => {
+                super::mysql::scratch::create_database(raw, configured, &name).await?;
+                Ok(Scratch::Mysql {
+                    url: with_database(raw, &name)?,
+                    name,
+                    admin_url: raw.clone(),
+                })
+            }
             DatabaseUrl::Sqlite(_) => Ok(Scratch::Sqlite {
                 path: std::env::temp_dir().join(format!("{name}.sqlite3")),
             }),
@@ -62,6 +76,12 @@ impl Scratch {
         }
     }
 
+    /// Whether a copy of it can be made ([`ScratchSet::copy`]): not on MySQL, which has no
+    /// `CREATE DATABASE ... TEMPLATE`.
+    pub fn can_copy(&self) -> bool {
+        !matches!(self, Scratch::Mysql { .. })
+    }
+
     /// A new name beside `self` (same server, or same folder), not created yet.
     fn sibling(&self) -> Result<Scratch, DbError> {
         let name = scratch_name::new_name();
@@ -77,6 +97,11 @@ impl Scratch {
                     url: sibling.to_string(),
                     admin_url: admin_url.clone(),
                 }
+            }
+            Scratch::Mysql { .. } => {
+                return Err(copy_failed(
+                    "MySQL has no database templates: rebuild by plain upgrades".into(),
+                ));
             }
         })
     }
@@ -110,6 +135,7 @@ impl Scratch {
     pub fn url(&self) -> DatabaseUrl {
         match self {
             Scratch::Postgres { url, .. } => DatabaseUrl::Postgres(url.clone()),
+            Scratch::Mysql { url, .. } => DatabaseUrl::Mysql(url.clone()),
             Scratch::Sqlite { path } => DatabaseUrl::Sqlite(Some(path.clone())),
         }
     }
@@ -117,7 +143,9 @@ impl Scratch {
     /// What to tell a user who asked to keep it.
     pub fn describe(&self) -> String {
         match self {
-            Scratch::Postgres { name, .. } => format!("database `{name}`"),
+            Scratch::Postgres { name, .. } | Scratch::Mysql { name, .. } => {
+                format!("database `{name}`")
+            }
             Scratch::Sqlite { path } => format!("file `{}`", path.display()),
         }
     }
@@ -128,6 +156,9 @@ impl Scratch {
             Scratch::Postgres {
                 name, admin_url, ..
             } => super::postgres::scratch::drop_database(&admin_url, &name).await,
+            Scratch::Mysql {
+                name, admin_url, ..
+            } => super::mysql::scratch::drop_database(&admin_url, &name).await,
             Scratch::Sqlite { path } => super::sqlite::delete_database_files(&path),
         }
     }
@@ -245,6 +276,16 @@ impl ScratchSet {
     fn lock_live(&self) -> std::sync::MutexGuard<'_, Vec<Scratch>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// `raw` (a `mysql://` or `mariadb://` URL) with its path set to database `name`.
+fn with_database(raw: &str, name: &str) -> Result<String, DbError> {
+    let mut url = url::Url::parse(raw).map_err(|e| DbError::Query {
+        doing: "building the scratch database URL".into(),
+        reason: e.to_string(),
+    })?;
+    url.set_path(name);
+    Ok(url.to_string())
 }
 
 fn copy_failed(reason: String) -> DbError {

@@ -104,7 +104,8 @@ impl Dialect {
         match self {
             Dialect::Postgres => "public",
             Dialect::Sqlite => "main",
-            // The database of the URL; the catalog reader names it (no snapshot yet).
+            // The database of the URL, whatever its name: the catalog keys its objects so, so
+            // that a scratch database compares with the configured one.
             Dialect::Mysql => "",
         }
     }

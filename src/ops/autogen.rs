@@ -78,6 +78,7 @@ pub async fn generate(
     schema: &SchemaFile,
     dialect: Dialect,
 ) -> Result<Migration, Error> {
+    pad.url.refuse_on_mysql("`new --autogenerate`")?;
     let order = state.graph.in_order(&state.graph.ancestors(parents));
     let head = pad.build_migrated(state, &order, None).await?;
     let desired = pad.build_from_file(schema).await?;
@@ -176,7 +177,6 @@ pub async fn drift(
     state: &State,
     dialect: Dialect,
 ) -> Result<Comparison, Error> {
-    pad.url.refuse_on_mysql("`diff`")?;
     refuse_missing_files(state)?;
     let live = match waiting_for(pad.shell, pad.wait, || Connection::open_existing(pad.url)).await?
     {
@@ -246,8 +246,6 @@ impl Scratchpad<'_> {
         &self,
         work: impl AsyncFnOnce(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.url
-            .refuse_on_mysql("a command comparing schemas (autogenerate, `diff`, `check` with a schema file, `squash`)")?;
         let scratch = waiting_for(self.shell, self.wait, || Scratch::create(self.url)).await?;
         self.shell.detail("Scratch", scratch.describe());
         let result = tokio::select! {

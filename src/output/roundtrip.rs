@@ -102,6 +102,11 @@ impl<'a> RoundtripView<'a> {
             for moved in &r.column_order {
                 out.push_str(&format!("    - column order only: {moved}\n"));
             }
+            if !r.atomic {
+                out.push_str(
+                    "    - not atomic: it runs statement by statement, so a failure part-way would leave what ran\n",
+                );
+            }
             if r.rebuilt {
                 out.push_str("    - the scratch state was rebuilt after it by plain upgrades\n");
             }
@@ -122,9 +127,14 @@ impl<'a> RoundtripView<'a> {
             0 => String::new(),
             n => format!(" ({n} earlier revision(s) applied without checks)"),
         };
+        // Said only where it happens: on MySQL (DDL commits) or with `transaction:false`.
+        let not_atomic = match counts.not_atomic {
+            0 => String::new(),
+            n => format!("; {n} revision(s) cannot be rolled back atomically"),
+        };
         format!(
             "{} passed, {} column order only, {} failed, {} not run; downgrade to base {base}; \
-             scratch state rebuilt {} time(s){skipped}",
+             scratch state rebuilt {} time(s){skipped}{not_atomic}",
             counts.passed, counts.column_order, counts.failed, counts.not_run, counts.rebuilt
         )
     }

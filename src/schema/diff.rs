@@ -15,8 +15,8 @@ use std::fmt;
 
 use super::sql_text::{same_but_blanks, select_list_reordered};
 use super::{
-    Column, Constraint, DefaultPrivileges, Extension, Function, Grants, Index, Namespace, Policy,
-    Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
+    Column, Constraint, DefaultPrivileges, Event, Extension, Function, Grants, Index, Namespace,
+    Policy, Privileged, QualifiedName, Schema, Sequence, Table, Trigger, Type, TypeKind, View,
 };
 
 /// One way in which the state found differs from the state expected.
@@ -143,6 +143,12 @@ pub fn diff(expected: &Schema, actual: &Schema) -> Vec<Difference> {
         &actual.functions,
         |name, f| format!("{} `{name}`", f.kind),
         Differ::functions,
+    );
+    d.maps(
+        &expected.events,
+        &actual.events,
+        |name, _| format!("event `{name}`"),
+        Differ::events,
     );
     // Privileges of objects on both sides; an object on one side only takes its own along.
     let none = Grants::new();
@@ -395,6 +401,19 @@ impl Differ {
             a
         };
         self.fields(object, function_fields(e), function_fields(a));
+    }
+
+    fn events(&mut self, _: &QualifiedName, object: &str, e: &Event, a: &Event) {
+        // A body that differs only in layout is the same event.
+        let a = if same_but_blanks(&e.body, &a.body) {
+            &Event {
+                body: e.body.clone(),
+                ..a.clone()
+            }
+        } else {
+            a
+        };
+        self.fields(object, event_fields(e), event_fields(a));
     }
 
     fn views(&mut self, name: &QualifiedName, object: &str, e: &View, a: &View) {
@@ -692,6 +711,23 @@ fn function_fields(f: &Function) -> Vec<Field> {
     ]
 }
 
+fn event_fields(e: &Event) -> Vec<Field> {
+    let Event {
+        schedule,
+        body,
+        status,
+        preserve,
+        comment,
+    } = e;
+    vec![
+        ("schedule", text(schedule)),
+        ("body", text(body)),
+        ("status", text(status)),
+        ("on completion", word(*preserve, "preserve", "not preserve")),
+        ("comment", comment.clone()),
+    ]
+}
+
 fn trigger_fields(t: &Trigger) -> Vec<Field> {
     let Trigger {
         definition,
@@ -764,6 +800,40 @@ mod tests {
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    #[test]
+    fn mysql_events_compare_by_schedule_and_body_with_blanks_ignored() {
+        // MySQL keys its objects in the empty schema: the database snapshotted.
+        let key = QualifiedName::new("", "purge_drafts");
+        let event = |schedule: &str, body: &str| {
+            let mut s = Schema::default();
+            s.events.insert(
+                key.clone(),
+                Event {
+                    schedule: schedule.into(),
+                    body: body.into(),
+                    status: "ENABLED".into(),
+                    ..Event::default()
+                },
+            );
+            s
+        };
+        let daily = event("EVERY 1 DAY", "DELETE FROM notes WHERE draft");
+        let relaid = event("EVERY 1 DAY", "DELETE FROM notes\n  WHERE draft");
+        assert_eq!(said(&daily, &relaid), Vec::<String>::new());
+        assert_eq!(
+            said(
+                &daily,
+                &event("EVERY 1 HOUR", "DELETE FROM notes WHERE draft")
+            ),
+            ["event `purge_drafts`: schedule was EVERY 1 DAY, is EVERY 1 HOUR"]
+        );
+        assert_eq!(
+            said(&Schema::default(), &daily),
+            ["event `purge_drafts` is still present"]
+        );
+        assert!(!daily.is_empty());
     }
 
     #[test]

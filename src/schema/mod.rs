@@ -53,6 +53,8 @@ pub struct Schema {
     /// Privileges granted on the objects above (PostgreSQL only). Kept apart from the objects so
     /// that comparing two objects compares their definitions.
     pub grants: BTreeMap<Privileged, Grants>,
+    /// Scheduled events (MySQL and MariaDB only), by name.
+    pub events: BTreeMap<QualifiedName, Event>,
     /// `ALTER DEFAULT PRIVILEGES` (PostgreSQL only): what objects a role creates later will be
     /// granted. Only entries that differ from PostgreSQL's built-in defaults are listed; see
     /// [`Schema::default_privileges_of`].
@@ -182,6 +184,7 @@ impl Schema {
             sequences,
             views,
             functions,
+            events,
             grants: _,             // on the objects above, or on `public`
             default_privileges: _, // on objects yet to come
         } = self;
@@ -193,6 +196,7 @@ impl Schema {
             && sequences.is_empty()
             && views.is_empty()
             && functions.is_empty()
+            && events.is_empty()
     }
 
     /// Removes the ignored table and what belongs to it.
@@ -297,11 +301,12 @@ impl QualifiedName {
     }
 }
 
-/// Shows the bare name for objects in the default schema (`public`, or SQLite's `main`), as a
-/// person would write it, and `schema.name` otherwise.
+/// Shows the bare name for objects in the default schema (`public`, SQLite's `main`, or MySQL's
+/// empty schema: the connection's own database), as a person would write it, and `schema.name`
+/// otherwise.
 impl fmt::Display for QualifiedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.schema == "public" || self.schema == "main" {
+        if self.schema == "public" || self.schema == "main" || self.schema.is_empty() {
             f.write_str(&self.name)
         } else {
             write!(f, "{}.{}", self.schema, self.name)
@@ -311,6 +316,10 @@ impl fmt::Display for QualifiedName {
 
 impl serde::Serialize for QualifiedName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.schema.is_empty() {
+            // MySQL: the database snapshotted, whose name differs between scratch and live.
+            return serializer.collect_str(&self.name);
+        }
         serializer.collect_str(&format_args!("{}.{}", self.schema, self.name))
     }
 }
@@ -548,6 +557,23 @@ pub struct Function {
     /// Volatility, strictness, security, parallel safety, cost, rows and `SET` options.
     pub attributes: String,
     /// `COMMENT ON FUNCTION`.
+    pub comment: Option<String>,
+}
+
+/// A MySQL or MariaDB scheduled event (`CREATE EVENT`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Event {
+    /// `AT '2030-01-01 00:00:00'` or `EVERY 1 DAY`, with `ENDS` when set. `STARTS` is left out:
+    /// the server fills it with the creation time when it is not given, so it would differ
+    /// between two creations of the same event.
+    pub schedule: String,
+    /// The statement it runs, as stored.
+    pub body: String,
+    /// `ENABLED`, `DISABLED` or `SLAVESIDE_DISABLED`.
+    pub status: String,
+    /// `ON COMPLETION PRESERVE`: kept after its last run.
+    pub preserve: bool,
+    /// `COMMENT`.
     pub comment: Option<String>,
 }
 

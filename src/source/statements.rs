@@ -422,6 +422,19 @@ mod tests {
     }
 
     #[test]
+    fn a_dollar_delimiter_ends_a_statement_right_after_a_word() {
+        // `$` is part of a MySQL identifier, but the client ends the statement at `$$` anyway.
+        let sql = "DELIMITER $$\nCREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\nEND$$\nDELIMITER ;\nSELECT a$b FROM t;";
+        assert_eq!(
+            mysql_texts(sql),
+            [
+                "CREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\nEND",
+                "SELECT a$b FROM t;"
+            ]
+        );
+    }
+
+    #[test]
     fn mysql_delimiter_is_a_command_only_at_the_start_of_a_line() {
         let sql = "SELECT delimiter FROM t;\nSELECT 1;";
         assert_eq!(mysql_texts(sql), ["SELECT delimiter FROM t;", "SELECT 1;"]);

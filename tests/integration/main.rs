@@ -24,6 +24,7 @@ mod long_history;
 mod mysql;
 mod mysql_ops;
 mod mysql_files;
+mod mysql_schema;
 mod pinned;
 mod revisions;
 mod roundtrip;

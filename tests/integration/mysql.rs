@@ -197,42 +197,6 @@ fn the_password_is_masked_in_a_connection_error() {
 }
 
 #[test]
-fn schema_commands_say_mysql_is_not_supported_yet() {
-    let db = TestDb::mysql();
-    let project = TestProject::linear(1);
-    let out = project
-        .on_mysql(&db, &["brainmig", "test-roundtrip"])
-        .fails_with(2);
-    assert!(
-        out.stderr
-            .contains("`test-roundtrip` is not supported on MySQL and MariaDB yet"),
-        "{}",
-        out.stderr
-    );
-    project.write(
-        "Cargo.toml",
-        "[package]\nname = \"mysql-case\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [workspace]\n\n[package.metadata.brainmig]\nmigrations = \"migrations\"\nschema = \"schema.sql\"\n",
-    );
-    project.write("src/lib.rs", "");
-    project.write("schema.sql", "CREATE TABLE t1 (id INTEGER PRIMARY KEY);\n");
-    for args in [
-        &["brainmig", "new", "--autogenerate", "-m", "x"][..],
-        &["brainmig", "diff"],
-    ] {
-        let out = project
-            .brainmig(args)
-            .env("DATABASE_URL", &db.url())
-            .fails_with(2);
-        assert!(
-            out.stderr.contains("not supported on MySQL"),
-            "{}",
-            out.stderr
-        );
-    }
-}
-
-#[test]
 fn the_sql_script_is_written_in_mysql_words() {
     let db = TestDb::mysql();
     let project = TestProject::linear(2);

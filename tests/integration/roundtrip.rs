@@ -443,7 +443,7 @@ fn every_revision_gets_a_verdict_after_several_kinds_of_broken_down() {
     assert!(problems(8).contains("not run: it needs 0008, whose upgrade failed"));
     assert_eq!(
         report["counts"],
-        serde_json::json!({"passed": 3, "column_order": 0, "failed": 5, "not_run": 1, "rebuilt": 2})
+        serde_json::json!({"passed": 3, "column_order": 0, "failed": 5, "not_run": 1, "rebuilt": 2, "not_atomic": 0})
     );
     // The base step runs from the rebuilt state, and 0002's failing down fails it.
     assert_eq!(report["base"]["status"], "failed");

@@ -31,7 +31,6 @@ pub async fn exec(ctx: &Context, args: &RoundtripArgs) -> Result<(), Error> {
         true => super::fleet::roundtrip_server(ctx, &args.fleet).await?,
         false => ctx.database_url()?,
     };
-    url.refuse_on_mysql("`test-roundtrip`")?;
     let scratches = ScratchSet::new();
     // The first scratch database proves the server is up; the later ones need no `--wait`.
     let scratch = waiting_for(&ctx.shell, ctx.wait, || scratches.create(&url)).await?;

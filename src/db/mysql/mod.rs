@@ -3,13 +3,16 @@
 //!
 //! MySQL commits every DDL statement implicitly, so sections run statement by statement with
 //! their progress recorded (see [`Dialect::runs_in_transaction`]); only DML-only sections run in a
-//! transaction. The schema snapshot is not written yet: [`Database::catalog`] says so.
+//! transaction. The schema snapshot is read from `information_schema` (`catalog.rs`).
 
 mod cancel;
+mod catalog;
 mod connect;
 mod escapes;
 pub(super) mod lifecycle;
 mod lock;
+mod normalise;
+pub(crate) mod scratch;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -150,10 +153,7 @@ impl Database for MysqlDatabase {
     }
 
     async fn catalog(&mut self) -> Result<Schema, DbError> {
-        Err(DbError::Query {
-            doing: "reading the schema".into(),
-            reason: "the schema snapshot is not supported on MySQL and MariaDB yet".into(),
-        })
+        catalog::read(&mut self.conn).await
     }
 
     fn canceller(&self) -> Option<Canceller> {

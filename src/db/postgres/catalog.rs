@@ -285,6 +285,8 @@ impl Catalog {
             sequences: self.sequences.into_iter().map(sequence).collect(),
             views: self.views.into_iter().map(view).collect(),
             functions: self.functions.into_iter().map(function).collect(),
+            // MySQL's alone.
+            events: BTreeMap::new(),
             grants: BTreeMap::new(),
             default_privileges: self
                 .default_privileges
