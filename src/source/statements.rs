@@ -236,12 +236,11 @@ impl StatementScan {
         if self.words_seen == 0 {
             self.starts_with_create = word.eq_ignore_ascii_case("CREATE");
         } else if self.starts_with_create
-            && ["TRIGGER", "FUNCTION", "PROCEDURE"]
+            && (["TRIGGER", "FUNCTION", "PROCEDURE"]
                 .iter()
                 .any(|kind| word.eq_ignore_ascii_case(kind))
+                || (self.mysql && word.eq_ignore_ascii_case("EVENT")))
         {
-            self.has_block_body = true;
-        } else if self.starts_with_create && self.mysql && word.eq_ignore_ascii_case("EVENT") {
             self.has_block_body = true;
         }
         self.words_seen += 1;
