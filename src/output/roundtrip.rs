@@ -90,8 +90,11 @@ impl<'a> RoundtripView<'a> {
                 Status::ColumnOrder => style("order ").yellow(),
                 Status::NotRun => style("skip  ").yellow(),
             };
+            // On MySQL nearly every revision is not atomic: a mark on its row, explained once
+            // in the summary, rather than the same line under each.
+            let mark = if r.atomic { "" } else { "  [not atomic]" };
             out.push_str(&format!(
-                "{:<width$}  {word}  {:>5} ms  {}\n",
+                "{:<width$}  {word}  {:>5} ms  {}{mark}\n",
                 r.revision.as_str(),
                 r.duration_ms,
                 r.message
@@ -101,11 +104,6 @@ impl<'a> RoundtripView<'a> {
             }
             for moved in &r.column_order {
                 out.push_str(&format!("    - column order only: {moved}\n"));
-            }
-            if !r.atomic {
-                out.push_str(
-                    "    - not atomic: it runs statement by statement, so a failure part-way would leave what ran\n",
-                );
             }
             if r.rebuilt {
                 out.push_str("    - the scratch state was rebuilt after it by plain upgrades\n");
@@ -130,7 +128,10 @@ impl<'a> RoundtripView<'a> {
         // Said only where it happens: on MySQL (DDL commits) or with `transaction:false`.
         let not_atomic = match counts.not_atomic {
             0 => String::new(),
-            n => format!("; {n} revision(s) cannot be rolled back atomically"),
+            n => format!(
+                "; {n} revision(s) cannot be rolled back atomically ([not atomic]: they run \
+                 statement by statement, so a failure part-way leaves what ran)"
+            ),
         };
         format!(
             "{} passed, {} column order only, {} failed, {} not run; downgrade to base {base}; \
