@@ -458,6 +458,11 @@ impl Workspace<'_> {
             End::Wrong => return Ok(None),
             End::Check(expected) => expected,
         };
+        // A failed step may leave session state that no snapshot shows (a temporary table, a
+        // variable set by a statement that ran): as after a failed `up`, the next revision is
+        // tested on a new session, so one revision's failure cannot fail the next.
+        let fresh = Connection::open(&self.main.url()).await?;
+        std::mem::replace(&mut self.conn, fresh).close().await;
         let now = schema::snapshot(&mut self.conn, self.table).await?;
         let applied: BTreeSet<RevisionId> = self
             .conn

@@ -283,3 +283,29 @@ fn autogenerate_and_squash_are_still_refused_on_mysql() {
     }
     assert!(db.tables().is_empty());
 }
+
+#[test]
+fn a_failed_down_leaves_no_session_state_for_the_next_revision() {
+    // As in vaultwarden's history: two down sections guard themselves with the same temporary
+    // table and fail on purpose. The first failure must not make the second fail differently.
+    let db = TestDb::mysql();
+    let guard = "CREATE TEMPORARY TABLE guard (blocked INT PRIMARY KEY);\n\
+                 INSERT INTO guard VALUES (1);\n\
+                 INSERT INTO guard VALUES (1);\n\
+                 DROP TABLE guard;";
+    let project = TestProject::empty();
+    project
+        .revision("0001", &[], "CREATE TABLE a (id INT);", Some(guard))
+        .revision("0002", &["0001"], "CREATE TABLE b (id INT);", Some(guard));
+    let (out, _) = roundtrip(&project, &db, &[]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    for id in ["0001", "0002"] {
+        let row = out.stdout.lines().skip_while(|l| !l.starts_with(id));
+        let problems: String = row.skip(1).take(1).collect();
+        assert!(
+            problems.contains("Duplicate entry '1'"),
+            "{id} fails on its own guard, not on the other's table:\n{}",
+            out.stdout
+        );
+    }
+}
